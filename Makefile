@@ -1,0 +1,66 @@
+# Two commands for a fresh machine: `make run` serves the app, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev chromium lint deploy-check demo bench loadtest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+install: $(VENV)/.run-installed
+install-dev: $(VENV)/.dev-installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_admin
+	@echo "caseapp: http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --count $${COUNT:-2000}
+
+# Debian's chromium package, when no Chromium is installed (never `playwright install`).
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || [ -n "$$CHROMIUM_PATH" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium package for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	    echo "The browser tests need Chromium: install Debian's 'chromium' package or set CHROMIUM_PATH." >&2; \
+	    exit 1; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+# Production settings must pass Django's deployment checks with no warning at all.
+deploy-check: install-dev
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=deploy-check-$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') \
+	DJANGO_ALLOWED_HOSTS=caseapp.example CASEAPP_FIELD_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	CASEAPP_BLIND_INDEX_KEY=deploy-check-index-key \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test: install-dev chromium
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory deploy-check
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,303 @@
+"""The proposed class in De La Torre v. LinkedIn Corp. and the damages rule, as pure Python.
+
+Sources for every rule are in shared/docs/CASE_FACTS.md. Nothing here imports Django, so the
+definition can be read, tested and reused on its own; user-visible strings are marked with
+a no-op ``_`` so Django's ``makemessages`` still finds them and the views translate them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+def _(text: str) -> str:
+    """Mark a string for translation without importing Django (translated at display time)."""
+    return text
+
+
+RULES_VERSION = "2025-01-21.1"
+
+#: The SCA's statutory minimum per person, 18 U.S.C. § 2707(c). Never multiplied by messages.
+SCA_STATUTORY_MINIMUM = 1000
+
+CUTOFF_DATE_TEXT = _("September 18, 2024")
+
+
+class Outcome(str, enum.Enum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    NEEDS_REVIEW = "needs_review"
+    INCOMPLETE = "incomplete"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Status(str, enum.Enum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNSURE = "unsure"
+    UNANSWERED = "unanswered"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+OUTCOME_LABELS = {
+    Outcome.ELIGIBLE: _("You may be in the proposed class"),
+    Outcome.NOT_ELIGIBLE: _("You do not appear to be in the proposed class"),
+    Outcome.NEEDS_REVIEW: _("You might be in the proposed class: the firm needs to check"),
+    Outcome.INCOMPLETE: _("Some questions are still unanswered"),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+    status: Status
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    hint: str
+    choices: tuple[Choice, ...]
+    #: The question is asked only when this returns True for the answers so far.
+    applies_when: tuple[str, frozenset[str]] | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(choice.code for choice in self.choices)
+
+    def choice(self, code: str) -> Choice:
+        for choice in self.choices:
+            if choice.code == code:
+                return choice
+        raise ValueError(f"unknown code {code!r} for question {self.key!r}")
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        if self.applies_when is None:
+            return True
+        key, excluded = self.applies_when
+        return answers.get(key) not in excluded
+
+
+_NOT_SHARED = _(
+    "LinkedIn did not switch on sharing data for AI training for people in Canada, the EU, "
+    "the EEA, the UK, Switzerland, Hong Kong or mainland China, so people there are not in "
+    "the proposed class."
+)
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        key="country",
+        text=_("Where did you live while you had LinkedIn Premium?"),
+        hint=_(
+            "Choose where you lived for most of the time you had Premium. LinkedIn turned on "
+            "sharing data for AI training for U.S. members."
+        ),
+        choices=(
+            Choice("US", _("United States"), Status.MET,
+                   _("You lived in the United States, where LinkedIn switched the sharing on.")),
+            Choice("CA", _("Canada"), Status.NOT_MET, _NOT_SHARED),
+            Choice("GB", _("United Kingdom"), Status.NOT_MET, _NOT_SHARED),
+            Choice("EU", _("A country in the EU or the European Economic Area"), Status.NOT_MET,
+                   _NOT_SHARED),
+            Choice("CH", _("Switzerland"), Status.NOT_MET, _NOT_SHARED),
+            Choice("HK", _("Hong Kong"), Status.NOT_MET, _NOT_SHARED),
+            Choice("CN", _("Mainland China"), Status.NOT_MET, _NOT_SHARED),
+            Choice("OTHER", _("Somewhere else"), Status.UNSURE,
+                   _("The reports name the U.S. and the places where sharing stayed off; the "
+                     "firm needs to check whether your country is covered.")),
+        ),
+    ),
+    Question(
+        key="premium",
+        text=_(
+            "Have you ever paid for LinkedIn Premium (Career, Business, Sales Navigator, "
+            "Recruiter Lite or another Premium plan)?"
+        ),
+        hint=_("A free LinkedIn account is not Premium. A free trial that you never paid for "
+               "does not count."),
+        choices=(
+            Choice("yes", _("Yes"), Status.MET, _("You paid for LinkedIn Premium.")),
+            Choice("no", _("No"), Status.NOT_MET,
+                   _("The proposed class is made of paying LinkedIn Premium customers.")),
+            Choice("unsure", _("I'm not sure"), Status.UNSURE,
+                   _("You are not sure you paid for Premium; the firm can help you check.")),
+        ),
+    ),
+    Question(
+        key="premium_before_cutoff",
+        text=_("Did you have Premium at any time before September 18, 2024?"),
+        hint=_("On September 18, 2024 LinkedIn changed its privacy policy to say that data "
+               "may be used to train AI models. The proposed class covers the time before."),
+        choices=(
+            Choice("yes", _("Yes"), Status.MET,
+                   _("You had Premium before September 18, 2024.")),
+            Choice("no", _("No"), Status.NOT_MET,
+                   _("The proposed class covers disclosures before September 18, 2024, and you "
+                     "did not have Premium then.")),
+            Choice("unsure", _("I'm not sure"), Status.UNSURE,
+                   _("You are not sure when you had Premium; the firm can help you check.")),
+        ),
+        applies_when=("premium", frozenset({"no"})),
+    ),
+    Question(
+        key="inmail",
+        text=_("While you had Premium, did you send or receive InMail messages?"),
+        hint=_("InMail is LinkedIn's paid messaging: it lets Premium members message people "
+               "they are not connected to. Ordinary messages between connections are not InMail."),
+        choices=(
+            Choice("sent", _("I sent InMail"), Status.MET, _("You sent InMail messages.")),
+            Choice("received", _("I received InMail"), Status.MET,
+                   _("You received InMail messages.")),
+            Choice("both", _("I sent and received InMail"), Status.MET,
+                   _("You sent and received InMail messages.")),
+            Choice("neither", _("Neither"), Status.NOT_MET,
+                   _("The proposed class is about InMail messages, and you neither sent nor "
+                     "received any.")),
+            Choice("unsure", _("I'm not sure"), Status.UNSURE,
+                   _("You are not sure whether you used InMail; the firm can help you check.")),
+        ),
+    ),
+    Question(
+        key="inmail_before_cutoff",
+        text=_("Did you send or receive any of those InMail messages before September 18, 2024?"),
+        hint=_("LinkedIn said opting out later does not affect training that had already "
+               "taken place, so messages from before this date are the ones that matter."),
+        choices=(
+            Choice("yes", _("Yes"), Status.MET,
+                   _("You sent or received InMail before September 18, 2024.")),
+            Choice("no", _("No"), Status.NOT_MET,
+                   _("The proposed class covers messages disclosed before September 18, 2024, "
+                     "and yours came later.")),
+            Choice("unsure", _("I'm not sure"), Status.UNSURE,
+                   _("You are not sure when your InMail was sent; the firm can help you check.")),
+        ),
+        applies_when=("inmail", frozenset({"neither"})),
+    ),
+    Question(
+        key="affiliation",
+        text=_(
+            "Are you an employee, officer or director of LinkedIn or Microsoft, or a judge, "
+            "court staff member or lawyer working on this case?"
+        ),
+        hint=_("Class actions normally leave out the company being sued, its parent company, "
+               "the court and the lawyers."),
+        choices=(
+            Choice("none", _("No, none of these"), Status.MET,
+                   _("You are not in a group that class actions leave out.")),
+            Choice("linkedin_or_microsoft",
+                   _("Yes, I work for or direct LinkedIn or Microsoft"), Status.NOT_MET,
+                   _("Employees, officers and directors of LinkedIn and Microsoft are left out "
+                     "of the proposed class.")),
+            Choice("court_or_counsel",
+                   _("Yes, I am a judge, court staff member or lawyer on this case"),
+                   Status.NOT_MET,
+                   _("The judges, their staff and the lawyers on the case are left out of the "
+                     "proposed class.")),
+        ),
+    ),
+)
+
+QUESTIONS_BY_KEY: dict[str, Question] = {question.key: question for question in QUESTIONS}
+
+_UNANSWERED_EXPLANATION = _("Not answered yet.")
+
+
+@dataclass(frozen=True)
+class Finding:
+    criterion: str
+    status: Status
+    explanation: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Determination:
+    outcome: Outcome
+    estimated_damages: int
+    findings: tuple[Finding, ...]
+    next_question: str | None
+    rules_version: str = RULES_VERSION
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    @property
+    def ruling_out(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.status is Status.NOT_MET)
+
+
+def question(key: str) -> Question:
+    """The question with this key; ``ValueError`` naming it if there is none."""
+    try:
+        return QUESTIONS_BY_KEY[key]
+    except KeyError:
+        raise ValueError(f"unknown question key {key!r}") from None
+
+
+def validate(answers: Mapping[str, str]) -> None:
+    """Raise ``ValueError`` naming the first unknown key or code."""
+    for key, code in answers.items():
+        if code not in question(key).codes:
+            raise ValueError(f"unknown code {code!r} for question {key!r}")
+
+
+def applicable_questions(answers: Mapping[str, str]) -> tuple[Question, ...]:
+    return tuple(q for q in QUESTIONS if q.applies(answers))
+
+
+def applicable_answers(answers: Mapping[str, str]) -> dict[str, str]:
+    """The answers that still count: a changed answer can make a later question moot."""
+    validate(answers)
+    return {q.key: answers[q.key] for q in applicable_questions(answers) if q.key in answers}
+
+
+def estimate_damages(outcome: Outcome) -> int:
+    """Whole dollars per person: the SCA minimum, 18 U.S.C. § 2707(c), if the claim succeeded.
+
+    ``needs_review`` carries the same figure, shown "if confirmed"; it is never multiplied by
+    the number of messages, because § 2707(c) sets a minimum per person entitled to recover.
+    """
+    if outcome in (Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW):
+        return SCA_STATUTORY_MINIMUM
+    return 0
+
+
+def evaluate(answers: Mapping[str, str]) -> Determination:
+    """Decide the outcome for a set of answers (codes by question key)."""
+    validate(answers)
+    findings = []
+    for q in applicable_questions(answers):
+        code = answers.get(q.key)
+        if code is None:
+            findings.append(Finding(q.key, Status.UNANSWERED, _UNANSWERED_EXPLANATION))
+        else:
+            choice = q.choice(code)
+            findings.append(Finding(q.key, choice.status, choice.explanation, code))
+    statuses = {f.status for f in findings}
+    if Status.NOT_MET in statuses:
+        outcome = Outcome.NOT_ELIGIBLE
+    elif Status.UNANSWERED in statuses:
+        outcome = Outcome.INCOMPLETE
+    elif Status.UNSURE in statuses:
+        outcome = Outcome.NEEDS_REVIEW
+    else:
+        outcome = Outcome.ELIGIBLE
+    next_question = None
+    if outcome is Outcome.INCOMPLETE:
+        next_question = next(f.criterion for f in findings if f.status is Status.UNANSWERED)
+    return Determination(
+        outcome=outcome,
+        estimated_damages=estimate_damages(outcome),
+        findings=tuple(findings),
+        next_question=next_question,
+    )

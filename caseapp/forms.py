@@ -1,0 +1,144 @@
+"""Public forms: one question at a time, and the registration with the firm."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Field, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from caseapp import eligibility, wording
+from caseapp.models import STATE_CHOICES
+
+
+def reject_control_characters(value: str) -> None:
+    """Refuse invisible control characters (NUL, escapes, bidi overrides) in typed text."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
+            raise ValidationError(
+                _("Remove the hidden or control characters from this answer, then try again."),
+                code="control_characters",
+            )
+
+
+class QuestionForm(forms.Form):
+    """One radio question whose field is named by the question key and valued by codes."""
+
+    def __init__(self, *args, question: eligibility.Question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields[question.key] = forms.ChoiceField(
+            label=gettext(question.text),
+            help_text=gettext(question.hint),
+            choices=[(c.code, gettext(c.label)) for c in question.choices],
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": _("Select one of the answers, then press Continue."),
+                "invalid_choice": _(
+                    "That answer is not one of the options. Select one of the answers shown."
+                ),
+            },
+        )
+
+    @property
+    def field(self) -> forms.BoundField:
+        return self[self.question.key]
+
+
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        error_messages={
+            "required": _("Enter your full name."),
+            "max_length": _("Enter a name of 200 characters or fewer."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The firm will use this to contact you about the case."),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.com."),
+            "max_length": _("Enter an email address of 254 characters or fewer."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number (optional)"),
+        required=False,
+        max_length=25,
+        help_text=_("For example 415 555 0100 or +1 415 555 0100."),
+        error_messages={"max_length": _("Enter a phone number of 25 characters or fewer.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    state = forms.ChoiceField(
+        label=_("U.S. state where you live"),
+        choices=[("", _("Choose a state"))] + STATE_CHOICES,
+        error_messages={
+            "required": _("Choose the state where you live, or “Outside the U.S.”."),
+            "invalid_choice": _("Choose a state from the list."),
+        },
+        widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+    )
+    consent_contact = forms.BooleanField(
+        label=wording.CONSENT_CONTACT.text,
+        error_messages={"required": _("Tick the box to agree that the firm may contact you; "
+                                      "without it the firm cannot follow up.")},
+    )
+    attest_true = forms.BooleanField(
+        label=wording.ATTESTATION.text,
+        error_messages={"required": _("Tick the box to confirm your answers are true to the "
+                                      "best of your knowledge.")},
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = True
+        self.helper.form_method = "post"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("full_name", css_class="w-100"),
+            Field("email"),
+            Field("phone"),
+            Field("state"),
+            HTML('<h2 class="h4 mt-4">{% load i18n %}{% translate "Your agreement" %}</h2>'),
+            Field("consent_contact"),
+            Field("attest_true"),
+            Field("form_token"),
+            Submit("register", _("Register"), css_class="btn-success btn-lg mt-3"),
+        )
+
+    def clean_full_name(self):
+        name = self.cleaned_data["full_name"].strip()
+        reject_control_characters(name)
+        if not name:
+            raise ValidationError(_("Enter your full name."), code="required")
+        return name
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        reject_control_characters(email)
+        return email
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        reject_control_characters(phone)
+        if phone and (not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 7):
+            raise ValidationError(
+                _("Enter a phone number using digits, like 415 555 0100, or leave it empty."),
+                code="invalid_phone",
+            )
+        return phone

@@ -1,0 +1,220 @@
+"""The data caseapp keeps: the case, submissions, the review timeline, the audit log, counts."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from caseapp import eligibility
+from caseapp.crypto import EncryptedTextField
+
+OUTCOME_CHOICES = [
+    (eligibility.Outcome.ELIGIBLE.value, _("Eligible")),
+    (eligibility.Outcome.NEEDS_REVIEW.value, _("Needs review")),
+    (eligibility.Outcome.NOT_ELIGIBLE.value, _("Not eligible")),
+    (eligibility.Outcome.INCOMPLETE.value, _("Incomplete")),
+]
+
+#: U.S. states, D.C. and territories by USPS code, plus one choice for everyone else.
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"),
+    ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"),
+    ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"),
+]
+OUTSIDE_US = "outside_us"
+STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", _("Investigating")
+        FILED = "filed", _("Filed")
+        DISMISSED = "dismissed", _("Dismissed")
+        SETTLED = "settled", _("Settled")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    court = models.CharField(max_length=200)
+    docket_number = models.CharField(max_length=100)
+    filed_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    status_note = models.TextField(
+        help_text=_("Shown to the public on every page of the check, in plain words.")
+    )
+    registration_open = models.BooleanField(default=True)
+    registration_closed_message = models.TextField(blank=True)
+    sca_reference_date = models.DateField(
+        default=datetime.date(2024, 9, 18),
+        help_text=_("18 U.S.C. § 2707(f): submissions more than two years after this date "
+                    "are flagged for a time-limit review."),
+    )
+    firm_name = models.CharField(max_length=200, blank=True)
+    firm_email = models.EmailField(blank=True)
+    firm_phone = models.CharField(max_length=40, blank=True)
+    draft_retention_hours = models.PositiveIntegerField(default=72)
+    purge_after_days = models.PositiveIntegerField(default=365)
+    legal_hold = models.BooleanField(default=False)
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.docket_number})"
+
+
+class Submission(models.Model):
+    class ReviewStatus(models.TextChoices):
+        NEW = "new", _("New")
+        IN_REVIEW = "in_review", _("In review")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        NEEDS_INFO = "needs_info", _("Needs information")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="submissions")
+    reference = models.CharField(max_length=12, unique=True)
+    #: Set by the registration form when it is shown, so a re-posted form finds its submission.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    answers = models.JSONField()
+    outcome = models.CharField(max_length=20, choices=OUTCOME_CHOICES)
+    estimated_damages = models.PositiveIntegerField()
+    rules_version = models.CharField(max_length=40)
+    consent_version = models.CharField(max_length=40)
+    attestation_version = models.CharField(max_length=40)
+    notice_version = models.CharField(max_length=40)
+    language = models.CharField(max_length=10)
+
+    full_name = EncryptedTextField(blank=True)
+    email = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    state = models.CharField(max_length=10, choices=STATE_CHOICES, blank=True)
+    email_index = models.CharField(max_length=40, blank=True, db_index=True)
+    name_index = models.CharField(max_length=40, blank=True, db_index=True)
+    name_state_index = models.CharField(max_length=40, blank=True, db_index=True)
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
+
+    review_status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.NEW
+    )
+    outcome_override = models.CharField(max_length=20, choices=OUTCOME_CHOICES, blank=True)
+    override_reason = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_submissions",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    #: Incremented on every staff change; a form posted with an older number is stale.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("review_submission", "Can review submissions and add notes"),
+            ("export_submission", "Can export submissions"),
+            ("bulk_update_submission", "Can run bulk actions on submissions"),
+            ("erase_submission", "Can erase a submission's personal data"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def effective_outcome(self) -> str:
+        return self.outcome_override or self.outcome
+
+
+class ReviewEvent(models.Model):
+    """One entry of a submission's timeline: a status change, override, assignment or note."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status changed")
+        OVERRIDE = "override", _("Outcome overridden")
+        ASSIGN = "assign", _("Assigned")
+        NOTE = "note", _("Note")
+        DUPLICATE = "duplicate", _("Marked as duplicate")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_value = models.CharField(max_length=100, blank=True)
+    to_value = models.CharField(max_length=100, blank=True)
+    text = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.submission_id}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of staff and system actions; the app never updates or deletes one."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=50, db_index=True)
+    target = models.CharField(max_length=100, blank=True, db_index=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class DailyCount(models.Model):
+    """Anonymous funnel counters for the firm: no person can be found in them."""
+
+    class Metric(models.TextChoices):
+        STARTED = "started", _("Checks started")
+        FINISHED_ELIGIBLE = "finished_eligible", _("Finished: eligible")
+        FINISHED_NEEDS_REVIEW = "finished_needs_review", _("Finished: needs review")
+        FINISHED_NOT_ELIGIBLE = "finished_not_eligible", _("Finished: not eligible")
+        REGISTERED = "registered", _("Registered")
+
+    day = models.DateField()
+    metric = models.CharField(max_length=40, choices=Metric.choices)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "metric"], name="dailycount_day_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}: {self.count}"

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from caseapp.views import health
+
+urlpatterns = [
+    path("", include("caseapp.urls_public")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

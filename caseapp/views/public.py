@@ -1,0 +1,278 @@
+"""The public self-check: start, one question per page, check answers, result, register."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from caseapp import eligibility, selectors, services, wording
+from caseapp.forms import QuestionForm, RegistrationForm
+from caseapp.models import DailyCount
+
+SESSION_KEY = "check"
+REGISTRABLE = (eligibility.Outcome.ELIGIBLE, eligibility.Outcome.NEEDS_REVIEW)
+FINISHED_METRIC = {
+    eligibility.Outcome.ELIGIBLE: DailyCount.Metric.FINISHED_ELIGIBLE,
+    eligibility.Outcome.NEEDS_REVIEW: DailyCount.Metric.FINISHED_NEEDS_REVIEW,
+    eligibility.Outcome.NOT_ELIGIBLE: DailyCount.Metric.FINISHED_NOT_ELIGIBLE,
+}
+
+
+# --- the draft check in the session -------------------------------------------------------
+
+def _draft(request: HttpRequest) -> dict | None:
+    """The check in progress, or None when there is none or it has expired."""
+    draft = request.session.get(SESSION_KEY)
+    if not isinstance(draft, dict) or not isinstance(draft.get("answers"), dict):
+        return None
+    started = draft.get("started", 0)
+    max_age = selectors.case_current().draft_retention_hours * 3600
+    if timezone.now().timestamp() - started > max_age:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    try:
+        eligibility.validate(draft["answers"])
+    except ValueError:
+        return None
+    return draft
+
+
+def _draft_start(request: HttpRequest) -> dict:
+    draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
+    request.session[SESSION_KEY] = draft
+    services.daily_count_increment(metric=DailyCount.Metric.STARTED)
+    return draft
+
+
+def _draft_save(request: HttpRequest, draft: dict) -> None:
+    request.session[SESSION_KEY] = draft
+    request.session.modified = True
+
+
+def _next_url(determination: eligibility.Determination) -> str:
+    if determination.next_question:
+        return reverse("public:question", args=[determination.next_question])
+    if determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
+        return reverse("public:result")
+    return reverse("public:check_answers")
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    return _render(request, "caseapp/public/session_expired.html", {})
+
+
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
+    """Render a full page, or just the main area for an htmx request (never for a history
+    restore, which needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    fragment = bool(htmx) and not htmx.history_restore_request
+    context = {
+        "base_template": "caseapp/public/_fragment.html" if fragment else
+        "caseapp/public/base.html",
+        **context,
+    }
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    if fragment:
+        # The browser followed a redirect inside the XHR; tell htmx which URL it ended on.
+        response["HX-Push-Url"] = request.get_full_path()
+    return response
+
+
+# --- pages -------------------------------------------------------------------------------
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    return _render(request, "caseapp/public/start.html", {
+        "questions_count": len(eligibility.QUESTIONS),
+        "not_legal_advice": wording.NOT_LEGAL_ADVICE,
+        "privacy_notice": wording.PRIVACY_NOTICE.text,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        q = eligibility.question(key)
+    except ValueError:
+        return _render(request, "404.html", {}, status=404)
+    draft = _draft(request)
+    if draft is None:
+        if request.method == "POST":
+            return _expired(request)
+        draft = _draft_start(request)
+    answers = draft["answers"]
+    determination = eligibility.evaluate(answers)
+    reachable = q.applies(answers) and (key in answers or key == determination.next_question)
+    if not reachable:
+        if determination.next_question:
+            messages.info(request, _("Answer this question first."))
+        return redirect(_next_url(determination))
+
+    changing = request.GET.get("change") == "1"
+    form = QuestionForm(request.POST or None, question=q, initial={key: answers.get(key)})
+    if request.method == "POST" and form.is_valid():
+        answers[key] = form.cleaned_data[key]
+        draft["answers"] = eligibility.applicable_answers(answers)
+        _draft_save(request, draft)
+        determination = eligibility.evaluate(draft["answers"])
+        if changing and determination.next_question is None and \
+                determination.outcome is not eligibility.Outcome.NOT_ELIGIBLE:
+            return redirect("public:check_answers")
+        return redirect(_next_url(determination))
+
+    keys = [x.key for x in eligibility.applicable_questions(answers)]
+    position = keys.index(key)
+    back_url = (reverse("public:check_answers") if changing
+                else reverse("public:question", args=[keys[position - 1]]) if position
+                else reverse("public:start"))
+    return _render(request, "caseapp/public/question.html", {
+        "form": form,
+        "question": q,
+        "back_url": back_url,
+        "position": position + 1,
+        "changing": changing,
+    })
+
+
+def _summary_rows(answers: dict) -> list[dict]:
+    rows = []
+    for q in eligibility.applicable_questions(answers):
+        if q.key in answers:
+            rows.append({
+                "key": q.key,
+                "question": _(q.text),
+                "answer": _(q.choice(answers[q.key]).label),
+                "change_url": reverse("public:question", args=[q.key]) + "?change=1",
+            })
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def check_answers(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    if draft is None:
+        return _expired(request)
+    determination = eligibility.evaluate(draft["answers"])
+    if determination.next_question or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
+        return redirect(_next_url(determination))
+    if request.method == "POST":
+        return redirect("public:result")
+    return _render(request, "caseapp/public/check_answers.html", {
+        "rows": _summary_rows(draft["answers"]),
+    })
+
+
+@require_GET
+def result(request: HttpRequest) -> HttpResponse:
+    draft = _draft(request)
+    if draft is None:
+        return _expired(request)
+    determination = eligibility.evaluate(draft["answers"])
+    if determination.outcome is eligibility.Outcome.INCOMPLETE:
+        return redirect(_next_url(determination))
+    if not draft.get("finished"):
+        draft["finished"] = True
+        _draft_save(request, draft)
+        services.daily_count_increment(metric=FINISHED_METRIC[determination.outcome])
+    findings = [
+        {
+            "question": _(eligibility.question(f.criterion).text),
+            "answer": _(eligibility.question(f.criterion).choice(f.code).label),
+            "status": f.status.value,
+            "explanation": _(f.explanation),
+            "change_url": reverse("public:question", args=[f.criterion]) + "?change=1",
+        }
+        for f in determination.findings
+    ]
+    return _render(request, "caseapp/public/result.html", {
+        "determination": determination,
+        "outcome_label": _(determination.label),
+        "findings": findings,
+        "ruled_out": [f for f in findings if f["status"] == "not_met"],
+        "can_register": determination.outcome in REGISTRABLE,
+        "not_legal_advice": wording.NOT_LEGAL_ADVICE,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    case = selectors.case_current()
+    token = request.POST.get("form_token", "")
+    if request.method == "POST" and token:
+        # A double click or a re-posted form: the first post already saved it.
+        existing = selectors.submission_by_idempotency_key(key=token)
+        if existing is not None:
+            request.session["reference"] = existing.reference
+            return redirect("public:confirmation")
+    draft = _draft(request)
+    if draft is None:
+        return _expired(request)
+    determination = eligibility.evaluate(draft["answers"])
+    if determination.outcome not in REGISTRABLE:
+        return redirect(_next_url(determination) if determination.next_question
+                        else reverse("public:result"))
+    if not case.registration_open:
+        return _render(request, "caseapp/public/registration_closed.html", {})
+
+    if request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_valid() and form.cleaned_data["form_token"] != draft.get("form_token"):
+            # Not the token this session was given: a tampered or stale form.
+            form.add_error(None, _("This form was out of date. Check your details and press "
+                                   "Register again."))
+            form.data = form.data.copy()
+            form.data["form_token"] = draft.get("form_token") or ""
+        elif form.is_valid():
+            data = form.cleaned_data
+            submission, _created = services.submission_create(
+                case=case,
+                answers=draft["answers"],
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+                state=data["state"],
+                language=request.LANGUAGE_CODE,
+                idempotency_key=data["form_token"],
+            )
+            # Minimum data: once registered, the draft answers are no longer needed here.
+            request.session.pop(SESSION_KEY, None)
+            request.session["reference"] = submission.reference
+            return redirect("public:confirmation")
+    else:
+        draft.setdefault("form_token", secrets.token_urlsafe(32))
+        _draft_save(request, draft)
+        form = RegistrationForm(initial={"form_token": draft["form_token"]})
+    return _render(request, "caseapp/public/register.html", {
+        "form": form,
+        "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "outcome": determination.outcome.value,
+    })
+
+
+@require_GET
+def confirmation(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get("reference")
+    if not reference:
+        return redirect("public:start")
+    return _render(request, "caseapp/public/confirmation.html", {"reference": reference})
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return _render(request, "caseapp/public/privacy.html", {
+        "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "not_legal_advice": wording.NOT_LEGAL_ADVICE,
+    })
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
