@@ -16,14 +16,18 @@ from caseapp import eligibility, wording
 from caseapp.models import STATE_CHOICES
 
 
+CONTROL_CHARACTERS_MESSAGE = _(
+    "Remove the hidden or control characters from this answer, then try again."
+)
+NO_NULLS = {"null_characters_not_allowed": CONTROL_CHARACTERS_MESSAGE}
+
+
 def reject_control_characters(value: str) -> None:
     """Refuse invisible control characters (NUL, escapes, bidi overrides) in typed text."""
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
-            raise ValidationError(
-                _("Remove the hidden or control characters from this answer, then try again."),
-                code="control_characters",
-            )
+        # Cf covers bidi overrides; the zero-width joiner is allowed because emoji use it.
+        if unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
+            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
 
 
 class QuestionForm(forms.Form):
@@ -60,6 +64,7 @@ class RegistrationForm(forms.Form):
         error_messages={
             "required": _("Enter your full name."),
             "max_length": _("Enter a name of 200 characters or fewer."),
+            **NO_NULLS,
         },
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
@@ -71,6 +76,7 @@ class RegistrationForm(forms.Form):
             "required": _("Enter your email address."),
             "invalid": _("Enter an email address in the correct format, like name@example.com."),
             "max_length": _("Enter an email address of 254 characters or fewer."),
+            **NO_NULLS,
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
@@ -79,7 +85,8 @@ class RegistrationForm(forms.Form):
         required=False,
         max_length=25,
         help_text=_("For example 415 555 0100 or +1 415 555 0100."),
-        error_messages={"max_length": _("Enter a phone number of 25 characters or fewer.")},
+        error_messages={"max_length": _("Enter a phone number of 25 characters or fewer."),
+                        **NO_NULLS},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     state = forms.ChoiceField(

@@ -119,6 +119,9 @@ class Submission(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    #: Another submission shares this one's email or name + state, or a reviewer marked it a
+    #: duplicate. Kept by the services so the staff queue can filter on it at any size.
+    possible_duplicate = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     #: Incremented on every staff change; a form posted with an older number is stale.
@@ -126,6 +129,17 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The staff queue pages by keyset on (sort column, created_at, id); each index below
+        # serves one sort or filter in either direction.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="sub_received"),
+            models.Index(fields=["review_status", "created_at", "id"], name="sub_review_status"),
+            models.Index(fields=["outcome", "created_at", "id"], name="sub_outcome"),
+            models.Index(fields=["state", "created_at", "id"], name="sub_state"),
+            models.Index(fields=["assignee", "created_at", "id"], name="sub_assignee"),
+            models.Index(fields=["possible_duplicate", "created_at", "id"],
+                         name="sub_possible_duplicate"),
+        ]
         permissions = [
             ("review_submission", "Can review submissions and add notes"),
             ("export_submission", "Can export submissions"),

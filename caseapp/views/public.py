@@ -118,7 +118,7 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(_next_url(determination))
 
     changing = request.GET.get("change") == "1"
-    form = QuestionForm(request.POST or None, question=q, initial={key: answers.get(key)})
+    form = QuestionForm(request.POST if request.method == "POST" else None, question=q, initial={key: answers.get(key)})
     if request.method == "POST" and form.is_valid():
         answers[key] = form.cleaned_data[key]
         draft["answers"] = eligibility.applicable_answers(answers)
@@ -192,6 +192,7 @@ def result(request: HttpRequest) -> HttpResponse:
             "change_url": reverse("public:question", args=[f.criterion]) + "?change=1",
         }
         for f in determination.findings
+        if f.code is not None  # a ruled-out person may have left later questions unanswered
     ]
     return _render(request, "caseapp/public/result.html", {
         "determination": determination,

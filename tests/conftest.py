@@ -1,0 +1,13 @@
+import os
+
+import pytest
+
+# Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def case(db):
+    from caseapp.selectors import case_current
+
+    return case_current()

@@ -1,0 +1,36 @@
+"""Shared test data: answer sets and submissions made through the real service layer."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+
+from caseapp import selectors, services
+
+ELIGIBLE_ANSWERS = {
+    "country": "US",
+    "premium": "yes",
+    "premium_before_cutoff": "yes",
+    "inmail": "both",
+    "inmail_before_cutoff": "yes",
+    "affiliation": "none",
+}
+NEEDS_REVIEW_ANSWERS = {**ELIGIBLE_ANSWERS, "inmail": "unsure", "inmail_before_cutoff": "unsure"}
+
+_counter = itertools.count(1)
+
+
+def make_submission(*, answers=None, full_name=None, email=None, phone="", state="CA",
+                    language="en"):
+    n = next(_counter)
+    submission, _created = services.submission_create(
+        case=selectors.case_current(),
+        answers=answers or ELIGIBLE_ANSWERS,
+        full_name=full_name or f"Test Person {n}",
+        email=email or f"person{n}@example.com",
+        phone=phone,
+        state=state,
+        language=language,
+        idempotency_key=secrets.token_urlsafe(32),
+    )
+    return submission

@@ -1,0 +1,233 @@
+"""The class definition and damages rule, tested without a database."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseapp import eligibility
+from caseapp.eligibility import Outcome, Status, evaluate
+
+from .factories import ELIGIBLE_ANSWERS
+
+CODES = {q.key: q.codes for q in eligibility.QUESTIONS}
+NOT_MET = {
+    "country": {"CA", "GB", "EU", "CH", "HK", "CN"},
+    "premium": {"no"},
+    "premium_before_cutoff": {"no"},
+    "inmail": {"neither"},
+    "inmail_before_cutoff": {"no"},
+    "affiliation": {"linkedin_or_microsoft", "court_or_counsel"},
+}
+UNSURE = {
+    "country": {"OTHER"},
+    "premium": {"unsure"},
+    "premium_before_cutoff": {"unsure"},
+    "inmail": {"unsure"},
+    "inmail_before_cutoff": {"unsure"},
+    "affiliation": set(),
+}
+RANK = {Outcome.ELIGIBLE: 0, Outcome.NEEDS_REVIEW: 1, Outcome.NOT_ELIGIBLE: 2}
+
+
+def status_of(key: str, code: str) -> Status:
+    if code in NOT_MET[key]:
+        return Status.NOT_MET
+    if code in UNSURE[key]:
+        return Status.UNSURE
+    return Status.MET
+
+
+def expected_outcome(answers: dict[str, str]) -> Outcome:
+    """An independent restatement of the issue's rules, to check evaluate() against."""
+    applicable = ["country", "premium", "inmail", "affiliation"]
+    if answers.get("premium") != "no":
+        applicable.append("premium_before_cutoff")
+    if answers.get("inmail") != "neither":
+        applicable.append("inmail_before_cutoff")
+    statuses = [status_of(k, answers[k]) if k in answers else Status.UNANSWERED
+                for k in applicable]
+    if Status.NOT_MET in statuses:
+        return Outcome.NOT_ELIGIBLE
+    if Status.UNANSWERED in statuses:
+        return Outcome.INCOMPLETE
+    if Status.UNSURE in statuses:
+        return Outcome.NEEDS_REVIEW
+    return Outcome.ELIGIBLE
+
+
+def all_answer_sets():
+    """Every combination of codes, each question also possibly unanswered (None)."""
+    keys = [q.key for q in eligibility.QUESTIONS]
+    for combo in itertools.product(*[(None, *CODES[k]) for k in keys]):
+        yield {k: c for k, c in zip(keys, combo, strict=True) if c is not None}
+
+
+def test_every_combination_of_codes_matches_the_rules():
+    count = 0
+    for answers in all_answer_sets():
+        determination = evaluate(answers)
+        assert determination.outcome is expected_outcome(answers), answers
+        expected_damages = 1000 if determination.outcome in (
+            Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW) else 0
+        assert determination.estimated_damages == expected_damages
+        count += 1
+    assert count == 9 * 4 * 4 * 6 * 4 * 4  # 13,824 answer sets, partial ones included
+
+
+def test_complete_eligible_answers_are_eligible_with_the_statutory_minimum():
+    determination = evaluate(ELIGIBLE_ANSWERS)
+    assert determination.outcome == "eligible"
+    assert determination.estimated_damages == 1000
+    assert determination.next_question is None
+    assert [f.status for f in determination.findings] == [Status.MET] * 6
+
+
+@pytest.mark.parametrize("code", ["CA", "GB", "EU", "CH", "HK", "CN"])
+def test_country_where_sharing_was_off_rules_out_even_with_nothing_else_answered(code):
+    determination = evaluate({"country": code})
+    assert determination.outcome is Outcome.NOT_ELIGIBLE
+    assert determination.estimated_damages == 0
+    assert determination.next_question is None
+    country = determination.findings[0]
+    assert country.criterion == "country" and country.status is Status.NOT_MET
+    assert "Canada" in country.explanation
+
+
+def test_other_country_is_unsure():
+    answers = {**ELIGIBLE_ANSWERS, "country": "OTHER"}
+    assert evaluate(answers).outcome is Outcome.NEEDS_REVIEW
+    assert evaluate(answers).estimated_damages == 1000
+
+
+def test_premium_no_skips_the_cutoff_question_and_rules_out():
+    determination = evaluate({"country": "US", "premium": "no"})
+    assert determination.outcome is Outcome.NOT_ELIGIBLE
+    assert "premium_before_cutoff" not in [f.criterion for f in determination.findings]
+
+
+def test_inmail_neither_skips_its_cutoff_question():
+    answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
+               "inmail": "neither"}
+    determination = evaluate(answers)
+    assert determination.outcome is Outcome.NOT_ELIGIBLE
+    assert "inmail_before_cutoff" not in [f.criterion for f in determination.findings]
+
+
+@pytest.mark.parametrize(
+    ("answers", "next_key"),
+    [
+        ({}, "country"),
+        ({"country": "US"}, "premium"),
+        ({"country": "OTHER", "premium": "unsure"}, "premium_before_cutoff"),
+        ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes"}, "inmail"),
+        ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes", "inmail": "sent"},
+         "inmail_before_cutoff"),
+        ({k: v for k, v in ELIGIBLE_ANSWERS.items() if k != "affiliation"}, "affiliation"),
+        (ELIGIBLE_ANSWERS, None),
+    ],
+)
+def test_next_question_follows_the_order_and_branches(answers, next_key):
+    assert evaluate(answers).next_question == next_key
+
+
+def test_incomplete_answers_have_no_damages_and_mark_unanswered_findings():
+    determination = evaluate({"country": "US"})
+    assert determination.outcome is Outcome.INCOMPLETE
+    assert determination.estimated_damages == 0
+    statuses = {f.criterion: f.status for f in determination.findings}
+    assert statuses["country"] is Status.MET
+    assert statuses["premium"] is Status.UNANSWERED
+
+
+def test_findings_have_one_entry_per_applicable_criterion_with_an_explanation():
+    answers = {**ELIGIBLE_ANSWERS, "premium": "unsure", "inmail": "received"}
+    findings = evaluate(answers).findings
+    assert [f.criterion for f in findings] == [q.key for q in eligibility.QUESTIONS]
+    assert all(f.explanation for f in findings)
+    assert {f.criterion: f.status for f in findings}["premium"] is Status.UNSURE
+
+
+def test_unknown_key_raises_naming_it():
+    with pytest.raises(ValueError, match="favourite_colour"):
+        evaluate({"favourite_colour": "blue"})
+
+
+def test_unknown_code_raises_naming_it():
+    with pytest.raises(ValueError, match="'XX'"):
+        evaluate({"country": "XX"})
+
+
+def test_outcome_is_a_string_enum():
+    assert evaluate(ELIGIBLE_ANSWERS).outcome == "eligible"
+    assert str(Outcome.NEEDS_REVIEW) == "needs_review"
+
+
+def test_rules_version_is_stamped_on_every_determination():
+    assert evaluate({}).rules_version == eligibility.RULES_VERSION
+    assert eligibility.RULES_VERSION.startswith("2025-01-21")
+
+
+def test_damages_are_per_person_never_per_message():
+    # Whatever the InMail answer (one message or thousands), the figure is the same.
+    for inmail in ("sent", "received", "both"):
+        assert evaluate({**ELIGIBLE_ANSWERS, "inmail": inmail}).estimated_damages == 1000
+
+
+def test_applicable_answers_drops_answers_made_moot_by_a_change():
+    answers = {**ELIGIBLE_ANSWERS, "premium": "no"}
+    assert "premium_before_cutoff" not in eligibility.applicable_answers(answers)
+
+
+def test_module_imports_nothing_from_django():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(eligibility))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert not any(name.startswith(("django", "caseapp")) for name in imported)
+
+
+# --- properties -----------------------------------------------------------------------
+
+complete_answers = st.fixed_dictionaries(
+    {q.key: st.sampled_from(q.codes) for q in eligibility.QUESTIONS}
+)
+
+
+@given(answers=complete_answers, key=st.sampled_from([q.key for q in eligibility.QUESTIONS]),
+       data=st.data())
+def test_outcome_never_improves_when_a_met_answer_becomes_unsure_or_not_met(answers, key,
+                                                                            data):
+    question = eligibility.question(key)
+    if not question.applies(answers) or status_of(key, answers[key]) is not Status.MET:
+        return
+    worse_codes = [c for c in question.codes if status_of(key, c) is not Status.MET]
+    worse = {**answers, key: data.draw(st.sampled_from(worse_codes))}
+    before, after = evaluate(answers).outcome, evaluate(worse).outcome
+    assert RANK[after] >= RANK[before]
+    assert evaluate(worse).estimated_damages <= evaluate(answers).estimated_damages
+
+
+@given(answers=complete_answers)
+def test_complete_answers_are_never_incomplete_and_have_no_next_question(answers):
+    determination = evaluate(answers)
+    assert determination.outcome is not Outcome.INCOMPLETE
+    assert determination.next_question is None
+
+
+@given(answers=st.dictionaries(st.sampled_from([q.key for q in eligibility.QUESTIONS]),
+                               st.text(max_size=5)))
+def test_any_answer_is_either_valid_or_a_value_error(answers):
+    valid = all(code in CODES[key] for key, code in answers.items())
+    if valid:
+        evaluate(answers)
+    else:
+        with pytest.raises(ValueError):
+            evaluate(answers)

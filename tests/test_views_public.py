@@ -1,0 +1,360 @@
+"""The public self-check through Django's test client and the real database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from caseapp.models import DailyCount, Submission
+
+from .factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+REGISTRATION = {
+    "full_name": "Ana María O'Brien",
+    "email": "ana@example.com",
+    "phone": "+1 415 555 0100",
+    "state": "CA",
+    "consent_contact": "on",
+    "attest_true": "on",
+}
+
+
+def answer_all(client: Client, answers: dict[str, str]):
+    client.get("/check/country/")
+    response = None
+    for key, code in answers.items():
+        response = client.post(f"/check/{key}/", {key: code})
+        assert response.status_code == 302, (key, response.content[:300])
+    return response
+
+
+def form_token(client: Client) -> str:
+    page = client.get("/register/").content.decode()
+    return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+
+
+def counts() -> dict[str, int]:
+    return dict(DailyCount.objects.values_list("metric", "count"))
+
+
+def test_start_page_explains_the_check_and_the_case_status(client):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Start now" in html
+    assert 'href="/check/country/"' in html
+    assert "not legal advice" in html
+    assert "attorney–client relationship" in html
+    assert "Dismissed" in html and "January 30, 2025" in html
+    assert "$1,000" in html and "not a promise" in html
+
+
+def test_question_page_has_radios_named_by_key_and_valued_by_code(client):
+    html = client.get("/check/country/").content.decode()
+    for code in ["US", "CA", "GB", "EU", "CH", "HK", "CN", "OTHER"]:
+        assert f'name="country" value="{code}"' in html
+    assert ">Continue<" in html
+    assert 'class="back-link"' in html
+    assert "<legend>" in html and "<h1" in html
+
+
+def test_first_question_counts_a_started_check_once(client):
+    client.get("/check/country/")
+    client.get("/check/country/")
+    assert counts()["started"] == 1
+
+
+def test_eligible_person_goes_through_every_question_then_check_answers(client):
+    response = answer_all(client, ELIGIBLE_ANSWERS)
+    assert response["Location"] == "/check/answers/"
+    page = client.get("/check/answers/").content.decode()
+    for key in ELIGIBLE_ANSWERS:
+        assert f"/check/{key}/?change=1" in page
+    response = client.post("/check/answers/")
+    assert response["Location"] == "/result/"
+    result = client.get("/result/").content.decode()
+    assert 'data-outcome="eligible"' in result
+    assert 'data-estimated-damages="1000"' in result
+    assert "Register with the firm" in result
+    assert "per person, not per message" in result
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        ({"country": "GB"}, "Canada, the EU"),
+        ({"country": "US", "premium": "no"}, "paying LinkedIn Premium customers"),
+        ({"country": "US", "premium": "yes", "premium_before_cutoff": "no"}, "before September"),
+        ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
+          "inmail": "neither"}, "neither sent nor"),
+        ({**ELIGIBLE_ANSWERS, "affiliation": "court_or_counsel"}, "lawyers on the case"),
+    ],
+)
+def test_ruling_out_answer_goes_straight_to_the_result_with_the_reason(client, answers, reason):
+    response = answer_all(client, answers)
+    assert response["Location"] == "/result/"
+    result = client.get("/result/").content.decode()
+    assert 'data-outcome="not_eligible"' in result
+    assert 'data-estimated-damages="0"' in result
+    assert reason in result
+    last_key = list(answers)[-1]
+    assert f"/check/{last_key}/?change=1" in result  # offers to change it
+    assert "Register with the firm" not in result
+
+
+def test_not_eligible_person_cannot_register(client):
+    answer_all(client, {"country": "CA"})
+    response = client.get("/register/")
+    assert response.status_code == 302 and response["Location"] == "/result/"
+
+
+def test_missing_answer_shows_error_summary_and_inline_message(client):
+    client.get("/check/country/")
+    response = client.post("/check/country/", {})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert 'href="#id_country_0"' in html
+    assert 'id="id_country-error"' in html
+    assert "<title>Error:" in html
+    assert "autofocus" in html
+
+
+def test_forged_code_is_refused_with_a_clear_message(client):
+    client.get("/check/country/")
+    response = client.post("/check/country/", {"country": "US'; DROP TABLE"})
+    assert "not one of the options" in response.content.decode()
+    assert client.session["check"]["answers"] == {}
+
+
+def test_unknown_question_key_is_a_404(client):
+    assert client.get("/check/favourite_colour/").status_code == 404
+
+
+def test_skipping_ahead_redirects_to_the_first_unanswered_question(client):
+    client.get("/check/country/")
+    response = client.get("/check/affiliation/")
+    assert response["Location"] == "/check/country/"
+    response = client.post("/check/inmail/", {"inmail": "both"})
+    assert response["Location"] == "/check/country/"
+    assert "inmail" not in client.session["check"]["answers"]
+
+
+def test_a_later_question_first_starts_a_check_and_sends_back_to_the_start(client):
+    response = client.get("/check/inmail/")
+    assert response["Location"] == "/check/country/"
+
+
+def test_result_before_finishing_sends_to_the_next_question(client):
+    answer_all(client, {"country": "US"})
+    assert client.get("/result/")["Location"] == "/check/premium/"
+    assert client.get("/check/answers/")["Location"] == "/check/premium/"
+
+
+def test_change_link_returns_to_check_answers(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    response = client.post("/check/inmail/?change=1", {"inmail": "received"})
+    assert response["Location"] == "/check/answers/"
+    assert client.session["check"]["answers"]["inmail"] == "received"
+
+
+def test_change_that_opens_a_new_question_asks_it_then_continues(client):
+    answer_all(client, {**{k: v for k, v in ELIGIBLE_ANSWERS.items()
+                           if k not in ("inmail", "inmail_before_cutoff")},
+                        "inmail": "unsure", "inmail_before_cutoff": "unsure"})
+    answer_all(client, {})
+    client.post("/check/country/?change=1", {"country": "US"})
+    response = client.post("/check/premium/?change=1", {"premium": "no"})
+    assert response["Location"] == "/result/"  # ruled out by the change
+    assert "premium_before_cutoff" not in client.session["check"]["answers"]
+    response = client.post("/check/premium/?change=1", {"premium": "yes"})
+    assert response["Location"] == "/check/premium_before_cutoff/"
+
+
+def test_htmx_request_gets_only_the_main_area(client):
+    full = client.get("/check/country/").content.decode()
+    fragment = client.get("/check/country/", HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert "<html" in full and "<html" not in html
+    assert "site-header" not in html
+    assert "<title>" in html and 'name="country"' in html
+    assert fragment["HX-Push-Url"] == "/check/country/"
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_htmx_history_restore_gets_the_full_page(client):
+    response = client.get("/check/country/", HTTP_HX_REQUEST="true",
+                          HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_htmx_validation_error_returns_the_fragment_with_the_summary(client):
+    client.get("/check/country/")
+    response = client.post("/check/country/", {}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html and "<html" not in html
+
+
+def test_needs_review_person_can_register_and_gets_a_reference(client):
+    answer_all(client, NEEDS_REVIEW_ANSWERS)
+    client.post("/check/answers/")
+    assert 'data-outcome="needs_review"' in client.get("/result/").content.decode()
+    response = client.post("/register/", {**REGISTRATION, "form_token": form_token(client)})
+    assert response["Location"] == "/confirmation/"
+    page = client.get("/confirmation/").content.decode()
+    reference = re.search(r'data-reference="([^"]+)"', page).group(1)
+    assert re.fullmatch(r"LI-[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}", reference)
+    submission = Submission.objects.get(reference=reference)
+    assert submission.outcome == "needs_review"
+    assert submission.estimated_damages == 1000
+    assert submission.answers == NEEDS_REVIEW_ANSWERS
+    assert submission.full_name == "Ana María O'Brien"
+    assert submission.consent_version and submission.attestation_version
+    assert submission.notice_version and submission.rules_version == "2025-01-21.1"
+    assert "check" not in client.session  # the draft answers are not kept after registering
+
+
+def test_double_submit_creates_one_submission(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    first = client.post("/register/", data)
+    second = client.post("/register/", data)
+    assert first["Location"] == second["Location"] == "/confirmation/"
+    assert Submission.objects.count() == 1
+    assert counts()["registered"] == 1
+
+
+def test_tampered_form_token_is_refused_and_nothing_saved(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    form_token(client)
+    response = client.post("/register/", {**REGISTRATION, "form_token": "forged"})
+    assert response.status_code == 200
+    assert "out of date" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("full_name", "", "Enter your full name"),
+        ("full_name", "   ", "Enter your full name"),
+        ("full_name", "x" * 201, "200 characters or fewer"),
+        ("full_name", "Ann\x00Example", "control characters"),
+        ("full_name", "Ann\u202eelpmaxE", "control characters"),
+        ("email", "not-an-email", "correct format"),
+        ("email", "", "Enter your email address"),
+        ("phone", "call me", "Enter a phone number"),
+        ("phone", "12", "Enter a phone number"),
+        ("state", "ZZ", "Choose a state from the list"),
+        ("consent_contact", "", "agree that the firm may contact you"),
+        ("attest_true", "", "true to the best of your knowledge"),
+    ],
+)
+def test_registration_errors_say_what_to_do_and_save_nothing(client, field, value, message):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client), field: value}
+    if value == "":
+        data.pop(field)
+    response = client.post("/register/", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "There is a problem" in html
+    assert Submission.objects.count() == 0
+
+
+def test_registration_without_a_phone_is_accepted(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    del data["phone"]
+    assert client.post("/register/", data)["Location"] == "/confirmation/"
+    assert Submission.objects.get().phone == ""
+
+
+def test_registration_form_has_the_contract_fields(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    html = client.get("/register/").content.decode()
+    for name in ["full_name", "email", "phone", "consent_contact", "attest_true"]:
+        assert f'name="{name}"' in html
+    assert '<select name="state"' in html
+    assert 'value="outside_us"' in html and 'value="CA"' in html
+    assert 'value="Register"' in html
+
+
+def test_closed_registration_explains_why(client, case):
+    case.registration_open = False
+    case.registration_closed_message = "Registration paused while the firm reviews the case."
+    case.save()
+    answer_all(client, ELIGIBLE_ANSWERS)
+    assert "Registration paused" in client.get("/result/").content.decode()
+    response = client.get("/register/")
+    assert "Registration paused" in response.content.decode()
+    token_page = client.post("/register/", {**REGISTRATION, "form_token": "x"})
+    assert "Registration is closed" in token_page.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_expired_session_gets_a_way_forward(client, case):
+    answer_all(client, {"country": "US"})
+    session = client.session
+    session["check"]["started"] = timezone.now().timestamp() - case.draft_retention_hours * 3600 - 1
+    session.save()
+    response = client.post("/check/premium/", {"premium": "yes"})
+    html = response.content.decode()
+    assert "no longer available" in html and "Start again" in html
+    assert "Start again" in client.get("/result/").content.decode()
+
+
+def test_post_without_a_session_says_answers_are_gone(client):
+    response = client.post("/check/premium/", {"premium": "yes"})
+    assert "no longer available" in response.content.decode()
+
+
+def test_missing_csrf_token_is_refused_with_a_clear_page():
+    client = Client(enforce_csrf_checks=True)
+    client.get("/check/country/")
+    response = client.post("/check/country/", {"country": "US"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert client.session["check"]["answers"] == {}
+
+
+def test_result_counts_a_finished_check_once_by_outcome(client):
+    answer_all(client, {"country": "CN"})
+    client.get("/result/")
+    client.get("/result/")
+    assert counts()["finished_not_eligible"] == 1
+
+
+def test_ruled_out_people_leave_no_personal_data(client):
+    answer_all(client, {"country": "EU"})
+    client.get("/result/")
+    assert Submission.objects.count() == 0
+
+
+def test_confirmation_without_a_registration_goes_to_the_start(client):
+    assert client.get("/confirmation/")["Location"] == "/"
+
+
+def test_spanish_is_offered_and_chosen_through_the_language_switch(client):
+    html = client.get("/").content.decode()
+    assert 'name="language" value="es"' in html
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert 'lang="es"' in client.get("/").content.decode()
+
+
+def test_privacy_page_lists_what_is_kept(client):
+    html = client.get("/privacy/").content.decode()
+    assert "encrypted" in html and "anonymous" in html
+
+
+def test_healthz_reports_ok_without_personal_data(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
