@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from caseapp.models import Case, Submission
+import base64
+import binascii
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from caseapp import crypto, eligibility
+from caseapp.models import AuditEvent, Case, DailyCount, ReviewEvent, Submission
 
 CASE_SLUG = "de-la-torre-v-linkedin"
 
@@ -14,3 +32,344 @@ def case_current() -> Case:
 
 def submission_by_idempotency_key(*, key: str) -> Submission | None:
     return Submission.objects.filter(idempotency_key=key).first()
+
+
+# --- staff: the queue, one submission, the overview, the audit log ----------------------------
+
+#: How far the queue counts before it says "1,000+": an exact COUNT(*) of a million rows on
+#: every page view is what makes big queues slow.
+COUNT_LIMIT = 1000
+
+#: Sortable queue columns and the model field each sorts by. Names are encrypted, so the
+#: database cannot sort by them.
+QUEUE_SORTS = {
+    "received": "created_at",
+    "reference": "reference",
+    "state": "state",
+    "outcome": "outcome",
+    "review_status": "review_status",
+}
+QUEUE_DEFAULT_SORT = "-received"
+
+_REFERENCE_RE = re.compile(r"^LI([23456789ABCDEFGHJKMNPQRSTWXYZ]{8})$")
+
+
+@dataclass(frozen=True)
+class Search:
+    kind: str  # "reference", "email" or "name": what the audit log may record
+    condition: Q
+
+
+def submission_search(*, text: str) -> Search | None:
+    """Match a full reference, an email or an exact full name; names and emails only through
+    their blind indexes, because the database holds them encrypted."""
+    text = text.strip()
+    if not text:
+        return None
+    compact = re.sub(r"[\s\-]", "", text).upper()
+    match = _REFERENCE_RE.match(compact)
+    if match:
+        chars = match.group(1)
+        return Search("reference", Q(reference=f"LI-{chars[:4]}-{chars[4:]}"))
+    if "@" in text:
+        return Search("email", Q(email_index=crypto.blind_index(crypto.normalise_email(text))))
+    return Search("name", Q(name_index=crypto.blind_index(crypto.normalise_name(text))))
+
+
+def sca_flag_from(*, case: Case) -> datetime.datetime:
+    """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
+    reference date; submissions received from then on are flagged for a time-limit review."""
+    ref = case.sca_reference_date
+    try:
+        last_day = ref.replace(year=ref.year + 2)
+    except ValueError:  # 29 February
+        last_day = ref.replace(year=ref.year + 2, day=28)
+    first_flagged = last_day + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))
+
+
+def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> QuerySet:
+    """Submissions matching the queue filters (already cleaned by the filter form)."""
+    qs = Submission.objects.all()
+    if filters.get("search") is not None:
+        qs = qs.filter(filters["search"].condition)
+    if filters.get("outcome"):
+        qs = qs.filter(outcome=filters["outcome"])
+    if filters.get("review_status"):
+        qs = qs.filter(review_status=filters["review_status"])
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee_id=int(assignee))
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("country"):
+        qs = qs.filter(answers__country=filters["country"])
+    if filters.get("received_from"):
+        start = datetime.datetime.combine(filters["received_from"], datetime.time.min)
+        qs = qs.filter(created_at__gte=timezone.make_aware(start))
+    if filters.get("received_to"):
+        end = datetime.datetime.combine(
+            filters["received_to"] + datetime.timedelta(days=1), datetime.time.min
+        )
+        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    if filters.get("duplicate") == "yes":
+        qs = qs.filter(possible_duplicate=True)
+    elif filters.get("duplicate") == "no":
+        qs = qs.filter(possible_duplicate=False)
+    if filters.get("rules_version"):
+        qs = qs.filter(rules_version=filters["rules_version"])
+    if filters.get("time_limit") == "flagged":
+        qs = qs.filter(created_at__gte=sca_flag_from(case=case))
+    return qs
+
+
+def submission_queue_rows(qs: QuerySet) -> QuerySet:
+    """Only what the queue table shows: no email or phone is decrypted for a list."""
+    return qs.select_related("assignee").only(
+        "id", "reference", "created_at", "full_name", "state", "outcome", "outcome_override",
+        "review_status", "assignee__username", "possible_duplicate", "duplicate_of_id",
+        "personal_data_erased_at",
+    )
+
+
+def export_annotations() -> dict:
+    """Related values the CSV needs, joined in SQL rather than loaded (and decrypted) as rows."""
+    return {"assignee_username": F("assignee__username"),
+            "duplicate_of_reference": F("duplicate_of__reference")}
+
+
+def count_bounded(qs: QuerySet, *, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """``(count, more)``: counts at most ``limit`` rows, and says whether there are more."""
+    count = qs.order_by().values("id")[: limit + 1].count()
+    return min(count, limit), count > limit
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode_cursor(values: list) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime.datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fields: list[str], model) -> list | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(fields):
+            return None
+        decoded = []
+        for field, value in zip(fields, values, strict=True):
+            model_field = model._meta.get_field(field)
+            if isinstance(model_field, models.DateTimeField):
+                value = datetime.datetime.fromisoformat(value)
+                if timezone.is_naive(value):
+                    return None
+            else:
+                value = model_field.to_python(value)
+            decoded.append(value)
+        return decoded
+    except (ValueError, TypeError, DjangoValidationError, binascii.Error):
+        return None
+
+
+def _beyond(fields: list[str], values: list, descending: bool) -> Q:
+    """Rows strictly after ``values`` in (fields...) order, as an index-friendly condition:
+    a range on the first column the index can seek to, then the tie-breaks."""
+    op = "lt" if descending else "gt"
+    leading = Q(**{f"{fields[0]}__{'lte' if descending else 'gte'}": values[0]})
+    alternatives = Q(pk__in=[])
+    for i, field in enumerate(fields):
+        equal = {f: v for f, v in zip(fields[:i], values[:i], strict=True)}
+        alternatives |= Q(**equal, **{f"{field}__{op}": values[i]})
+    return leading & alternatives
+
+
+def keyset_page(
+    qs: QuerySet, *, sort_field: str, descending: bool, per_page: int,
+    after: str = "", before: str = "",
+) -> KeysetPage:
+    """One page in (sort_field, created_at, id) order, found by seeking, never by OFFSET."""
+    fields = list(dict.fromkeys([sort_field, "created_at", "id"]))
+    model = qs.model
+    backwards = False
+    cursor_values = None
+    if before:
+        cursor_values = _decode_cursor(before, fields, model)
+        backwards = cursor_values is not None
+    if not backwards and after:
+        cursor_values = _decode_cursor(after, fields, model)
+    scan_descending = descending != backwards
+    order = [f"-{f}" if scan_descending else f for f in fields]
+    page_qs = qs.order_by(*order)
+    if cursor_values is not None:
+        page_qs = page_qs.filter(_beyond(fields, cursor_values, scan_descending))
+    rows = list(page_qs[: per_page + 1])
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+
+    def cursor_of(row) -> str:
+        return _encode_cursor([getattr(row, f) for f in fields])
+
+    has_next = (more if not backwards else True) and bool(rows)
+    has_previous = (cursor_values is not None if not backwards else more) and bool(rows)
+    return KeysetPage(
+        rows=rows,
+        next_cursor=cursor_of(rows[-1]) if has_next else None,
+        previous_cursor=cursor_of(rows[0]) if has_previous else None,
+    )
+
+
+def submission_for_staff(*, reference: str) -> Submission:
+    """One submission with what its page shows; ``Submission.DoesNotExist`` if none."""
+    return Submission.objects.select_related("assignee", "duplicate_of").get(reference=reference)
+
+
+def submission_timeline(*, submission: Submission) -> list[ReviewEvent]:
+    return list(submission.events.select_related("actor").order_by("created_at", "id"))
+
+
+def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -> list[dict]:
+    """Other submissions with the same email (normalised) or the same name and state."""
+    match = Q(pk__in=[])
+    if submission.email_index:
+        match |= Q(email_index=submission.email_index)
+    if submission.name_state_index:
+        match |= Q(name_state_index=submission.name_state_index)
+    others = (Submission.objects.filter(match | Q(duplicate_of=submission))
+              .exclude(pk=submission.pk).only(
+                  "id", "reference", "created_at", "full_name", "state", "email_index",
+                  "name_state_index", "duplicate_of_id", "review_status")
+              .order_by("created_at", "id")[:limit])
+    result = []
+    for other in others:
+        reasons = []
+        if submission.email_index and other.email_index == submission.email_index:
+            reasons.append("email")
+        if submission.name_state_index and other.name_state_index == submission.name_state_index:
+            reasons.append("name_state")
+        if other.duplicate_of_id == submission.pk:
+            reasons.append("marked")
+        result.append({"submission": other, "reasons": reasons})
+    return result
+
+
+def staff_reviewers() -> QuerySet:
+    """Active users who may review submissions: the people work can be assigned to."""
+    User = get_user_model()
+    perm = Q(content_type__app_label="caseapp", codename="review_submission")
+    perm_ids = Permission.objects.filter(perm).values("id")
+    return (User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(groups__permissions__in=perm_ids)
+        | Q(user_permissions__in=perm_ids)
+    ).distinct().order_by("username"))
+
+
+def _effective_outcome() -> Coalesce:
+    return Coalesce(NullIf("outcome_override", Value("")), "outcome")
+
+
+def overview_counts() -> dict:
+    """Counts by automatic outcome, by review status, and what the exposure estimate needs."""
+    by_outcome = dict(Submission.objects.order_by().values_list("outcome")
+                      .annotate(n=Count("id")).values_list("outcome", "n"))
+    by_status = dict(Submission.objects.order_by().values_list("review_status")
+                     .annotate(n=Count("id")).values_list("review_status", "n"))
+    open_statuses = [Submission.ReviewStatus.NEW, Submission.ReviewStatus.IN_REVIEW,
+                     Submission.ReviewStatus.NEEDS_INFO]
+    open_needs_review = (Submission.objects.filter(review_status__in=open_statuses)
+                         .annotate(effective=_effective_outcome())
+                         .filter(effective=eligibility.Outcome.NEEDS_REVIEW.value).count())
+    return {
+        "by_outcome": [(value, label, by_outcome.get(value, 0))
+                       for value, label in Submission._meta.get_field("outcome").choices
+                       if value != eligibility.Outcome.INCOMPLETE.value
+                       or by_outcome.get(value)],
+        "by_status": [(value, label, by_status.get(value, 0))
+                      for value, label in Submission.ReviewStatus.choices],
+        "total": sum(by_outcome.values()),
+        "accepted": by_status.get(Submission.ReviewStatus.ACCEPTED, 0),
+        "open_needs_review": open_needs_review,
+    }
+
+
+def exposure_estimate(*, accepted: int, open_needs_review: int) -> dict:
+    """18 U.S.C. § 2707(c)'s minimum per person, for accepted members and if every open
+    needs-review submission were accepted too. An estimate, never a promise."""
+    per_person = eligibility.SCA_STATUTORY_MINIMUM
+    return {
+        "per_person": per_person,
+        "low": accepted * per_person,
+        "high": (accepted + open_needs_review) * per_person,
+    }
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    start: datetime.date
+    count: int
+
+
+def submissions_per_week(*, weeks: int = 26, today: datetime.date | None = None
+                         ) -> list[WeekCount]:
+    """Submissions received in each of the last ``weeks`` weeks (Monday to Sunday), in one
+    query whose cost does not depend on the number of weeks' rows, only their index ranges."""
+    today = today or timezone.localdate()
+    first = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    starts = [first + datetime.timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = [timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
+              for d in starts]
+    counts = Submission.objects.order_by().aggregate(**{
+        f"w{i}": Count("id", filter=Q(created_at__gte=bounds[i], created_at__lt=bounds[i + 1]))
+        for i in range(weeks)
+    }) if weeks else {}
+    return [WeekCount(starts[i], counts[f"w{i}"]) for i in range(weeks)]
+
+
+def funnel_totals() -> list[tuple[str, str, int]]:
+    """The public funnel from the anonymous daily counters, all days summed."""
+    totals = dict(DailyCount.objects.order_by().values_list("metric")
+                  .annotate(n=Sum("count")).values_list("metric", "n"))
+    return [(value, label, totals.get(value, 0)) for value, label in DailyCount.Metric.choices]
+
+
+AUDIT_ACTIONS = {
+    "auth.login": _("Signed in"),
+    "auth.logout": _("Signed out"),
+    "auth.login_failed": _("Failed sign-in"),
+    "submission.view": _("Viewed a submission"),
+    "submission.search": _("Searched submissions"),
+    "submission.export": _("Exported submissions"),
+    "submission.review": _("Changed a review"),
+    "submission.assign": _("Assigned a submission"),
+    "submission.note": _("Added a note"),
+    "submission.duplicate": _("Marked a duplicate"),
+    "submission.bulk_update": _("Bulk action"),
+    "case.update": _("Changed the case record"),
+}
+
+
+def audit_events(*, filters: Mapping[str, object]) -> QuerySet:
+    qs = AuditEvent.objects.select_related("actor")
+    if filters.get("action"):
+        qs = qs.filter(action=filters["action"])
+    if filters.get("actor"):
+        qs = qs.filter(actor=filters["actor"])
+    if filters.get("date_from"):
+        start = datetime.datetime.combine(filters["date_from"], datetime.time.min)
+        qs = qs.filter(created_at__gte=timezone.make_aware(start))
+    if filters.get("date_to"):
+        end = datetime.datetime.combine(filters["date_to"] + datetime.timedelta(days=1),
+                                        datetime.time.min)
+        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    return qs

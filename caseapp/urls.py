@@ -5,6 +5,7 @@ from caseapp.views import health
 
 urlpatterns = [
     path("", include("caseapp.urls_public")),
+    path("staff/", include("caseapp.urls_staff")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

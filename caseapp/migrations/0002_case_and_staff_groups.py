@@ -26,7 +26,11 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    seed(apps)
 
+
+def seed(apps):
+    """Idempotent; also used by browser tests to restore this data after a table flush."""
     Case = apps.get_model("caseapp", "Case")
     Case.objects.get_or_create(
         slug="de-la-torre-v-linkedin",

@@ -2,6 +2,23 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Count, Q
+
+
+def flag_existing_duplicates(apps, schema_editor):
+    """Rows stored before the flag existed: mark those sharing an email or name + state."""
+    Submission = apps.get_model("caseapp", "Submission")
+    shared = {}
+    for field in ("email_index", "name_state_index"):
+        shared[field] = (
+            Submission.objects.exclude(**{field: ""}).values(field)
+            .annotate(n=Count("id")).filter(n__gt=1).values(field)
+        )
+    Submission.objects.filter(
+        Q(email_index__in=shared["email_index"])
+        | Q(name_state_index__in=shared["name_state_index"])
+        | Q(duplicate_of__isnull=False)
+    ).update(possible_duplicate=True)
 
 
 class Migration(migrations.Migration):
@@ -41,4 +58,5 @@ class Migration(migrations.Migration):
             model_name='submission',
             index=models.Index(fields=['possible_duplicate', 'created_at', 'id'], name='sub_possible_duplicate'),
         ),
+        migrations.RunPython(flag_existing_duplicates, migrations.RunPython.noop),
     ]

@@ -1,0 +1,44 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _signed_in(sender, request, user, **kwargs):
+    from caseapp import services
+
+    services.audit_record(actor=user, action="auth.login", request=request)
+
+
+def _signed_out(sender, request, user, **kwargs):
+    from caseapp import services
+
+    services.audit_record(actor=user, action="auth.logout", request=request)
+
+
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    from django.contrib.auth import get_user_model
+
+    from caseapp import services
+
+    # Only a known account is named: a mistyped username can be someone's password.
+    User = get_user_model()
+    username = credentials.get("username") or ""
+    known = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    services.audit_record(
+        actor=None, action="auth.login_failed", request=request,
+        target=known.get_username() if known is not None else "",
+        details={"account": "known" if known is not None else "unknown"},
+    )
+
+
+class CaseappConfig(AppConfig):
+    name = "caseapp"
+    verbose_name = _("Class action intake")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth import signals
+
+        signals.user_logged_in.connect(_signed_in, dispatch_uid="caseapp_audit_login")
+        signals.user_logged_out.connect(_signed_out, dispatch_uid="caseapp_audit_logout")
+        signals.user_login_failed.connect(_sign_in_failed,
+                                          dispatch_uid="caseapp_audit_login_failed")
