@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from caseapp import eligibility, wording
 from caseapp.models import STATE_CHOICES
 
-
 CONTROL_CHARACTERS_MESSAGE = _(
     "Remove the hidden or control characters from this answer, then try again."
 )

@@ -45,6 +45,16 @@ def daily_count_increment(*, metric: str, amount: int = 1) -> None:
             DailyCount.objects.filter(day=day, metric=metric).update(count=F("count") + amount)
 
 
+def submission_indexes(*, full_name: str, email: str, state: str) -> dict[str, str]:
+    """The blind indexes that let staff find and match people whose details are encrypted."""
+    name = crypto.normalise_name(full_name)
+    return {
+        "email_index": crypto.blind_index(crypto.normalise_email(email)),
+        "name_index": crypto.blind_index(name),
+        "name_state_index": crypto.blind_index(f"{name}|{state}"),
+    }
+
+
 def submission_create(
     *,
     case: Case,
@@ -88,11 +98,7 @@ def submission_create(
                     email=email,
                     phone=phone,
                     state=state,
-                    email_index=crypto.blind_index(crypto.normalise_email(email)),
-                    name_index=crypto.blind_index(crypto.normalise_name(full_name)),
-                    name_state_index=crypto.blind_index(
-                        f"{crypto.normalise_name(full_name)}|{state}"
-                    ),
+                    **submission_indexes(full_name=full_name, email=email, state=state),
                 )
                 daily_count_increment(metric=DailyCount.Metric.REGISTERED)
                 submission_flag_duplicates(submission=submission)

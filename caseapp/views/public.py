@@ -118,7 +118,8 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(_next_url(determination))
 
     changing = request.GET.get("change") == "1"
-    form = QuestionForm(request.POST if request.method == "POST" else None, question=q, initial={key: answers.get(key)})
+    data = request.POST if request.method == "POST" else None
+    form = QuestionForm(data, question=q, initial={key: answers.get(key)})
     if request.method == "POST" and form.is_valid():
         answers[key] = form.cleaned_data[key]
         draft["answers"] = eligibility.applicable_answers(answers)
