@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Field, Layout, Submit
+from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -108,6 +108,8 @@ class RegistrationForm(forms.Form):
                                       "best of your knowledge.")},
     )
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    #: Honeypot: hidden from people (and from screen readers); naive bots fill every field.
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,6 +126,8 @@ class RegistrationForm(forms.Form):
             Field("consent_contact"),
             Field("attest_true"),
             Field("form_token"),
+            Div(Field("website", tabindex="-1", autocomplete="off"), css_class="honeypot",
+                aria_hidden="true"),
             Submit("register", _("Register"), css_class="btn-success btn-lg mt-3"),
         )
 

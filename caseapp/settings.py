@@ -207,6 +207,12 @@ if not DEBUG and not (FIELD_KEYS and BLIND_INDEX_KEY):
         "Generate them with: python manage.py generate_field_keys"
     )
 
+# Abuse limits on the public registration form (per client IP, shared across workers).
+CASEAPP_REGISTRATION_RATE = os.environ.get("CASEAPP_REGISTRATION_RATE", "20/h")
+#: Seconds between the start of a check and its registration below which a person is unlikely.
+CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
+CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", "0"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,3 +11,9 @@ def case(db):
     from caseapp.selectors import case_current
 
     return case_current()
+
+
+@pytest.fixture(autouse=True)
+def no_minimum_registration_time(settings):
+    """Tests click faster than people; the timing check has its own tests."""
+    settings.CASEAPP_REGISTRATION_MIN_SECONDS = 0

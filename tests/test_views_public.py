@@ -358,3 +358,63 @@ def test_healthz_reports_ok_without_personal_data(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+# --- abuse protections --------------------------------------------------------------------
+
+def test_honeypot_filled_by_a_bot_saves_nothing(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client), "website": "http://spam.example"}
+    response = client.post("/register/", data)
+    assert response.status_code == 200
+    assert "could not accept this form" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_honeypot_is_hidden_from_people_and_screen_readers(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    html = client.get("/register/").content.decode()
+    assert re.search(r'class="honeypot"[^>]*aria-hidden="true"|aria-hidden="true"[^>]*'
+                     r'class="honeypot"', html)
+    assert 'tabindex="-1"' in html
+
+
+def test_registration_faster_than_a_person_is_asked_again(client, settings):
+    settings.CASEAPP_REGISTRATION_MIN_SECONDS = 60
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    response = client.post("/register/", data)
+    assert "quicker than we expect" in response.content.decode()
+    assert Submission.objects.count() == 0
+    settings.CASEAPP_REGISTRATION_MIN_SECONDS = 0
+    assert client.post("/register/", data)["Location"] == "/confirmation/"
+
+
+def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(client, settings):
+    settings.CASEAPP_REGISTRATION_RATE = "2/h"
+    for n in range(2):
+        answer_all(client, ELIGIBLE_ANSWERS)
+        data = {**REGISTRATION, "email": f"p{n}@example.com", "form_token": form_token(client)}
+        assert client.post("/register/", data)["Location"] == "/confirmation/"
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    response = client.post("/register/", data)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Try again in" in response.content.decode()
+    assert Submission.objects.count() == 2
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    answer_all(other, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(other)}
+    assert other.post("/register/", data)["Location"] == "/confirmation/"
+
+
+def test_rate_limit_reads_the_client_ip_behind_a_trusted_proxy(rf, settings):
+    from caseapp.ratelimit import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.2", REMOTE_ADDR="10.0.0.3")
+    assert client_ip(request) == "10.0.0.3"
+    settings.CASEAPP_TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "10.0.0.2"
+    settings.CASEAPP_TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "198.51.100.7"

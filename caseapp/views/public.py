@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from caseapp import eligibility, selectors, services, wording
+from caseapp import eligibility, ratelimit, selectors, services, wording
 from caseapp.forms import QuestionForm, RegistrationForm
 from caseapp.models import DailyCount
 
@@ -48,6 +50,8 @@ def _draft(request: HttpRequest) -> dict | None:
 def _draft_start(request: HttpRequest) -> dict:
     draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
     request.session[SESSION_KEY] = draft
+    # The session row itself expires with the draft, so purge_expired can delete it.
+    request.session.set_expiry(selectors.case_current().draft_retention_hours * 3600)
     services.daily_count_increment(metric=DailyCount.Metric.STARTED)
     return draft
 
@@ -233,7 +237,19 @@ def register(request: HttpRequest) -> HttpResponse:
                                    "Register again."))
             form.data = form.data.copy()
             form.data["form_token"] = draft.get("form_token") or ""
+        elif form.is_valid() and form.cleaned_data["website"]:
+            form.add_error(None, _("We could not accept this form. Reload the page and try "
+                                   "again, or contact the firm."))
+        elif form.is_valid() and _too_fast(draft):
+            form.add_error(None, _("That was quicker than we expect from a person. Check your "
+                                   "details and press Register again."))
         elif form.is_valid():
+            retry_after = ratelimit.hit(
+                scope="register", key=ratelimit.client_ip(request),
+                rate=ratelimit.Rate.parse(settings.CASEAPP_REGISTRATION_RATE),
+            )
+            if retry_after is not None:
+                return _too_many(request, retry_after)
             data = form.cleaned_data
             submission, _created = services.submission_create(
                 case=case,
@@ -258,6 +274,21 @@ def register(request: HttpRequest) -> HttpResponse:
         "privacy_notice": wording.PRIVACY_NOTICE.text,
         "outcome": determination.outcome.value,
     })
+
+
+def _too_fast(draft: dict) -> bool:
+    """A person needs some seconds to read the questions; a naive bot does not."""
+    elapsed = timezone.now().timestamp() - draft.get("started", 0)
+    return elapsed < settings.CASEAPP_REGISTRATION_MIN_SECONDS
+
+
+def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = _render(request, "caseapp/public/too_many.html", {
+        "retry_minutes": max(1, -(-retry_after // 60)),
+        "retry_at": timezone.localtime() + datetime.timedelta(seconds=retry_after),
+    }, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_GET
