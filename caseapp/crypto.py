@@ -41,6 +41,17 @@ def _local_keys() -> dict[str, str]:
     return values
 
 
+def local_key_file_add_field_key() -> None:
+    """Put a new first field key in the local key file; older keys stay to read old rows."""
+    values = _local_keys()
+    keys = [Fernet.generate_key().decode(), *values["CASEAPP_FIELD_KEYS"].split(",")]
+    settings.FIELD_KEY_FILE.write_text(
+        f"CASEAPP_FIELD_KEYS={','.join(keys)}\n"
+        f"CASEAPP_BLIND_INDEX_KEY={values['CASEAPP_BLIND_INDEX_KEY']}\n"
+    )
+    reset_key_cache()
+
+
 @lru_cache(maxsize=1)
 def _keys() -> tuple[tuple[str, ...], bytes]:
     field_keys = tuple(settings.FIELD_KEYS)

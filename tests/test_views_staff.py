@@ -1,0 +1,730 @@
+"""The staff workspace's pages and actions, through Django's test client and a real database."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+
+from caseapp import eligibility, selectors, urls_staff
+from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.staff_users import PASSWORD, make_staff
+
+pytestmark = pytest.mark.django_db
+
+#: The only staff URLs anyone may open: signing in and out.
+OPEN_URLS = {"login", "logout"}
+SUPERVISOR_ONLY = {"export", "bulk", "case", "audit"}
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_staff("rita", "Reviewer")
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_staff("sam", "Supervisor")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    client.force_login(supervisor)
+    return client
+
+
+def staff_urls(reference: str = "LI-2345-6789"):
+    """Every pattern in the staff URL conf, with its name, URL and view."""
+    for pattern in urls_staff.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        kwargs = {"reference": reference} if "reference" in pattern.pattern.converters else {}
+        yield pattern.name, reverse(f"staff:{pattern.name}", kwargs=kwargs), pattern.callback
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+
+
+# --- permissions --------------------------------------------------------------------------
+
+def test_every_staff_view_declares_its_permission():
+    for name, _url, view in staff_urls():
+        if name in OPEN_URLS:
+            continue
+        assert getattr(view, "staff_permission", "").startswith("caseapp."), name
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_staff_url(client, case, method):
+    reference = make_submission().reference
+    for name, url, _view in staff_urls(reference):
+        if name in OPEN_URLS:
+            continue
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("staff:login") + "?next="), name
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_signed_in_users_without_permission_are_refused_everywhere(client, case, method):
+    client.force_login(make_staff("nobody"))
+    reference = make_submission().reference
+    for name, url, _view in staff_urls(reference):
+        if name in OPEN_URLS:
+            continue
+        response = getattr(client, method)(url)
+        assert response.status_code == 403, name
+        assert b"You do not have access to this page" in response.content
+    assert Submission.objects.get(reference=reference).version == 1
+
+
+def test_reviewers_are_refused_the_supervisor_pages(reviewer_client, case):
+    reference = make_submission().reference
+    for name, url, _view in staff_urls(reference):
+        if name in SUPERVISOR_ONLY:
+            assert reviewer_client.get(url).status_code == 403, name
+            assert reviewer_client.post(url).status_code == 403, name
+
+
+def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
+    reference = make_submission().reference
+    for user in (supervisor, make_staff("root", is_superuser=True)):
+        client.force_login(user)
+        for name, url, _view in staff_urls(reference):
+            if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
+                                                   "/duplicate/", "/bulk/")):
+                continue
+            assert client.get(url).status_code == 200, name
+
+
+def test_staff_pages_are_not_cached_or_indexed(reviewer_client, case):
+    reference = make_submission().reference
+    response = reviewer_client.get(reverse("staff:submission", args=[reference]))
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert b'<meta name="robots" content="noindex, nofollow">' in response.content
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+def test_sign_in_page_and_successful_sign_in_are_audited(client, reviewer):
+    assert client.get(reverse("staff:login")).status_code == 200
+    response = client.post(reverse("staff:login"),
+                           {"username": "rita", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("staff:overview")
+    event = AuditEvent.objects.get(action="auth.login")
+    assert event.actor == reviewer
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_failed_sign_in_is_audited_without_the_text_typed(client, reviewer):
+    client.post(reverse("staff:login"), {"username": "my-secret-password", "password": "x"})
+    client.post(reverse("staff:login"), {"username": "rita", "password": "wrong"})
+    unknown, known = AuditEvent.objects.filter(action="auth.login_failed").order_by("id")
+    assert unknown.details == {"account": "unknown"}
+    assert "my-secret-password" not in str(unknown.details) + unknown.target
+    assert known.target == "rita"
+
+
+def test_sign_out_is_a_post_and_is_audited(reviewer_client, reviewer):
+    assert reviewer_client.get(reverse("staff:logout")).status_code == 405
+    response = reviewer_client.post(reverse("staff:logout"))
+    assert response["Location"] == reverse("staff:login")
+    assert AuditEvent.objects.get(action="auth.logout").actor == reviewer
+
+
+def test_sign_in_page_redirects_who_is_signed_in(reviewer_client):
+    response = reviewer_client.get(reverse("staff:login"))
+    assert response["Location"] == reverse("staff:overview")
+
+
+# --- overview -----------------------------------------------------------------------------
+
+def test_overview_counts_outcomes_statuses_funnel_and_exposure(reviewer_client, case):
+    make_submission()
+    accepted = make_submission()
+    Submission.objects.filter(pk=accepted.pk).update(review_status="accepted")
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    response = reviewer_client.get(reverse("staff:overview"))
+    counts = response.context["counts"]
+    assert counts["total"] == 4
+    assert dict((v, n) for v, _label, n in counts["by_outcome"])["needs_review"] == 2
+    assert dict((v, n) for v, _label, n in counts["by_status"])["accepted"] == 1
+    assert response.context["exposure"] == {"per_person": 1000, "low": 1000, "high": 3000}
+    assert dict((v, n) for v, _l, n in response.context["funnel"])["registered"] == 4
+    html = response.content.decode()
+    assert "$1,000" in html and "$3,000" in html
+    assert "2707(c)" in html and "not a promise" in html
+    assert "<svg" in html and html.count('class="chart-bar"') == 26
+
+
+def test_overview_chart_puts_submissions_in_their_week(reviewer_client, case):
+    old = make_submission()
+    Submission.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(weeks=3))
+    make_submission()
+    weeks = reviewer_client.get(reverse("staff:overview")).context["weeks"]
+    assert [w.count for w in weeks][-1] == 1
+    assert sum(w.count for w in weeks) == 2
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+def queue(client, **params):
+    return client.get(reverse("staff:queue"), params)
+
+
+def refs(response) -> list[str]:
+    return [row.reference for row in response.context["page"].rows]
+
+
+def test_queue_lists_newest_first_with_its_columns(reviewer_client, case):
+    first = make_submission(full_name="Ada Lovelace")
+    second = make_submission(full_name="Grace Hopper", state="NY")
+    response = queue(reviewer_client)
+    assert refs(response) == [second.reference, first.reference]
+    html = response.content.decode()
+    for text in ("Reference", "Received", "Name", "State", "Automatic outcome",
+                 "Review status", "Assignee", "Duplicate", "Grace Hopper", "NY"):
+        assert text in html
+    assert "1 submission" not in html and "2 submissions match." in html
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"outcome": "needs_review"}, {"b"}),
+    ({"review_status": "accepted"}, {"c"}),
+    ({"assignee": "me"}, {"a"}),
+    ({"assignee": "none"}, {"b", "c"}),
+    ({"state": "NY"}, {"b"}),
+    ({"country": "US"}, {"a", "b", "c"}),
+    ({"country": "OTHER"}, set()),
+    ({"duplicate": "yes"}, {"a", "c"}),
+    ({"duplicate": "no"}, {"b"}),
+    ({"rules_version": eligibility.RULES_VERSION}, {"a", "b", "c"}),
+    ({"rules_version": "1999-01-01.1"}, set()),
+    ({"outcome": "eligible", "duplicate": "yes", "review_status": "accepted"}, {"c"}),
+])
+def test_queue_filters_combine(reviewer_client, reviewer, case, params, expected):
+    made = {
+        "a": make_submission(email="same@example.com"),
+        "b": make_submission(answers=NEEDS_REVIEW_ANSWERS, state="NY"),
+        "c": make_submission(email="SAME@example.com "),
+    }
+    Submission.objects.filter(pk=made["a"].pk).update(assignee=reviewer)
+    Submission.objects.filter(pk=made["c"].pk).update(review_status="accepted")
+    names = {s.reference: key for key, s in made.items()}
+    assert {names[r] for r in refs(queue(reviewer_client, **params))} == expected
+
+
+def test_queue_filters_by_received_dates_and_time_limit_flag(reviewer_client, case):
+    old, new = make_submission(), make_submission()
+    Submission.objects.filter(pk=old.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 9, 1, 12)))
+    Submission.objects.filter(pk=new.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 9, 19, 12)))
+    assert refs(queue(reviewer_client, received_from="2026-09-02")) == [new.reference]
+    assert refs(queue(reviewer_client, received_to="2026-09-01")) == [old.reference]
+    # 2024-09-18 + two years: from 2026-09-19 a submission is flagged for a time-limit review.
+    assert refs(queue(reviewer_client, time_limit="flagged")) == [new.reference]
+
+
+def test_queue_search_finds_reference_email_and_exact_name(reviewer_client, case):
+    target = make_submission(full_name="Ada  Lovelace", email="Ada@Example.com")
+    make_submission(full_name="Ada Byron")
+    compact = target.reference.replace("-", "").lower()
+    for text in (target.reference, compact, " ada@example.COM ", "ada lovelace"):
+        assert refs(queue(reviewer_client, q=text)) == [target.reference], text
+    assert refs(queue(reviewer_client, q="Lovelace")) == []
+
+
+def test_queue_search_is_audited_without_the_searched_text(reviewer_client, case):
+    make_submission(email="private.person@example.com")
+    queue(reviewer_client, q="private.person@example.com")
+    queue(reviewer_client, q="Private Person")
+    events = AuditEvent.objects.filter(action="submission.search").order_by("id")
+    assert [e.details for e in events] == [{"kind": "email"}, {"kind": "name"}]
+    assert "private" not in str(list(AuditEvent.objects.values_list("details", "target")))
+
+
+def test_queue_sorts_by_a_column_in_both_directions(reviewer_client, case):
+    made = [make_submission(state=state) for state in ("NY", "AL", "TX")]
+    by_state = sorted(made, key=lambda s: s.state)
+    assert refs(queue(reviewer_client, sort="state")) == [s.reference for s in by_state]
+    assert refs(queue(reviewer_client, sort="-state")) == [s.reference for s in by_state[::-1]]
+    html = queue(reviewer_client, sort="state").content.decode()
+    assert 'aria-sort="ascending"' in html
+
+
+def test_queue_pages_forward_and_back_by_keyset(reviewer_client, case):
+    made = [make_submission() for _ in range(7)]
+    newest_first = [s.reference for s in reversed(made)]
+    page1 = queue(reviewer_client, per_page=25)
+    assert refs(page1) == newest_first
+    # 25 is the smallest choice; shrink the page through the selector for a fast test.
+    page = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
+                                 descending=True, per_page=3)
+    seen = [s.reference for s in page.rows]
+    while page.next_cursor:
+        page = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
+                                     descending=True, per_page=3, after=page.next_cursor)
+        seen += [s.reference for s in page.rows]
+    assert seen == newest_first
+    back = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
+                                 descending=True, per_page=3, before=page.previous_cursor)
+    assert [s.reference for s in back.rows] == newest_first[3:6]
+
+
+def test_queue_next_link_opens_the_next_page(reviewer_client, case):
+    made = [make_submission() for _ in range(27)]
+    first = queue(reviewer_client)
+    assert len(refs(first)) == 25
+    cursor = first.context["page"].next_cursor
+    second = queue(reviewer_client, after=cursor)
+    assert refs(second) == [made[1].reference, made[0].reference]
+    assert second.context["page"].next_cursor is None
+    assert f"after={cursor}" in first.content.decode()
+
+
+def test_queue_ignores_a_tampered_cursor(reviewer_client, case):
+    make_submission()
+    for cursor in ("not-base64!", "W10", "WyJ4IiwgMSwgMl0"):
+        assert len(refs(queue(reviewer_client, after=cursor))) == 1
+
+
+def test_queue_count_stops_at_its_bound(reviewer_client, case, monkeypatch):
+    for _ in range(3):
+        make_submission()
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(selectors.count_bounded, "__kwdefaults__", {"limit": 2})
+    response = queue(reviewer_client)
+    assert "More than 2 submissions match." in response.content.decode()
+
+
+def test_queue_htmx_request_gets_only_the_results(reviewer_client, case):
+    make_submission()
+    response = reviewer_client.get(reverse("staff:queue"), {"outcome": "eligible"},
+                                   headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html and 'id="queue-filters"' not in html
+    assert "<table" in html
+    assert response["Vary"].count("HX-Request") == 1
+
+
+def test_queue_links_work_without_javascript(reviewer_client, case):
+    make_submission()
+    html = queue(reviewer_client, outcome="eligible").content.decode()
+    assert 'method="get"' in html and 'action="/staff/submissions/"' in html
+    assert 'type="submit"' in html and "Filter" in html
+    # every hx-get also has an href
+    assert html.count("hx-get=") - 1 == html.count('class="sort-link" href=') + html.count(
+        'class="page-link"')
+
+
+def test_queue_shows_a_bad_filter_and_applies_the_rest(reviewer_client, case):
+    make_submission()
+    response = queue(reviewer_client, received_from="not-a-date", outcome="eligible")
+    assert len(refs(response)) == 1
+    assert "Some filters were not understood" in response.content.decode()
+
+
+# --- bulk actions -------------------------------------------------------------------------
+
+def test_supervisor_bulk_assigns_and_sets_status(supervisor_client, supervisor, case):
+    made = [make_submission() for _ in range(3)]
+    references = [s.reference for s in made[:2]]
+    next_url = reverse("staff:queue") + "?outcome=eligible"
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "references": references, "action": "assign", "assignee": str(supervisor.pk),
+        "next": next_url,
+    })
+    assert response["Location"] == next_url
+    assert Submission.objects.filter(assignee=supervisor).count() == 2
+    supervisor_client.post(reverse("staff:bulk"), {
+        "references": [s.reference for s in made], "action": "status",
+        "review_status": "in_review",
+    })
+    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "references": [made[0].reference], "action": "status", "review_status": "new",
+    }, follow=True)
+    assert "1 left unchanged" in response.content.decode()
+    assert ReviewEvent.objects.filter(kind="assign").count() == 2
+    assert ReviewEvent.objects.filter(kind="status").count() == 3
+    event = AuditEvent.objects.filter(action="submission.bulk_update").order_by("id")[1]
+    assert event.details["updated"] == 3 and event.details["action"] == "status"
+
+
+def test_bulk_refuses_an_outside_next_url_and_empty_selection(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "action": "assign", "assignee": "none", "next": "https://evil.example/",
+    }, follow=True)
+    assert response.redirect_chain[0][0] == reverse("staff:queue")
+    assert "Select at least one submission." in response.content.decode()
+
+
+# --- one submission -----------------------------------------------------------------------
+
+def detail(client, submission):
+    return client.get(reverse("staff:submission", args=[submission.reference]))
+
+
+def test_submission_page_shows_everything_and_audits_the_view(reviewer_client, reviewer, case):
+    submission = make_submission(full_name="Ada Lovelace", email="ada@example.com",
+                                 phone="+1 415 555 0100", answers=NEEDS_REVIEW_ANSWERS)
+    html = detail(reviewer_client, submission).content.decode()
+    for q in eligibility.QUESTIONS:
+        assert str(q.text).replace("'", "&#x27;") in html
+    assert "You are not sure whether you used InMail" in html
+    for text in ("Ada Lovelace", "ada@example.com", "+1 415 555 0100", "California",
+                 submission.rules_version, submission.consent_version,
+                 submission.attestation_version, "Needs review"):
+        assert text in html
+    event = AuditEvent.objects.get(action="submission.view")
+    assert (event.actor, event.target) == (reviewer, submission.reference)
+
+
+def test_submission_page_is_404_for_an_unknown_reference(reviewer_client, case):
+    assert reviewer_client.get(reverse("staff:submission", args=["LI-2222-2222"])
+                               ).status_code == 404
+
+
+def test_submission_page_flags_the_sca_time_limit(reviewer_client, case):
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 9, 19, 9)))
+    assert "Time limit: check needed." in detail(reviewer_client, submission).content.decode()
+    Case.objects.filter(pk=case.pk).update(sca_reference_date=datetime.date(2025, 1, 1))
+    assert "Time limit" not in detail(reviewer_client, submission).content.decode()
+
+
+def review(client, submission, **data):
+    payload = {"review_status": submission.review_status, "outcome_override": "",
+               "override_reason": "", "version": submission.version, **data}
+    return client.post(reverse("staff:review", args=[submission.reference]), payload)
+
+
+def test_review_moves_through_the_workflow_and_shows_the_timeline(reviewer_client, case):
+    submission = make_submission()
+    response = review(reviewer_client, submission, review_status="in_review")
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert (submission.review_status, submission.version) == ("in_review", 2)
+    review(reviewer_client, submission, review_status="accepted")
+    html = detail(reviewer_client, submission).content.decode()
+    assert "Status changed" in html and "in_review → accepted" in html
+    assert "submission.review" in audit_actions()
+
+
+def test_review_refuses_a_jump_the_workflow_does_not_allow(reviewer_client, case):
+    submission = make_submission()
+    response = review(reviewer_client, submission, review_status="accepted")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.review_status == "new"
+
+
+def test_override_needs_a_written_reason(reviewer_client, case):
+    submission = make_submission()
+    response = review(reviewer_client, submission, outcome_override="not_eligible")
+    assert "Write why you are changing the outcome" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.outcome_override == ""
+
+
+def test_override_with_reason_is_saved_and_recorded(reviewer_client, reviewer, case):
+    submission = make_submission()
+    review(reviewer_client, submission, outcome_override="not_eligible",
+           override_reason="Works at LinkedIn, confirmed by phone.")
+    submission.refresh_from_db()
+    assert submission.effective_outcome == "not_eligible"
+    event = ReviewEvent.objects.get(submission=submission, kind="override")
+    assert (event.actor, event.from_value, event.to_value) == (reviewer, "eligible",
+                                                               "not_eligible")
+    assert event.text == "Works at LinkedIn, confirmed by phone."
+    submission.refresh_from_db()
+    review(reviewer_client, submission, outcome_override="",
+           override_reason="Back to the automatic outcome.")
+    submission.refresh_from_db()
+    assert submission.effective_outcome == "eligible"
+
+
+def test_stale_review_gets_a_conflict_not_an_overwrite(reviewer_client, case):
+    submission = make_submission()
+    loaded_version = submission.version
+    # Someone else saves first.
+    review(reviewer_client, submission, review_status="in_review")
+    response = review(reviewer_client, submission, review_status="in_review",
+                      outcome_override="not_eligible", override_reason="My careful reason",
+                      version=loaded_version)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this submission while you were editing" in html
+    assert "My careful reason" in html
+    submission.refresh_from_db()
+    assert (submission.outcome_override, submission.version) == ("", 2)
+    assert f'name="version" value="{submission.version}"' in html
+
+
+def test_assignment_and_stale_assignment(reviewer_client, reviewer, case):
+    submission = make_submission()
+    url = reverse("staff:assign", args=[submission.reference])
+    assert reviewer_client.post(url, {"assignee": reviewer.pk, "version": 1}
+                                ).status_code == 302
+    submission.refresh_from_db()
+    assert submission.assignee == reviewer
+    response = reviewer_client.post(url, {"assignee": "", "version": 1})
+    assert response.status_code == 409
+    submission.refresh_from_db()
+    assert submission.assignee == reviewer
+
+
+def test_assignment_refuses_a_user_who_cannot_review(reviewer_client, case):
+    submission = make_submission()
+    outsider = make_staff("outsider")
+    response = reviewer_client.post(reverse("staff:assign", args=[submission.reference]),
+                                    {"assignee": outsider.pk, "version": 1})
+    assert response.status_code == 200
+    submission.refresh_from_db()
+    assert submission.assignee is None
+
+
+def test_notes_are_added_to_the_timeline(reviewer_client, reviewer, case):
+    submission = make_submission()
+    url = reverse("staff:note", args=[submission.reference])
+    assert reviewer_client.post(url, {"text": "  "}).status_code == 200
+    reviewer_client.post(url, {"text": "Called, left a message."})
+    note = ReviewEvent.objects.get(kind="note")
+    assert (note.actor, note.text) == (reviewer, "Called, left a message.")
+    html = detail(reviewer_client, submission).content.decode()
+    assert "Called, left a message." in html and "rita" in html
+    assert "submission.note" in audit_actions()
+
+
+def test_possible_duplicates_are_listed_and_can_be_marked(reviewer_client, case):
+    original = make_submission(full_name="Ada Lovelace", email="ada@example.com")
+    same_email = make_submission(full_name="Someone Else", email="  ADA@example.com")
+    same_name = make_submission(full_name="ada   lovelace", email="other@example.com")
+    other_state = make_submission(full_name="Ada Lovelace", email="x@example.com", state="NY")
+    html = detail(reviewer_client, original).content.decode()
+    assert same_email.reference in html and same_name.reference in html
+    assert other_state.reference not in html
+    for s in (original, same_email, same_name):
+        s.refresh_from_db()
+        assert s.possible_duplicate
+    response = reviewer_client.post(reverse("staff:duplicate", args=[same_email.reference]),
+                                    {"duplicate_of": original.reference, "version": 1})
+    assert response.status_code == 302
+    same_email.refresh_from_db()
+    assert same_email.duplicate_of == original
+    assert ReviewEvent.objects.filter(kind="duplicate", submission=same_email).exists()
+
+
+def test_marking_a_duplicate_checks_the_reference(reviewer_client, case):
+    submission = make_submission()
+    url = reverse("staff:duplicate", args=[submission.reference])
+    response = reviewer_client.post(url, {"duplicate_of": "LI-2222-2222", "version": 1})
+    assert "No submission has the reference" in response.content.decode()
+    response = reviewer_client.post(url, {"duplicate_of": submission.reference, "version": 1})
+    assert "cannot be a duplicate of itself" in response.content.decode()
+
+
+# --- export -------------------------------------------------------------------------------
+
+def export_rows(client, **params) -> list[dict]:
+    response = client.get(reverse("staff:export"), params)
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client, case):
+    make_submission(full_name="Ada Lovelace")
+    needs = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    rows = export_rows(supervisor_client, outcome="needs_review")
+    assert [row["reference"] for row in rows] == [needs.reference]
+    header = list(rows[0])
+    assert header[-len(eligibility.QUESTIONS):] == [q.key for q in eligibility.QUESTIONS]
+    assert rows[0]["inmail"] == "unsure" and rows[0]["country"] == "US"
+    assert len(export_rows(supervisor_client)) == 2
+
+
+def test_export_is_audited_with_filters_and_rows_but_no_search_text(supervisor_client, case):
+    make_submission(email="who@example.com")
+    export_rows(supervisor_client, q="who@example.com", outcome="eligible")
+    event = AuditEvent.objects.get(action="submission.export")
+    assert event.details == {"rows": 1, "filters": {"outcome": "eligible", "search": "email"}}
+    assert "who@" not in str(event.details)
+
+
+@pytest.mark.parametrize("dangerous", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
+                                       "\tcmd", "\rcmd"])
+def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous):
+    make_submission(full_name=dangerous.strip() if dangerous[0] not in "\t\r" else "x",
+                    phone=dangerous if dangerous[0] in "\t\r" else "")
+    row = export_rows(supervisor_client)[0]
+    cell = row["full_name"] if dangerous[0] not in "\t\r" else row["phone"]
+    assert cell.startswith("'")
+    assert cell[1:] == (dangerous.strip() if dangerous[0] not in "\t\r" else dangerous)
+
+
+def test_export_keeps_markup_as_plain_text(supervisor_client, case):
+    make_submission(full_name='<script>alert("x")</script>, "quoted"')
+    assert export_rows(supervisor_client)[0]["full_name"] == \
+        '<script>alert("x")</script>, "quoted"'
+
+
+# --- the case record ----------------------------------------------------------------------
+
+def case_form(case, **changes):
+    data = {
+        "status": case.status, "status_note": case.status_note,
+        "registration_open": "on" if case.registration_open else "",
+        "registration_closed_message": case.registration_closed_message,
+        "sca_reference_date": case.sca_reference_date.isoformat(),
+        "firm_name": case.firm_name, "firm_email": case.firm_email,
+        "firm_phone": case.firm_phone, "draft_retention_hours": case.draft_retention_hours,
+        "purge_after_days": case.purge_after_days,
+        "legal_hold": "on" if case.legal_hold else "", "closed_on": "",
+        "loaded_at": case.updated_at.isoformat(),
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, registration_open="", registration_closed_message="Intake has ended.",
+        firm_name="Example LLP", firm_email="intake@example.com",
+        sca_reference_date="2024-10-01", status="closed"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.registration_open, case.registration_closed_message) == (
+        False, "Intake has ended.")
+    assert case.sca_reference_date == datetime.date(2024, 10, 1)
+    event = AuditEvent.objects.get(action="case.update")
+    assert event.details["changed"]["registration_open"] == ["True", "False"]
+
+
+def test_closing_registration_needs_a_message(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"),
+                                      case_form(case, registration_open=""))
+    assert response.status_code == 200
+    assert "Write the message people see while registration is closed." in \
+        response.content.decode()
+
+
+def test_stale_case_record_save_is_refused(supervisor_client, case):
+    stale = case_form(case, firm_name="Mine")
+    supervisor_client.post(reverse("staff:case"), case_form(case, firm_name="Theirs"))
+    response = supervisor_client.post(reverse("staff:case"), stale)
+    assert response.status_code == 409
+    assert "Someone else saved the case record" in response.content.decode()
+    case.refresh_from_db()
+    assert case.firm_name == "Theirs"
+    assert 'value="Mine"' in response.content.decode()
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+def test_audit_log_lists_and_filters_events(supervisor_client, supervisor, reviewer, case):
+    submission = make_submission()
+    detail(supervisor_client, submission)
+    AuditEvent.objects.create(actor=reviewer, actor_label="rita", action="case.update")
+    url = reverse("staff:audit")
+    all_events = supervisor_client.get(url).context["page"].rows
+    assert {e.action for e in all_events} >= {"submission.view", "case.update"}
+    only_views = supervisor_client.get(url, {"action": "submission.view"}).context["page"].rows
+    assert [e.target for e in only_views] == [submission.reference]
+    by_rita = supervisor_client.get(url, {"actor": reviewer.pk}).context["page"].rows
+    assert [e.action for e in by_rita] == ["case.update"]
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert supervisor_client.get(url, {"date_from": tomorrow}).context["page"].rows == []
+
+
+def test_audit_log_pages(supervisor_client, supervisor):
+    for i in range(55):
+        AuditEvent.objects.create(actor=supervisor, action="submission.search",
+                                  details={"kind": "name", "n": i})
+    first = supervisor_client.get(reverse("staff:audit"))
+    assert len(first.context["page"].rows) == 50
+    second = supervisor_client.get(reverse("staff:audit"),
+                                   {"after": first.context["page"].next_cursor})
+    assert len(second.context["page"].rows) == 5
+
+
+# --- what the public typed stays harmless -------------------------------------------------
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> \'quoted\' ' + "W" * 300
+
+
+def test_public_text_is_escaped_in_every_staff_view(supervisor_client, case):
+    submission = make_submission(full_name=HOSTILE, phone="<b>0</b>")
+    twin = make_submission(full_name=HOSTILE, email="twin@example.com")
+    supervisor_client.post(reverse("staff:note", args=[submission.reference]),
+                           {"text": "<script>bad()</script>"})
+    pages = [
+        queue(supervisor_client),
+        detail(supervisor_client, submission),
+        detail(supervisor_client, twin),
+        supervisor_client.get(reverse("staff:audit")),
+        supervisor_client.get(reverse("staff:overview")),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "<script>bad" not in html and "<b>0</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in pages[1].content.decode()
+
+
+# --- query counts: more rows never mean more queries ---------------------------------------
+
+def _make_many(n, reviewer):
+    made = [make_submission(email=f"same{i % 2}@example.com") for i in range(n)]
+    Submission.objects.filter(pk__in=[s.pk for s in made[::2]]).update(assignee=reviewer)
+    return made
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_queue_query_count_does_not_grow_with_rows(reviewer_client, reviewer, case, rows,
+                                                   django_assert_max_num_queries):
+    _make_many(rows, reviewer)
+    with django_assert_max_num_queries(10):
+        response = queue(reviewer_client, q="same0@example.com", sort="state")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_submission_page_query_count_does_not_grow(reviewer_client, reviewer, case, rows,
+                                                   django_assert_max_num_queries):
+    made = _make_many(rows, reviewer)
+    target = made[0]
+    for i in range(rows):
+        ReviewEvent.objects.create(submission=target, actor=reviewer, kind="note",
+                                   text=f"note {i}")
+    with django_assert_max_num_queries(12):
+        response = detail(reviewer_client, target)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_overview_query_count_does_not_grow(reviewer_client, reviewer, case, rows,
+                                            django_assert_max_num_queries):
+    _make_many(rows, reviewer)
+    with django_assert_max_num_queries(10):
+        response = reviewer_client.get(reverse("staff:overview"))
+    assert response.status_code == 200
