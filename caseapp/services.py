@@ -323,7 +323,8 @@ def submission_mark_duplicate(
     if duplicate_of is not None and duplicate_of.pk == current.pk:
         raise ValidationError(_("A submission cannot be a duplicate of itself."),
                               code="self_duplicate")
-    if duplicate_of is not None and duplicate_of.duplicate_of_id == current.pk:
+    if duplicate_of is not None and Submission.objects.filter(
+            pk=duplicate_of.pk, duplicate_of=current.pk).exists():
         raise ValidationError(
             _("%(other)s is already marked as a duplicate of this one. Clear that mark first."),
             code="duplicate_cycle", params={"other": duplicate_of.reference},

@@ -1,0 +1,118 @@
+"""Staff reads: search, the time-limit flag, keyset pages, bounded counts, overview figures."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from caseapp import selectors
+from caseapp.models import Case, Submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("LI-2345-6789", "reference"),
+    ("li23456789", "reference"),
+    (" li-2345 6789 ", "reference"),
+    ("LI-2345-678", "name"),  # too short to be a reference
+    ("LI-0000-0000", "name"),  # 0 is not in the alphabet
+    ("someone@example.com", "email"),
+    ("Ada Lovelace", "name"),
+])
+def test_search_kind_follows_what_was_typed(text, kind, settings):
+    assert selectors.submission_search(text=text).kind == kind
+
+
+def test_empty_search_is_no_search():
+    assert selectors.submission_search(text="   ") is None
+
+
+@pytest.mark.parametrize(("reference_date", "first_flagged"), [
+    (datetime.date(2024, 9, 18), datetime.date(2026, 9, 19)),
+    (datetime.date(2024, 2, 29), datetime.date(2026, 3, 1)),
+])
+def test_sca_flag_starts_the_day_after_two_years(reference_date, first_flagged):
+    case = Case(sca_reference_date=reference_date)
+    start = selectors.sca_flag_from(case=case)
+    assert timezone.localtime(start).date() == first_flagged
+    assert timezone.localtime(start).time() == datetime.time.min
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort_field", ["created_at", "state", "reference", "review_status"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_keyset_pages_cover_every_row_once_in_order(case, sort_field, descending):
+    made = [make_submission(state=state) for state in ["CA", "NY", "CA", "TX", "NY", "CA", "AL"]]
+    now = timezone.now()
+    # Ties on created_at too: the id must break them.
+    Submission.objects.filter(pk__in=[s.pk for s in made[:3]]).update(created_at=now)
+    order = [f"-{f}" if descending else f for f in (sort_field, "created_at", "id")]
+    expected = list(Submission.objects.order_by(*order).values_list("reference", flat=True))
+    seen, cursor, pages = [], "", []
+    while True:
+        page = selectors.keyset_page(Submission.objects.all(), sort_field=sort_field,
+                                     descending=descending, per_page=2, after=cursor)
+        pages.append(page)
+        seen += [s.reference for s in page.rows]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    assert pages[0].previous_cursor is None
+    # Walking back from the last page gives the pages in reverse.
+    back = selectors.keyset_page(Submission.objects.all(), sort_field=sort_field,
+                                 descending=descending, per_page=2,
+                                 before=pages[-1].previous_cursor)
+    assert [s.reference for s in back.rows] == [s.reference for s in pages[-2].rows]
+
+
+@pytest.mark.django_db
+def test_count_bounded_stops_counting(case):
+    for _ in range(4):
+        make_submission()
+    assert selectors.count_bounded(Submission.objects.all(), limit=3) == (3, True)
+    assert selectors.count_bounded(Submission.objects.all(), limit=4) == (4, False)
+
+
+@pytest.mark.django_db
+def test_overview_counts_use_the_effective_outcome_for_open_needs_review(case):
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    overridden = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    Submission.objects.filter(pk=overridden.pk).update(outcome_override="eligible")
+    promoted = make_submission()
+    Submission.objects.filter(pk=promoted.pk).update(outcome_override="needs_review")
+    closed = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    Submission.objects.filter(pk=closed.pk).update(review_status="rejected")
+    counts = selectors.overview_counts()
+    assert counts["open_needs_review"] == 2
+    assert selectors.exposure_estimate(accepted=3, open_needs_review=2) == {
+        "per_person": 1000, "low": 3000, "high": 5000}
+
+
+@pytest.mark.django_db
+def test_submissions_per_week_buckets_monday_to_sunday(case):
+    today = datetime.date(2026, 11, 25)  # a Wednesday
+    a, b, c = make_submission(), make_submission(), make_submission()
+    at = {a: datetime.datetime(2026, 11, 23, 0, 0),  # Monday of this week
+          b: datetime.datetime(2026, 11, 22, 23, 59),  # Sunday before
+          c: datetime.datetime(2026, 1, 1, 12)}  # outside the window
+    for submission, when in at.items():
+        Submission.objects.filter(pk=submission.pk).update(created_at=timezone.make_aware(when))
+    weeks = selectors.submissions_per_week(weeks=4, today=today)
+    assert [w.start for w in weeks] == [datetime.date(2026, 11, d) for d in (2, 9, 16, 23)]
+    assert [w.count for w in weeks] == [0, 0, 1, 1]
+
+
+@pytest.mark.django_db
+def test_staff_reviewers_are_the_people_who_may_review(case):
+    from tests.staff_users import make_staff
+
+    make_staff("rita", "Reviewer")
+    make_staff("sam", "Supervisor")
+    make_staff("root", is_superuser=True)
+    make_staff("nobody")
+    make_staff("gone", "Reviewer", is_active=False)
+    names = [u.username for u in selectors.staff_reviewers()]
+    assert names == ["rita", "root", "sam"]
