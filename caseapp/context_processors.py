@@ -8,7 +8,13 @@ def site(request):
 
     ``{% htmx_script %}`` reads ``csp_nonce``; django-csp's own processor names it ``CSP_NONCE``.
     """
+    case = SimpleLazyObject(selectors.case_current)
+    language = getattr(request, "LANGUAGE_CODE", "en")
     return {
-        "case": SimpleLazyObject(selectors.case_current),
+        "case": case,
+        "case_status_note": SimpleLazyObject(lambda: case.in_language("status_note", language)),
+        "case_closed_message": SimpleLazyObject(
+            lambda: case.in_language("registration_closed_message", language)
+        ),
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }

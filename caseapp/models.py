@@ -57,8 +57,12 @@ class Case(models.Model):
     status_note = models.TextField(
         help_text=_("Shown to the public on every page of the check, in plain words.")
     )
+    status_note_es = models.TextField(
+        blank=True, help_text=_("The status note in Spanish; the English one is shown if empty.")
+    )
     registration_open = models.BooleanField(default=True)
     registration_closed_message = models.TextField(blank=True)
+    registration_closed_message_es = models.TextField(blank=True)
     sca_reference_date = models.DateField(
         default=datetime.date(2024, 9, 18),
         help_text=_("18 U.S.C. § 2707(f): submissions more than two years after this date "
@@ -75,6 +79,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.docket_number})"
+
+    def in_language(self, field: str, language: str) -> str:
+        """A public text in the reader's language when staff wrote one, else in English."""
+        if language.startswith("es"):
+            return getattr(self, f"{field}_es") or getattr(self, field)
+        return getattr(self, field)
 
 
 class Submission(models.Model):

@@ -418,3 +418,13 @@ def test_rate_limit_reads_the_client_ip_behind_a_trusted_proxy(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     settings.CASEAPP_TRUSTED_PROXY_COUNT = 2
     assert client_ip(request) == "198.51.100.7"
+
+
+def test_spanish_readers_get_the_spanish_status_note_when_staff_wrote_one(client, case):
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "desestimación voluntaria" in html
+    assert "Comenzar ahora" in html
+    case.status_note_es = ""
+    case.save()
+    assert case.status_note[:40] in client.get("/").content.decode()
