@@ -19,6 +19,12 @@ PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class OutlineSubmit(Submit):
+    """A secondary action: Submit's classes would also add btn-primary and hide the text."""
+
+    field_classes = "btn btn-outline-primary"
+
+
 def _sort_choices():
     choices = []
     for key in selectors.QUEUE_SORTS:
@@ -200,7 +206,7 @@ class AssignForm(forms.Form):
         self.helper.form_id = "assign-form"
         self.helper.layout = Layout(
             Field("assignee"), Field("version"),
-            Submit("save_assignee", _("Assign"), css_class="btn-outline-primary"),
+            OutlineSubmit("save_assignee", _("Assign")),
         )
 
 
@@ -219,7 +225,7 @@ class NoteForm(forms.Form):
         self.helper.form_action = reverse("staff:note", args=[submission.reference])
         self.helper.form_id = "note-form"
         self.helper.layout = Layout(
-            Field("text"), Submit("add_note", _("Add note"), css_class="btn-outline-primary"),
+            Field("text"), OutlineSubmit("add_note", _("Add note")),
         )
 
 
@@ -257,9 +263,13 @@ class BulkForm(forms.Form):
         required=True, error_messages={"required": _("Select at least one submission.")},
     )
     action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ChoiceField(label=_("Assign selected to"), required=False)
-    review_status = forms.ChoiceField(label=_("Set status of selected to"), required=False,
-                                      choices=Submission.ReviewStatus.choices)
+    assignee = forms.ChoiceField(
+        label=_("Assign selected to"), required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    review_status = forms.ChoiceField(
+        label=_("Set status of selected to"), required=False,
+        choices=Submission.ReviewStatus.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, reviewers=(), **kwargs):

@@ -149,6 +149,9 @@ class Submission(models.Model):
             models.Index(fields=["assignee", "created_at", "id"], name="sub_assignee"),
             models.Index(fields=["possible_duplicate", "created_at", "id"],
                          name="sub_possible_duplicate"),
+            # Covers the overview's one GROUP BY: counts by outcome, override and status.
+            models.Index(fields=["outcome", "outcome_override", "review_status"],
+                         name="sub_overview_counts"),
         ]
         permissions = [
             ("review_submission", "Can review submissions and add notes"),

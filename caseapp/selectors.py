@@ -7,6 +7,7 @@ import binascii
 import datetime
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,6 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -275,21 +275,23 @@ def staff_reviewers() -> QuerySet:
     ).distinct().order_by("username"))
 
 
-def _effective_outcome() -> Coalesce:
-    return Coalesce(NullIf("outcome_override", Value("")), "outcome")
-
-
 def overview_counts() -> dict:
-    """Counts by automatic outcome, by review status, and what the exposure estimate needs."""
-    by_outcome = dict(Submission.objects.order_by().values_list("outcome")
-                      .annotate(n=Count("id")).values_list("outcome", "n"))
-    by_status = dict(Submission.objects.order_by().values_list("review_status")
-                     .annotate(n=Count("id")).values_list("review_status", "n"))
-    open_statuses = [Submission.ReviewStatus.NEW, Submission.ReviewStatus.IN_REVIEW,
-                     Submission.ReviewStatus.NEEDS_INFO]
-    open_needs_review = (Submission.objects.filter(review_status__in=open_statuses)
-                         .annotate(effective=_effective_outcome())
-                         .filter(effective=eligibility.Outcome.NEEDS_REVIEW.value).count())
+    """Counts by automatic outcome, by review status, and what the exposure estimate needs,
+    from one GROUP BY that a covering index answers without reading the table."""
+    by_outcome: Counter = Counter()
+    by_status: Counter = Counter()
+    open_needs_review = 0
+    open_statuses = {Submission.ReviewStatus.NEW, Submission.ReviewStatus.IN_REVIEW,
+                     Submission.ReviewStatus.NEEDS_INFO}
+    groups = (Submission.objects.order_by()
+              .values_list("outcome", "outcome_override", "review_status")
+              .annotate(n=Count("id")))
+    for outcome, override, status, n in groups:
+        by_outcome[outcome] += n
+        by_status[status] += n
+        if status in open_statuses and (override or outcome) == \
+                eligibility.Outcome.NEEDS_REVIEW.value:
+            open_needs_review += n
     return {
         "by_outcome": [(value, label, by_outcome.get(value, 0))
                        for value, label in Submission._meta.get_field("outcome").choices
@@ -322,17 +324,23 @@ class WeekCount:
 
 def submissions_per_week(*, weeks: int = 26, today: datetime.date | None = None
                          ) -> list[WeekCount]:
-    """Submissions received in each of the last ``weeks`` weeks (Monday to Sunday), in one
-    query whose cost does not depend on the number of weeks' rows, only their index ranges."""
+    """Submissions received in each of the last ``weeks`` weeks (Monday to Sunday)."""
     today = today or timezone.localdate()
     first = today - datetime.timedelta(days=today.weekday() + 7 * (weeks - 1))
     starts = [first + datetime.timedelta(weeks=i) for i in range(weeks + 1)]
     bounds = [timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
               for d in starts]
-    counts = Submission.objects.order_by().aggregate(**{
-        f"w{i}": Count("id", filter=Q(created_at__gte=bounds[i], created_at__lt=bounds[i + 1]))
+    if not weeks:
+        return []
+    # One statement of index range counts (UNION ALL): each week is a seek on created_at,
+    # instead of testing every row against every week.
+    parts = [
+        Submission.objects.order_by().filter(created_at__gte=bounds[i],
+                                             created_at__lt=bounds[i + 1])
+        .annotate(week=Value(i)).values("week").annotate(n=Count("id")).values_list("week", "n")
         for i in range(weeks)
-    }) if weeks else {}
+    ]
+    counts = {f"w{week}": n for week, n in parts[0].union(*parts[1:], all=True)}
     return [WeekCount(starts[i], counts[f"w{i}"]) for i in range(weeks)]
 
 

@@ -200,7 +200,7 @@ def test_queue_lists_newest_first_with_its_columns(reviewer_client, case):
     for text in ("Reference", "Received", "Name", "State", "Automatic outcome",
                  "Review status", "Assignee", "Duplicate", "Grace Hopper", "NY"):
         assert text in html
-    assert "1 submission" not in html and "2 submissions match." in html
+    assert "2 submissions match." in html
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -424,7 +424,7 @@ def test_review_moves_through_the_workflow_and_shows_the_timeline(reviewer_clien
     assert (submission.review_status, submission.version) == ("in_review", 2)
     review(reviewer_client, submission, review_status="accepted")
     html = detail(reviewer_client, submission).content.decode()
-    assert "Status changed" in html and "in_review → accepted" in html
+    assert "Status changed" in html and "In review → Accepted" in html
     assert "submission.review" in audit_actions()
 
 

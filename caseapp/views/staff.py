@@ -109,7 +109,7 @@ def _week_chart(weeks: list[selectors.WeekCount]) -> dict:
             "width": round(slot * 0.7, 1),
             "height": height,
             "label_x": round(CHART_LEFT + i * slot + slot / 2, 1),
-            "show_label": i % 4 == 0 or i == len(weeks) - 1,
+            "show_label": (len(weeks) - 1 - i) % 4 == 0,
             "week": week,
         })
     return {
@@ -366,6 +366,20 @@ def _determination_rows(submission: Submission) -> list[dict]:
     return rows
 
 
+def _timeline(submission: Submission) -> list:
+    """Timeline events with their values in words (statuses and outcomes are stored as codes)."""
+    words = {
+        "status": dict(Submission.ReviewStatus.choices),
+        "override": dict(OUTCOME_CHOICES),
+    }
+    events = selectors.submission_timeline(submission=submission)
+    for event in events:
+        labels = words.get(event.kind, {})
+        event.from_label = labels.get(event.from_value, event.from_value)
+        event.to_label = labels.get(event.to_value, event.to_value)
+    return events
+
+
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
@@ -388,7 +402,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         ],
         "sca_flagged": submission.created_at >= selectors.sca_flag_from(case=case),
         "sca_reference_date": case.sca_reference_date,
-        "timeline": selectors.submission_timeline(submission=submission),
+        "timeline": _timeline(submission),
         "duplicates": selectors.submission_possible_duplicates(submission=submission),
         "can_review": can_review,
         "nav": "queue",

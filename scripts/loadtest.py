@@ -1,0 +1,1115 @@
+#!/usr/bin/env python
+"""Load and fault test: caseapp under gunicorn, driven by simulated people, then reconciled.
+
+``make loadtest`` (or ``.venv/bin/python scripts/loadtest.py``) does, for each run:
+
+1. a fresh database: a temp SQLite file, or, when ``DATABASE_URL`` names a PostgreSQL server,
+   a scratch database (``caseapp_loadtest``) dropped and created on that server; then
+   ``manage.py migrate``. The developer's ``db.sqlite3`` and the named database are untouched;
+2. gunicorn with production settings (``DJANGO_DEBUG=0``, generated keys, collected static
+   files in a temp dir) on a free port of 127.0.0.1;
+3. concurrent simulated people, each with their own cookies, who go through the whole flow as
+   a browser would: start page, one question per page (CSRF token from each page), check
+   answers, result, registration form, confirmation page with the reference. A person retries
+   a request that failed with a connection error, a 5xx or a timeout (the same POST with the
+   same form token for the registration, like pressing Register again);
+4. after gunicorn has stopped: reconciliation of what people were told against the database.
+
+Run 1 is the normal load. Run 2 injects faults while people are registering: one gunicorn
+worker is killed with SIGKILL, then the database is locked for about two seconds and a second
+worker is killed while requests wait on that lock.
+
+Results are printed as a table and written to ``bench-results/loadtest-<db>.json``. The exit
+status is non-zero when any reconciliation check fails. Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import collections
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from cryptography.fernet import Fernet  # noqa: E402
+
+from caseapp import eligibility  # noqa: E402  (pure Python: no Django needed)
+
+HOST = "127.0.0.1"
+SCRATCH_DB = "caseapp_loadtest"
+SETTINGS_MODULE = "caseapp_loadtest_settings"
+STATES = ["CA", "NY", "TX", "WA", "IL", "FL", "MA", "CO", "outside_us"]
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
+OUTCOME_RE = re.compile(r'data-outcome="([a-z_]+)"')
+REFERENCE_RE = re.compile(r'data-reference="([^"]+)"')
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def log(message: str) -> None:
+    print(f"[loadtest {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- cleanup: whatever happens, gunicorn is stopped and temp files go --------------------------
+
+class Cleanup:
+    def __init__(self) -> None:
+        self._actions: list[tuple[str, object]] = []
+        self._done = False
+
+    def add(self, label: str, action) -> None:
+        self._actions.append((label, action))
+
+    def run(self) -> None:
+        while self._actions:
+            label, action = self._actions.pop()
+            try:
+                action()
+            except Exception as exc:  # cleanup must go on
+                print(f"[loadtest] cleanup {label} failed: {exc!r}", file=sys.stderr)
+
+
+CLEANUP = Cleanup()
+atexit.register(CLEANUP.run)
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+class SqliteDatabase:
+    kind = "sqlite"
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = directory / f"{name}.sqlite3"
+        self.url = f"sqlite:///{self.path}"  # absolute path: sqlite:////tmp/...
+        self.label = str(self.path)
+
+    def create(self) -> None:
+        self.drop()
+
+    def drop(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def query(self, sql: str) -> list[tuple]:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    def lock(self, seconds: float) -> tuple[float, float]:
+        """Hold the write lock (BEGIN EXCLUSIVE) for ``seconds``; return (waited, held)."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            t0 = time.monotonic()
+            conn.execute("BEGIN EXCLUSIVE")
+            t1 = time.monotonic()
+            time.sleep(seconds)
+            conn.execute("COMMIT")
+            return t1 - t0, time.monotonic() - t1
+        finally:
+            conn.close()
+
+
+class PostgresDatabase:
+    kind = "postgresql"
+
+    def __init__(self, server_url: str, name: str = SCRATCH_DB) -> None:
+        parts = urlsplit(server_url)
+        given = parts.path.lstrip("/")
+        if given == name:
+            raise SystemExit(f"DATABASE_URL names {name!r}, the scratch database this script "
+                             "drops; point it at another database on the same server")
+        self.name = name
+        self.url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+        self._admin_urls = [urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+                            for db in ("postgres", given or "template1")]
+        self.label = f"{parts.hostname}:{parts.port or 5432}/{name}"
+
+    def _admin(self):
+        import psycopg
+
+        last = None
+        for url in self._admin_urls:
+            try:
+                return psycopg.connect(url, autocommit=True, connect_timeout=10)
+            except psycopg.OperationalError as exc:
+                last = exc
+        raise SystemExit(f"cannot reach the PostgreSQL server to make {self.name}: {last}")
+
+    def create(self) -> None:
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def query(self, sql: str) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=10) as conn:
+            return conn.execute(sql).fetchall()
+
+    def lock(self, seconds: float) -> tuple[float, float]:
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=10) as conn:
+            with conn.transaction():
+                conn.execute("SET LOCAL lock_timeout = '20s'")
+                t0 = time.monotonic()
+                conn.execute("LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
+                t1 = time.monotonic()
+                time.sleep(seconds)
+            return t1 - t0, time.monotonic() - t1
+
+
+# --- the app under gunicorn ------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def app_environment(tmp: Path, database_url: str) -> dict[str, str]:
+    """Production settings, fresh keys, this run's database; nothing from the developer's."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DJANGO_", "CASEAPP_"))
+           and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+        "PYTHONPATH": os.pathsep.join([str(tmp / "settings"), str(BASE_DIR)]),
+        "PYTHONUNBUFFERED": "1",
+        "LOADTEST_STATIC_ROOT": str(tmp / "static"),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "CASEAPP_FIELD_KEYS": Fernet.generate_key().decode(),
+        "CASEAPP_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
+        "CASEAPP_REGISTRATION_RATE": "1000000/h",
+        "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
+        "DATABASE_URL": database_url,
+    })
+    return env
+
+
+def write_settings_module(tmp: Path) -> None:
+    """STATIC_ROOT is fixed in caseapp.settings; collect into a temp dir, not the work tree."""
+    directory = tmp / "settings"
+    directory.mkdir(exist_ok=True)
+    (directory / f"{SETTINGS_MODULE}.py").write_text(
+        '"""Written by scripts/loadtest.py: production settings, static files in a temp dir."""\n'
+        "import os\n\n"
+        "from caseapp.settings import *  # noqa: F403\n\n"
+        'STATIC_ROOT = os.environ["LOADTEST_STATIC_ROOT"]\n'
+    )
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 300) -> None:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
+        self.env = env
+        self.workers = workers
+        self.port = free_port()
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 90) -> None:
+        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "caseapp.wsgi",
+             "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
+             "--graceful-timeout", "5", "--timeout", "60", "--error-logfile", "-"],
+            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        CLEANUP.add(f"gunicorn {self.proc.pid}", self.stop)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n"
+                                 + self.log_path.read_text()[-3000:])
+            request = urllib.request.Request(f"{self.base_url}/healthz",
+                                             headers={"X-Forwarded-Proto": "https"})
+            with contextlib.suppress(OSError), opener.open(request, timeout=5) as response:
+                if response.status == 200 and len(self.worker_pids()) == self.workers:
+                    return
+            time.sleep(0.3)
+        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f}s")
+
+    def worker_pids(self) -> list[int]:
+        if self.proc is None:
+            return []
+        pid = self.proc.pid
+        children: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children += [int(x) for x in (task / "children").read_text().split()]
+        if not children:
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
+                                 capture_output=True, text=True).stdout
+            children = [int(x) for x in out.split()]
+        return sorted(set(children))
+
+    def kill_worker(self, rng: random.Random) -> int | None:
+        pids = self.worker_pids()
+        if not pids:
+            return None
+        pid = rng.choice(pids)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # any worker left behind
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_summary(self) -> dict:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        tracebacks = []
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                block = lines[max(0, i - 1):i + 60]
+                end = next((j for j, x in enumerate(block[1:], 1)
+                            if x and not x.startswith((" ", "Traceback", "During", "The above"))
+                            and ":" in x), len(block) - 1)
+                tracebacks.append("\n".join(block[:end + 1]))
+        kinds = collections.Counter(t.splitlines()[-1][:200] for t in tracebacks)
+        return {
+            "tracebacks": len(tracebacks),
+            "traceback_kinds": dict(kinds.most_common(10)),
+            "first_traceback": tracebacks[0] if tracebacks else "",
+            "worker_timeouts": text.count("WORKER TIMEOUT"),
+            "workers_booted": text.count("Booting worker"),
+        }
+
+
+# --- simulated people ------------------------------------------------------------------------
+
+class ConnectFailed(Exception):
+    """No TCP connection to gunicorn."""
+
+
+class Disconnected(Exception):
+    """The server closed the connection before a whole response arrived."""
+
+
+@dataclass
+class Response:
+    status_code: int
+    headers: list[tuple[str, str]]
+    text: str
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+    def header_list(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name]
+
+
+class HttpClient:
+    """HTTP/1.1 on asyncio streams, one connection per request (gunicorn's sync workers close
+    it anyway). Small on purpose: the load generator shares the CPUs with the server, and a
+    general client (httpx) spent about 3 ms of CPU per request here against gunicorn's ~9."""
+
+    def __init__(self, port: int, timeout: float, connect_timeout: float = 10.0) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+
+    async def request(self, method: str, path: str, headers: dict[str, str],
+                      data: dict[str, str] | None = None) -> Response:
+        body = urlencode(data).encode() if data is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}",
+                 "Connection: close", "Accept: text/html", "Accept-Encoding: identity"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        if method == "POST":
+            lines += ["Content-Type: application/x-www-form-urlencoded",
+                      f"Content-Length: {len(body)}"]
+        payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(HOST, self.port), self.connect_timeout)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise ConnectFailed(repr(exc)) from exc
+        try:
+            return await asyncio.wait_for(self._exchange(reader, writer, payload), self.timeout)
+        finally:
+            writer.close()
+
+    async def _exchange(self, reader, writer, payload: bytes) -> Response:
+        try:
+            writer.write(payload)
+            await writer.drain()
+            raw = await reader.read()  # to EOF: the server closes after the response
+        except (ConnectionError, OSError) as exc:
+            raise Disconnected(repr(exc)) from exc
+        head, sep, body = raw.partition(b"\r\n\r\n")
+        if not sep:
+            raise Disconnected(f"incomplete response ({len(raw)} bytes)")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        try:
+            status = int(status_line.split(" ", 2)[1])
+        except (IndexError, ValueError) as exc:
+            raise Disconnected(f"bad status line {status_line[:60]!r}") from exc
+        headers = []
+        for line in header_lines:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+        response = Response(status, headers, "")
+        if (response.header("transfer-encoding") or "").lower() == "chunked":
+            body = self._dechunk(body)
+        length = response.header("content-length")
+        if length is not None and int(length) != len(body):
+            raise Disconnected(f"body {len(body)} of {length} bytes")
+        response.text = body.decode("utf-8", errors="replace")
+        return response
+
+    @staticmethod
+    def _dechunk(data: bytes) -> bytes:
+        out, pos = bytearray(), 0
+        while True:
+            end = data.find(b"\r\n", pos)
+            if end < 0:
+                raise Disconnected("truncated chunked body")
+            size = int(data[pos:end].split(b";")[0], 16)
+            if size == 0:
+                return bytes(out)
+            out += data[end + 2:end + 2 + size]
+            if len(data) < end + 4 + size:
+                raise Disconnected("truncated chunked body")
+            pos = end + 4 + size
+
+
+class GaveUp(Exception):
+    """A request still failed after every retry; the person leaves."""
+
+
+class FlowError(Exception):
+    """The app answered, but not with the page a person expects."""
+
+
+@dataclass
+class Stats:
+    started_at: float = 0.0
+    finished_at: float = 0.0
+    people: int = 0
+    requests: int = 0
+    latencies: list[float] = field(default_factory=list)
+    latencies_by_step: dict[str, list[float]] = field(
+        default_factory=lambda: collections.defaultdict(list))
+    errors: collections.Counter = field(default_factory=collections.Counter)
+    retries: int = 0
+    retries_register: int = 0
+    completed: int = 0
+    ruled_out: int = 0
+    outcomes: collections.Counter = field(default_factory=collections.Counter)
+    gave_up: collections.Counter = field(default_factory=collections.Counter)
+    gave_up_after_register_post: int = 0
+    flow_errors: collections.Counter = field(default_factory=collections.Counter)
+    samples: list[str] = field(default_factory=list)
+    confirmations: list[dict] = field(default_factory=list)
+
+    def sample(self, text: str) -> None:
+        if len(self.samples) < 10:
+            self.samples.append(text[:500])
+
+
+def person_answers(rng: random.Random) -> dict[str, str]:
+    """A person's true answers: mostly eligible, some to check, some ruled out."""
+    answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
+               "inmail": rng.choice(["sent", "received", "both"]),
+               "inmail_before_cutoff": "yes", "affiliation": "none"}
+    roll = rng.random()
+    if roll < 0.60:
+        pass  # eligible
+    elif roll < 0.88:  # needs review: something the firm has to check
+        choice = rng.randrange(4)
+        if choice == 0:
+            answers.update(inmail="unsure", inmail_before_cutoff="unsure")
+        elif choice == 1:
+            answers["country"] = "OTHER"
+        elif choice == 2:
+            answers["premium"] = "unsure"
+        else:
+            answers["premium_before_cutoff"] = "unsure"
+    else:  # ruled out, at different questions
+        choice = rng.randrange(4)
+        if choice == 0:
+            answers["country"] = rng.choice(["CA", "GB", "EU"])
+        elif choice == 1:
+            answers["premium"] = "no"
+        elif choice == 2:
+            answers["inmail"] = "neither"
+        else:
+            answers["affiliation"] = "linkedin_or_microsoft"
+    return answers
+
+
+class Person:
+    def __init__(self, run: Run, n: int, rng: random.Random) -> None:
+        self.run = run
+        self.stats = run.stats
+        self.n = n
+        self.rng = rng
+        self.answers = person_answers(rng)
+        self.expected = eligibility.evaluate(self.answers).outcome.value
+        self.cookies: dict[str, str] = {}
+        self.path = "/"
+        self.page = ""
+
+    @property
+    def registers(self) -> bool:
+        return self.expected in ("eligible", "needs_review")
+
+    # One request, retried like a person who reloads or presses the button again.
+    async def request(self, method: str, path: str, data: dict | None = None,
+                      step: str = "get") -> Response:
+        run = self.run
+        headers = {"X-Forwarded-Proto": "https", "User-Agent": "caseapp-loadtest"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method == "POST":
+            headers["Origin"] = run.origin
+            headers["Referer"] = run.origin + self.path
+        kind = "other"
+        for attempt in range(run.args.retries + 1):
+            if attempt:
+                self.stats.retries += 1
+                if step == "post_register":
+                    self.stats.retries_register += 1
+                await asyncio.sleep(min(3.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + self.rng.random()))
+            self.stats.requests += 1
+            t0 = time.perf_counter()
+            try:
+                response = await run.client.request(method, path, headers, data)
+            except asyncio.TimeoutError:
+                kind = "timeout"
+            except ConnectFailed:
+                kind = "connect_error"
+            except Disconnected:
+                kind = "disconnected"
+            except Exception as exc:  # counted, retried, never fatal to the run
+                kind = f"other:{type(exc).__name__}"
+            else:
+                elapsed = time.perf_counter() - t0
+                self.stats.latencies.append(elapsed)
+                self.stats.latencies_by_step[step].append(elapsed)
+                self._store_cookies(response)
+                if response.status_code < 500:
+                    return response
+                kind = f"http_{response.status_code}"
+            self.stats.errors[kind] += 1
+        raise GaveUp(kind)
+
+    def _store_cookies(self, response: Response) -> None:
+        for header in response.header_list("set-cookie"):
+            first, *attributes = header.split(";")
+            name, _, value = first.strip().partition("=")
+            attrs = {a.strip().split("=", 1)[0].lower(): a.strip().partition("=")[2]
+                     for a in attributes}
+            if attrs.get("max-age") == "0" or "1970" in attrs.get("expires", ""):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+
+    async def go(self, method: str, path: str, data: dict | None = None,
+                 step: str = "get") -> Response:
+        """Send, then follow redirects with GETs as a browser does."""
+        response = await self.request(method, path, data, step)
+        for _hop in range(10):
+            if response.status_code not in REDIRECTS:
+                break
+            location = urlsplit(response.header("location") or "")
+            if location.netloc and location.hostname not in (HOST, "localhost"):
+                raise FlowError(f"redirect off the site: {response.header('location')}")
+            path = location.path + (f"?{location.query}" if location.query else "")
+            response = await self.request("GET", path, step="get")
+        else:
+            raise FlowError(f"redirect loop at {path}")
+        self.path = path
+        self.page = response.text
+        if response.status_code != 200:
+            raise FlowError(f"HTTP {response.status_code} at {path}")
+        return response
+
+    def _csrf(self) -> str:
+        match = CSRF_RE.search(self.page)
+        if not match:
+            raise FlowError(f"no CSRF token on {self.path}")
+        return match.group(1)
+
+    async def visit(self) -> None:
+        stats = self.stats
+        await self.go("GET", "/")
+        if 'href="/check/country/"' not in self.page:
+            raise FlowError("start page has no link to the first question")
+        await self.go("GET", "/check/country/")
+        for _question in range(len(eligibility.QUESTIONS) + 1):
+            if not self.path.startswith("/check/") or self.path == "/check/answers/":
+                break
+            key = self.path.split("/")[2]
+            if key not in self.answers:
+                raise FlowError(f"asked an unexpected question: {self.path}")
+            await self.go("POST", self.path, {"csrfmiddlewaretoken": self._csrf(),
+                                               key: self.answers[key]}, step="post_question")
+        if self.path == "/check/answers/":
+            await self.go("POST", self.path, {"csrfmiddlewaretoken": self._csrf()},
+                          step="post_answers")
+        if self.path != "/result/":
+            raise FlowError(f"expected the result page, got {self.path}")
+        match = OUTCOME_RE.search(self.page)
+        shown = match.group(1) if match else "none"
+        if shown != self.expected:
+            raise FlowError(f"result {shown!r}, expected {self.expected!r}")
+        stats.outcomes[shown] += 1
+        if not self.registers:
+            stats.ruled_out += 1
+            return
+
+        await self.go("GET", "/register/")
+        token = FORM_TOKEN_RE.search(self.page)
+        if not token:
+            raise FlowError("no form_token on the registration form")
+        form_token = token.group(1)
+        n = self.n if self.rng.random() > 0.02 else max(1, self.n // 2)  # some register twice
+        data = {
+            "csrfmiddlewaretoken": self._csrf(),
+            "full_name": f"Loadtest Person {self.run.tag} {n}",
+            "email": f"person{n}.{self.run.tag}@loadtest.example",
+            "phone": f"+1 415 555 {n % 10000:04d}",
+            "state": STATES[n % len(STATES)],
+            "consent_contact": "on",
+            "attest_true": "on",
+            "form_token": form_token,
+            "website": "",
+            "register": "Register",
+        }
+        try:
+            await self.go("POST", "/register/", data, step="post_register")
+        except GaveUp:
+            stats.gave_up_after_register_post += 1
+            raise
+        if self.path != "/confirmation/":
+            raise FlowError(f"registration ended on {self.path}")
+        match = REFERENCE_RE.search(self.page)
+        if not match:
+            raise FlowError("confirmation page without a reference")
+        stats.completed += 1
+        stats.confirmations.append({"reference": match.group(1), "form_token": form_token,
+                                    "outcome": self.expected, "person": self.n})
+
+
+# --- one run -------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    name: str
+    tag: str
+    target: int
+    args: argparse.Namespace
+    origin: str = ""
+    client: HttpClient | None = None
+    stats: Stats = field(default_factory=Stats)
+    assigned: int = 0
+    events: list[dict] = field(default_factory=list)
+    cpu: dict = field(default_factory=dict)
+
+    def next_person(self, counter, rng_seed: int) -> Person | None:
+        """The next person to arrive, or None once every registration is handed out."""
+        if self.assigned >= self.target:
+            return None
+        n = next(counter)
+        person = Person(self, n, random.Random(f"{rng_seed}-{self.tag}-{n}"))
+        if person.registers:
+            self.assigned += 1
+        return person
+
+
+async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> None:
+    args = run.args
+    run.origin = f"https://{HOST}:{server.port}"
+    counter = iter(range(1, 10**9))
+    stats = run.stats
+    run.client = HttpClient(server.port, args.request_timeout)
+    async def person_loop() -> None:
+        while True:
+            person = run.next_person(counter, args.seed)
+            if person is None:
+                return
+            stats.people += 1
+            try:
+                await person.visit()
+            except GaveUp as exc:
+                stats.gave_up[str(exc)] += 1
+            except FlowError as exc:
+                stats.flow_errors[re.sub(r"LI-\S+|\d+", "#", str(exc))[:120]] += 1
+                stats.sample(f"{exc}: {person.page[:300]!r}")
+
+    async def progress() -> None:
+        while True:
+            await asyncio.sleep(10)
+            elapsed = time.monotonic() - stats.started_at
+            log(f"{run.name}: {stats.completed}/{run.target} registrations, "
+                f"{stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
+                f"errors {sum(stats.errors.values())}, retries {stats.retries}")
+
+    async def inject_faults() -> None:
+        rng = random.Random(args.seed)
+
+        async def wait_for(fraction: float) -> None:
+            while stats.completed < run.target * fraction:
+                await asyncio.sleep(0.05)
+
+        def event(kind: str, **details) -> None:
+            details = {"kind": kind, "at_s": round(time.monotonic() - stats.started_at, 2),
+                       "completed_then": stats.completed, **details}
+            run.events.append(details)
+            log(f"{run.name}: fault {details}")
+
+        await wait_for(0.3)
+        before = server.worker_pids()
+        pid = server.kill_worker(rng)
+        event("sigkill_worker", pid=pid, workers_before=before)
+        await wait_for(0.6)
+        lock = asyncio.ensure_future(asyncio.to_thread(db.lock, args.lock_seconds))
+        await asyncio.sleep(min(1.0, args.lock_seconds / 2))
+        pid = server.kill_worker(rng)
+        event("sigkill_worker_during_db_lock", pid=pid)
+        waited, held = await lock
+        event("db_lock", waited_s=round(waited, 2), held_s=round(held, 2),
+              statement="BEGIN EXCLUSIVE" if db.kind == "sqlite"
+              else "LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
+        for _ in range(100):  # the master replaces killed workers
+            if len(server.worker_pids()) == server.workers:
+                break
+            await asyncio.sleep(0.1)
+        event("workers_after", pids=server.worker_pids())
+
+    stats.started_at = time.monotonic()
+    helpers = [asyncio.ensure_future(progress())]
+    if faults:
+        helpers.append(asyncio.ensure_future(inject_faults()))
+    people = [asyncio.ensure_future(person_loop()) for _ in range(args.clients)]
+    try:
+        remaining = deadline - time.monotonic()
+        done, pending = await asyncio.wait(people, timeout=max(1.0, remaining))
+        if pending:
+            run.events.append({"kind": "run_timeout", "after_s": round(remaining)})
+            log(f"{run.name}: run timeout; stopping the clients")
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            task.result()
+    finally:
+        stats.finished_at = time.monotonic()
+        for task in helpers:
+            if not task.done():
+                task.cancel()
+        results = await asyncio.gather(*helpers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception) and not isinstance(result,
+                                                                asyncio.CancelledError):
+                run.events.append({"kind": "fault_injector_error", "error": repr(result)})
+
+
+# --- reconciliation --------------------------------------------------------------------------
+
+ROW_COLUMNS = ("reference", "idempotency_key", "outcome", "answers", "full_name", "email",
+               "email_index", "name_state_index", "rules_version", "consent_version",
+               "attestation_version", "notice_version", "estimated_damages", "case_id",
+               "language", "state")
+
+
+def half_written(row: dict) -> bool:
+    answers = row["answers"]
+    if isinstance(answers, str):
+        try:
+            answers = json.loads(answers)
+        except ValueError:
+            return True
+    encrypted = all(str(row[f]).startswith("gAAAA") for f in ("full_name", "email"))
+    return (
+        not row["reference"] or not row["idempotency_key"]
+        or row["outcome"] not in ("eligible", "needs_review")
+        or not isinstance(answers, dict) or "country" not in answers
+        or not encrypted or not row["email_index"] or not row["name_state_index"]
+        or not all(row[f] for f in ("rules_version", "consent_version", "attestation_version",
+                                    "notice_version", "language", "state"))
+        or row["estimated_damages"] != 1000 or row["case_id"] is None
+    )
+
+
+def reconcile(run: Run, db, is_fault: bool) -> dict:
+    rows = [dict(zip(ROW_COLUMNS, r, strict=True))
+            for r in db.query(f"SELECT {', '.join(ROW_COLUMNS)} FROM caseapp_submission")]
+    counters = dict(db.query("SELECT metric, SUM(count) FROM caseapp_dailycount GROUP BY metric"))
+    stats = run.stats
+    by_reference = collections.Counter(r["reference"] for r in rows)
+    by_key = collections.Counter(r["idempotency_key"] for r in rows)
+    row_of = {r["reference"]: r for r in rows}
+    confirmed = collections.Counter(c["reference"] for c in stats.confirmations)
+    missing = [ref for ref in confirmed if ref not in row_of]
+    mismatched = [c["reference"] for c in stats.confirmations if c["reference"] in row_of and (
+        row_of[c["reference"]]["idempotency_key"] != c["form_token"]
+        or row_of[c["reference"]]["outcome"] != c["outcome"])]
+    unconfirmed = [ref for ref in row_of if ref not in confirmed]
+    gave_up_late = stats.gave_up_after_register_post
+    registered_counter = int(counters.get("registered", 0) or 0)
+    checks = [
+        ("every confirmed reference is in the database", len(missing) == 0,
+         f"{len(confirmed) - len(missing)}/{len(confirmed)} found, {len(missing)} missing"),
+        ("no duplicate references in the database",
+         all(n == 1 for n in by_reference.values()),
+         f"{sum(n - 1 for n in by_reference.values() if n > 1)} duplicates"),
+        ("no duplicate form tokens in the database", all(n == 1 for n in by_key.values()),
+         f"{sum(n - 1 for n in by_key.values() if n > 1)} duplicates"),
+        ("no reference confirmed to two people", all(n == 1 for n in confirmed.values()),
+         f"{sum(n - 1 for n in confirmed.values() if n > 1)} shared"),
+        ("confirmed rows match the person's form token and outcome", not mismatched,
+         f"{len(mismatched)} mismatched"),
+        ("no half-written rows (empty/unencrypted required fields)",
+         not any(half_written(r) for r in rows),
+         f"{sum(half_written(r) for r in rows)} half-written"),
+        ("rows no person saw confirmed <= people who gave up after posting",
+         len(unconfirmed) <= gave_up_late,
+         f"{len(unconfirmed)} unconfirmed rows, {gave_up_late} gave up after posting"),
+        ("'registered' counter equals rows", registered_counter == len(rows),
+         f"counter {registered_counter}, rows {len(rows)}"),
+    ]
+    if not is_fault:
+        checks.append(("every registering person got a confirmation",
+                       stats.completed == run.target,
+                       f"{stats.completed}/{run.target}"))
+    else:
+        kills = [e for e in run.events if e["kind"].startswith("sigkill") and e.get("pid")]
+        locks = [e for e in run.events if e["kind"] == "db_lock"]
+        checks.append(("faults were injected (2 SIGKILLs, database lock)",
+                       len(kills) == 2 and bool(locks)
+                       and locks[0]["held_s"] >= run.args.lock_seconds * 0.9,
+                       f"{len(kills)} workers killed, lock held "
+                       f"{locks[0]['held_s'] if locks else 0}s"))
+    return {
+        "rows": len(rows),
+        "confirmed_to_clients": len(confirmed),
+        "missing_confirmed": missing[:20],
+        "unconfirmed_rows": len(unconfirmed),
+        "daily_counts": {k: int(v) for k, v in counters.items()},
+        "checks": [{"check": name, "pass": ok, "detail": detail} for name, ok, detail in checks],
+    }
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def summarise(run: Run, reconciliation: dict, server_log: dict, clients: int) -> dict:
+    stats = run.stats
+    wall = max(1e-9, stats.finished_at - stats.started_at)
+
+    def ms(values: list[float]) -> dict:
+        return {f"p{q}": round(percentile(values, q) * 1000, 1) for q in (50, 95, 99)} | {
+            "max": round(max(values, default=0) * 1000, 1), "count": len(values)}
+
+    return {
+        "run": run.name,
+        "clients": clients,
+        "target_registrations": run.target,
+        "completed_registrations": stats.completed,
+        "ruled_out_checks": stats.ruled_out,
+        "people": stats.people,
+        "outcomes_shown": dict(stats.outcomes),
+        "requests": stats.requests,
+        "errors": dict(stats.errors),
+        "retries": stats.retries,
+        "retries_register_post": stats.retries_register,
+        "gave_up": dict(stats.gave_up),
+        "gave_up_after_register_post": stats.gave_up_after_register_post,
+        "flow_errors": dict(stats.flow_errors),
+        "flow_error_samples": stats.samples,
+        "wall_seconds": round(wall, 1),
+        "requests_per_second": round(stats.requests / wall, 1),
+        "registrations_per_second": round(stats.completed / wall, 2),
+        "latency_ms": ms(stats.latencies),
+        "latency_ms_by_step": {step: ms(v) for step, v in sorted(stats.latencies_by_step.items())},
+        "cpu_seconds": run.cpu,
+        "server_cpu_ms_per_request": round(
+            1000 * run.cpu.get("server_s", 0) / max(1, stats.requests), 2),
+        "events": run.events,
+        "server_log": server_log,
+        "reconciliation": reconciliation,
+    }
+
+
+def print_report(results: list[dict], meta: dict) -> None:
+    def errors(r: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "none"
+
+    def lat(r: dict, step: str | None = None) -> str:
+        d = r["latency_ms"] if step is None else r["latency_ms_by_step"].get(step, {})
+        return "/".join(f"{d.get(p, 0):.0f}" for p in ("p50", "p95", "p99"))
+
+    rows = [
+        ("clients (concurrent people)", lambda r: str(r["clients"])),
+        ("completed registrations", lambda r: f"{r['completed_registrations']} of "
+                                              f"{r['target_registrations']}"),
+        ("ruled-out checks (no registration)", lambda r: str(r["ruled_out_checks"])),
+        ("requests", lambda r: str(r["requests"])),
+        ("errors by kind", errors),
+        ("retries (of them on Register)", lambda r: f"{r['retries']} "
+                                                    f"({r['retries_register_post']})"),
+        ("people who gave up", lambda r: str(sum(r["gave_up"].values()))),
+        ("unexpected pages", lambda r: str(sum(r["flow_errors"].values()))),
+        ("app tracebacks in server log", lambda r: str(r["server_log"]["tracebacks"])),
+        ("wall time (s)", lambda r: f"{r['wall_seconds']:.1f}"),
+        ("throughput req/s", lambda r: f"{r['requests_per_second']:.1f}"),
+        ("throughput registrations/s", lambda r: f"{r['registrations_per_second']:.2f}"),
+        ("CPU s: client / gunicorn", lambda r: f"{r['cpu_seconds']['client_s']:.0f} / "
+                                               f"{r['cpu_seconds']['server_s']:.0f}"),
+        ("gunicorn CPU ms per request", lambda r: f"{r['server_cpu_ms_per_request']:.1f}"),
+        ("latency p50/p95/p99 ms, all", lambda r: lat(r)),
+        ("  GET pages", lambda r: lat(r, "get")),
+        ("  POST question", lambda r: lat(r, "post_question")),
+        ("  POST Register", lambda r: lat(r, "post_register")),
+        ("rows in caseapp_submission", lambda r: str(r["reconciliation"]["rows"])),
+        ("confirmed references told to people",
+         lambda r: str(r["reconciliation"]["confirmed_to_clients"])),
+        ("rows no person saw confirmed", lambda r: str(r["reconciliation"]["unconfirmed_rows"])),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    col = max(24, *(len(r["run"]) + 2 for r in results))
+    print()
+    print(f"caseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
+          f"{meta['workers']} workers, {meta['cpus']} CPUs, Python {meta['python']}")
+    print("-" * (width + col * len(results)))
+    print("run".ljust(width) + "".join(r["run"].ljust(col) for r in results))
+    print("-" * (width + col * len(results)))
+    for label, value in rows:
+        print(label.ljust(width) + "".join(value(r).ljust(col) for r in results))
+    print("-" * (width + col * len(results)))
+    for r in results:
+        print(f"reconciliation, {r['run']}:")
+        for check in r["reconciliation"]["checks"]:
+            print(f"  {'PASS' if check['pass'] else 'FAIL'}  {check['check']}: {check['detail']}")
+        for event in r["events"]:
+            print(f"  event: {event}")
+        if r["flow_errors"]:
+            print(f"  unexpected pages: {r['flow_errors']}")
+        if r["server_log"]["tracebacks"]:
+            print(f"  server tracebacks: {r['server_log']['traceback_kinds']}")
+            print("  first traceback:\n    "
+                  + r["server_log"]["first_traceback"][-2500:].replace("\n", "\n    "))
+    print()
+
+
+# --- main ------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--registrations", type=int, default=5000,
+                        help="completed registrations in the normal run (default 5000)")
+    parser.add_argument("--clients", type=int, default=50,
+                        help="concurrent simulated people (default 50)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--fault-registrations", type=int, default=1000,
+                        help="registrations in the fault run (default 1000)")
+    parser.add_argument("--skip-fault", action="store_true", help="only the normal run")
+    parser.add_argument("--skip-normal", action="store_true", help="only the fault run")
+    parser.add_argument("--retries", type=int, default=6,
+                        help="retries of a failed request before a person gives up (default 6)")
+    parser.add_argument("--request-timeout", type=float, default=30.0,
+                        help="seconds per request (default 30)")
+    parser.add_argument("--lock-seconds", type=float, default=2.0,
+                        help="how long the fault run locks the database (default 2)")
+    parser.add_argument("--run-timeout", type=float, default=900.0,
+                        help="seconds of client traffic per run before stopping (default 900)")
+    parser.add_argument("--timeout", type=float, default=2400.0,
+                        help="hard limit for the whole script in seconds (default 2400)")
+    parser.add_argument("--seed", type=int, default=20250130)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp dir and scratch database for inspection")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON results (default bench-results/loadtest-<db>.json)")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.workers < 1 or args.registrations < 1:
+        parser.error("--clients, --workers and --registrations must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    # The hard limit: SIGTERM ourselves, which unwinds through every finally and atexit.
+    watchdog = threading.Timer(args.timeout, os.kill, (os.getpid(), signal.SIGTERM))
+    watchdog.daemon = True
+    watchdog.start()
+    started = time.monotonic()
+
+    tmp = Path(tempfile.mkdtemp(prefix="caseapp-loadtest-"))
+    if not args.keep:
+        CLEANUP.add("temp dir", lambda: shutil.rmtree(tmp, ignore_errors=True))
+    write_settings_module(tmp)
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
+    if server_url and not use_postgres and not server_url.startswith("sqlite"):
+        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
+    kind = "postgresql" if use_postgres else "sqlite"
+
+    def new_database(name: str):
+        db = PostgresDatabase(server_url) if use_postgres else SqliteDatabase(tmp, name)
+        return db
+
+    plan = []
+    if not args.skip_normal:
+        plan.append(("normal", args.registrations, False))
+    if not args.skip_fault:
+        plan.append(("faults", args.fault_registrations, True))
+
+    meta = {
+        "database": kind, "database_label": "", "workers": args.workers,
+        "clients": args.clients, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "gunicorn": _version("gunicorn"), "django": _version("django"),
+        "seed": args.seed,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    results = []
+    collected = False
+    for index, (name, target, faults) in enumerate(plan, 1):
+        label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
+        db = new_database(f"run{index}")
+        meta["database_label"] = db.label
+        env = app_environment(tmp, db.url)
+        log(f"run {label}: fresh database {db.label}")
+        db.create()
+        if not args.keep:
+            CLEANUP.add(f"database {db.label}", db.drop)
+        manage(env, "migrate", "--noinput")
+        if not collected:
+            manage(env, "collectstatic", "--noinput")
+            collected = True
+        server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
+        log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
+        server.start()
+        run = Run(name=label, tag=f"r{index}x{secrets.token_hex(2)}", target=target, args=args)
+        deadline = min(time.monotonic() + args.run_timeout,
+                       started + args.timeout - 120)
+        log(f"run {label}: {args.clients} people at once until {target} registrations"
+            + ("; faults: SIGKILL a worker at 30%, lock the database and SIGKILL another "
+               "at 60%" if faults else ""))
+        client_cpu = _cpu(resource.RUSAGE_SELF)
+        server_cpu = _cpu(resource.RUSAGE_CHILDREN)
+        try:
+            asyncio.run(drive(run, server, db, faults, deadline))
+        finally:
+            client_cpu = _cpu(resource.RUSAGE_SELF) - client_cpu
+            server.stop()  # gunicorn's workers are reaped by its master, then the master by us
+            server_cpu = _cpu(resource.RUSAGE_CHILDREN) - server_cpu
+        run.cpu = {"client_s": round(client_cpu, 1), "server_s": round(server_cpu, 1)}
+        log(f"run {label}: reconciling against the database")
+        reconciliation = reconcile(run, db, faults)
+        results.append(summarise(run, reconciliation, server.log_summary(), args.clients))
+        if not args.keep:
+            db.drop()
+
+    print_report(results, meta)
+    output = args.output or BASE_DIR / "bench-results" / f"loadtest-{kind}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"meta": meta, "runs": results}, indent=2, default=str) + "\n")
+    failed = [c["check"] for r in results for c in r["reconciliation"]["checks"] if not c["pass"]]
+    log(f"results written to {output}")
+    if args.keep:
+        log(f"kept {tmp}" + (f" and database {SCRATCH_DB}" if use_postgres else ""))
+    if failed:
+        log(f"FAIL: {len(failed)} reconciliation check(s) failed")
+        return 1
+    log("PASS: every reconciliation check passed")
+    return 0
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        CLEANUP.run()
+    sys.exit(code)
