@@ -32,6 +32,12 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --count $${COUNT:-2000}
 
+# Load and fault test under gunicorn with a fresh database, never db.sqlite3 (docs/loadtest.md).
+# PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make loadtest (the script
+# makes and drops a scratch database on that server). Options: LOADTEST_ARGS="--skip-fault".
+loadtest: install
+	DATABASE_URL="$${DATABASE_URL:-}" $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
 # Debian's chromium package, when no Chromium is installed (never `playwright install`).
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \

@@ -4,8 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 def _signed_in(sender, request, user, **kwargs):
     from caseapp import services
+    from caseapp.views.staff import second_factor_remember
 
     services.audit_record(actor=user, action="auth.login", request=request)
+    if request is not None and hasattr(request, "session"):
+        second_factor_remember(request, user)
 
 
 def _signed_out(sender, request, user, **kwargs):

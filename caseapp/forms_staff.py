@@ -401,3 +401,32 @@ class AuditFilterForm(forms.Form):
 
     def filters(self) -> dict:
         return dict(self.cleaned_data) if self.is_bound else {}
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        min_length=6, max_length=8,
+        help_text=_("From your authenticator app, for example 123 456."),
+        error_messages={
+            "required": _("Enter the 6-digit code from your authenticator app."),
+            "min_length": _("Enter all 6 digits of the code."),
+            "max_length": _("Enter only the 6 digits of the code."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field("token"),
+                                    Submit("verify", _("Verify"), css_class="btn-primary"))
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if not token.isdigit() or len(token) != 6:
+            raise ValidationError(_("Enter the 6 digits of the code, numbers only."),
+                                  code="invalid_token")
+        return token

@@ -381,3 +381,22 @@ def audit_events(*, filters: Mapping[str, object]) -> QuerySet:
                                         datetime.time.min)
         qs = qs.filter(created_at__lt=timezone.make_aware(end))
     return qs
+
+
+# --- staff: two-factor sign-in ---------------------------------------------------------------
+
+def staff_totp_device(*, user, confirmed: bool):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
+
+
+def staff_second_factor_state(*, user, required_for_supervisors: bool) -> str:
+    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``."""
+    if staff_totp_device(user=user, confirmed=True) is not None:
+        return "enrolled"
+    if required_for_supervisors and (
+        user.is_superuser or user.groups.filter(name="Supervisor").exists()
+    ):
+        return "required"
+    return "optional"

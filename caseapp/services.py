@@ -541,3 +541,36 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
         counts[model._meta.label] = done
     audit_record(actor=None, action="field_keys.rotate", details=counts)
     return counts
+
+
+# --- staff: two-factor sign-in ---------------------------------------------------------------
+
+def staff_totp_device_pending(*, user: AbstractBaseUser):
+    """The unconfirmed TOTP device being enrolled (made on first visit to the set-up page)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator",
+                                               confirmed=False)
+
+
+def staff_second_factor_verify(*, request: HttpRequest, device, token: str) -> bool:
+    """Check a code (django-otp throttles repeated failures) and mark the session verified."""
+    from django_otp import login as otp_login
+
+    if device.verify_token(token):
+        otp_login(request, device)
+        audit_record(actor=request.user, action="auth.otp_verified", request=request)
+        return True
+    audit_record(actor=request.user, action="auth.otp_failed", request=request)
+    return False
+
+
+@transaction.atomic
+def staff_second_factor_enrol(*, request: HttpRequest, device, token: str) -> bool:
+    if not staff_second_factor_verify(request=request, device=device, token=token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=request.user, action="auth.otp_enrolled", request=request)
+    return True

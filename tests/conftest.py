@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import pytest
@@ -17,3 +18,22 @@ def case(db):
 def no_minimum_registration_time(settings):
     """Tests click faster than people; the timing check has its own tests."""
     settings.CASEAPP_REGISTRATION_MIN_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def shipped_data(request):
+    """Transactional tests flush every table; put back the case and groups migrations ship."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("caseapp.migrations.0002_case_and_staff_groups")
+    migration.seed(apps)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing is not what these tests test; the production hasher stays PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Count, Q
 
+from caseapp.migrations._operations import AddIndexConcurrentlyOnPostgres
+
 
 def flag_existing_duplicates(apps, schema_editor):
     """Rows stored before the flag existed: mark those sharing an email or name + state."""
@@ -22,6 +24,8 @@ def flag_existing_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY on PostgreSQL: a large table keeps taking writes meanwhile.
+    atomic = False
 
     dependencies = [
         ('caseapp', '0002_case_and_staff_groups'),
@@ -34,27 +38,27 @@ class Migration(migrations.Migration):
             name='possible_duplicate',
             field=models.BooleanField(default=False),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['created_at', 'id'], name='sub_received'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['review_status', 'created_at', 'id'], name='sub_review_status'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['outcome', 'created_at', 'id'], name='sub_outcome'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['state', 'created_at', 'id'], name='sub_state'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['assignee', 'created_at', 'id'], name='sub_assignee'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['possible_duplicate', 'created_at', 'id'], name='sub_possible_duplicate'),
         ),

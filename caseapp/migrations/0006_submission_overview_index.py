@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from caseapp.migrations._operations import AddIndexConcurrentlyOnPostgres
+
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY on PostgreSQL: a large table keeps taking writes meanwhile.
+    atomic = False
 
     dependencies = [
         ('caseapp', '0005_case_spanish_texts'),
@@ -12,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='submission',
             index=models.Index(fields=['outcome', 'outcome_override', 'review_status'], name='sub_overview_counts'),
         ),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 from collections.abc import Callable, Iterator
 from functools import wraps
+from urllib.parse import quote
 
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
@@ -18,6 +23,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,12 +36,16 @@ from caseapp.forms_staff import (
     CaseForm,
     DuplicateForm,
     NoteForm,
+    OtpTokenForm,
     QueueFilterForm,
     ReviewForm,
     StaffAuthenticationForm,
 )
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 
+OTP_WRONG_CODE = gettext_lazy(
+    "That code did not work. Enter the 6-digit code your authenticator app shows now."
+)
 CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this submission while you were editing, so your change was not "
     "saved. The page now shows the current state. What you entered is kept in the form: "
@@ -50,10 +60,11 @@ def _staff_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def staff_view(permission: str) -> Callable:
+def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
     """Sign-in and ``permission`` required; anonymous users go to the sign-in page, signed-in
     users without the permission get a 403. The permission is kept on the view so a test can
-    prove that every staff URL declares one."""
+    prove that every staff URL declares one. With ``second_factor``, a user who has a TOTP
+    device (or must have one) is sent to verify (or enrol) first."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -62,12 +73,102 @@ def staff_view(permission: str) -> Callable:
                 return _staff_headers(redirect_to_login(request.get_full_path()))
             if not request.user.has_perm(permission):
                 return _staff_headers(render(request, "caseapp/staff/403.html", status=403))
+            if second_factor and (step := second_factor_step(request)):
+                return _staff_headers(
+                    redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
+                )
             return _staff_headers(view(request, *args, **kwargs))
 
         wrapped.staff_permission = permission
         return wrapped
 
     return decorator
+
+
+# --- two-factor sign-in (TOTP) -------------------------------------------------------------
+# Whether the user has a device, or must enrol one, is decided once at sign-in and kept in
+# the session, so ordinary staff pages cost no extra query.
+
+OTP_SESSION_KEY = "staff_second_factor"
+
+
+def second_factor_step(request: HttpRequest) -> str | None:
+    """The URL name of the step the user must take before staff pages, or None."""
+    if request.user.is_verified():
+        return None
+    state = request.session.get(OTP_SESSION_KEY)
+    if state is None:  # a session from before this feature: decide now
+        state = second_factor_remember(request, request.user)
+    if state == "enrolled":
+        return "staff:otp_verify"
+    if state == "required":
+        return "staff:otp_setup"
+    return None
+
+
+def second_factor_remember(request: HttpRequest, user) -> str:
+    """Decide at sign-in (any sign-in: staff, admin, tests) and keep it in the session."""
+    state = selectors.staff_second_factor_state(
+        user=user, required_for_supervisors=settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS
+    )
+    request.session[OTP_SESSION_KEY] = state
+    return state
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("staff:overview")
+
+
+@staff_view("caseapp.view_submission", second_factor=False)
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    device = selectors.staff_totp_device(user=request.user, confirmed=True)
+    if device is None:
+        return redirect(_safe_next(request))
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.staff_second_factor_verify(request=request, device=device,
+                                               token=form.cleaned_data["token"]):
+            return redirect(_safe_next(request))
+        form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
+    return render(request, "caseapp/staff/otp_verify.html", {
+        "form": form, "next": _safe_next(request),
+    })
+
+
+@staff_view("caseapp.view_submission", second_factor=False)
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    if selectors.staff_totp_device(user=request.user, confirmed=True) is not None \
+            and not request.user.is_verified():
+        return redirect(f"{reverse('staff:otp_verify')}?next={quote(_safe_next(request))}")
+    device = services.staff_totp_device_pending(user=request.user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.staff_second_factor_enrol(request=request, device=device,
+                                              token=form.cleaned_data["token"]):
+            request.session[OTP_SESSION_KEY] = "enrolled"
+            messages.success(request, _("Two-factor sign-in is on for your account."))
+            return redirect(_safe_next(request))
+        form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
+    return render(request, "caseapp/staff/otp_setup.html", {
+        "form": form,
+        "next": _safe_next(request),
+        "qr_svg": totp_qr_svg(device),
+        "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
+        "required": request.session.get(OTP_SESSION_KEY) == "required",
+    })
+
+
+def totp_qr_svg(device) -> str:
+    """The enrolment QR code drawn on the server as SVG (no script, no other origin)."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage,
+                        box_size=8, border=2)
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308 (our own SVG, no input)
 
 
 def _htmx_fragment(request: HttpRequest) -> bool:
@@ -81,6 +182,14 @@ class StaffLoginView(auth_views.LoginView):
     template_name = "caseapp/staff/login.html"
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        step = {"enrolled": "staff:otp_verify", "required": "staff:otp_setup"}.get(
+            self.request.session.get(OTP_SESSION_KEY))
+        if step:
+            return redirect(f"{reverse(step)}?next={quote(self.get_success_url())}")
+        return response
 
     def dispatch(self, request, *args, **kwargs):
         return _staff_headers(super().dispatch(request, *args, **kwargs))

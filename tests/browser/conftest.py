@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from urllib.parse import urlsplit
@@ -29,18 +28,6 @@ def chromium_path() -> str:
             return candidate
     raise RuntimeError("No Chromium found: run `make test` (it installs Debian's chromium) "
                        "or set CHROMIUM_PATH.")
-
-
-@pytest.fixture(autouse=True)
-def shipped_data(request):
-    """Transactional tests flush every table; put back the case and groups that migrations ship."""
-    if "django_db_setup" not in request.fixturenames:
-        return
-    from django.apps import apps
-
-    migration = importlib.import_module("caseapp.migrations.0002_case_and_staff_groups")
-    request.getfixturevalue("transactional_db")
-    migration.seed(apps)
 
 
 @pytest.fixture(scope="session")

