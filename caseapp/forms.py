@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
@@ -14,19 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility, wording
 from caseapp.models import STATE_CHOICES
-
-CONTROL_CHARACTERS_MESSAGE = _(
-    "Remove the hidden or control characters from this answer, then try again."
-)
-NO_NULLS = {"null_characters_not_allowed": CONTROL_CHARACTERS_MESSAGE}
-
-
-def reject_control_characters(value: str) -> None:
-    """Refuse invisible control characters (NUL, escapes, bidi overrides) in typed text."""
-    for char in value:
-        # Cf covers bidi overrides; the zero-width joiner is allowed because emoji use it.
-        if unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d":
-            raise ValidationError(CONTROL_CHARACTERS_MESSAGE, code="control_characters")
+from caseapp.validators import NO_NULLS, reject_control_characters
 
 
 class QuestionForm(forms.Form):

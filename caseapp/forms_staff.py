@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility, selectors, services
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Case, Submission
+from caseapp.validators import reject_control_characters
 
 ANY = [("", _("Any"))]
 PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
@@ -430,3 +431,35 @@ class OtpTokenForm(forms.Form):
             raise ValidationError(_("Enter the 6 digits of the code, numbers only."),
                                   code="invalid_token")
         return token
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you deleting this person's data?"),
+        max_length=1000,
+        help_text=_("For example: “Asked by email on 3 March to delete their data.” The reason "
+                    "is kept in the audit log."),
+        error_messages={"required": _("Write why the data is being deleted.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand the name, email, phone and notes will be deleted for good."),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("reason"), Field("confirm"),
+            Submit("erase", _("Delete personal data"), css_class="btn-danger"),
+        )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        reject_control_characters(reason, multiline=True)
+        if not reason:
+            raise ValidationError(_("Write why the data is being deleted."),
+                                  code="reason_required")
+        return reason

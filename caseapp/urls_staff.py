@@ -18,6 +18,7 @@ urlpatterns = [
     path("submissions/<str:reference>/assign/", staff.assign, name="assign"),
     path("submissions/<str:reference>/notes/", staff.note, name="note"),
     path("submissions/<str:reference>/duplicate/", staff.duplicate, name="duplicate"),
+    path("submissions/<str:reference>/erase/", staff.erase, name="erase"),
     path("case/", staff.case_record, name="case"),
     path("audit/", staff.audit, name="audit"),
 ]

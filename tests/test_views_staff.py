@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 #: The only staff URLs anyone may open: signing in and out.
 OPEN_URLS = {"login", "logout"}
-SUPERVISOR_ONLY = {"export", "bulk", "case", "audit"}
+SUPERVISOR_ONLY = {"export", "bulk", "case", "audit", "erase"}
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
         client.force_login(user)
         for name, url, _view in staff_urls(reference):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
-                                                   "/duplicate/", "/bulk/")):
+                                                   "/duplicate/", "/bulk/", "/erase/")):
                 continue
             expected = 302 if name == "otp_verify" else 200  # no device: nothing to verify
             assert client.get(url).status_code == expected, name
@@ -731,3 +731,39 @@ def test_overview_query_count_does_not_grow(reviewer_client, reviewer, case, row
     with django_assert_max_num_queries(10):
         response = reviewer_client.get(reverse("staff:overview"))
     assert response.status_code == 200
+
+
+# --- deleting one person's data on request -------------------------------------------------
+
+def test_supervisor_erases_personal_data_with_a_reason(supervisor_client, case):
+    submission = make_submission(full_name="Erase Person", email="erase.person@example.com")
+    page = supervisor_client.get(reverse("staff:submission", args=[submission.reference]))
+    assert "Delete this person" in page.content.decode()
+    response = supervisor_client.post(reverse("staff:erase", args=[submission.reference]),
+                                      {"reason": "Asked by email\non 3 March", "confirm": "on"})
+    assert response.status_code == 302
+    page = supervisor_client.get(response["Location"]).content.decode()
+    assert "Erase Person" not in page and "were erased on" in page
+    event = AuditEvent.objects.get(action="submission.erase")
+    assert event.details["reason"] == "Asked by email\non 3 March"
+
+
+def test_erasure_without_reason_or_confirmation_deletes_nothing(supervisor_client, case):
+    submission = make_submission(full_name="Keep Person")
+    url = reverse("staff:erase", args=[submission.reference])
+    response = supervisor_client.post(url, {"reason": "", "confirm": "on"})
+    assert response.status_code == 400
+    assert "Write why the data is being deleted" in response.content.decode()
+    response = supervisor_client.post(url, {"reason": "asked"})
+    assert "Tick the box" in response.content.decode()
+    assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"
+
+
+def test_reviewers_cannot_erase_or_see_the_erase_form(reviewer_client, case):
+    submission = make_submission(full_name="Keep Person")
+    page = reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
+    assert "Delete this person" not in page.content.decode()
+    response = reviewer_client.post(reverse("staff:erase", args=[submission.reference]),
+                                    {"reason": "x", "confirm": "on"})
+    assert response.status_code == 403
+    assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"

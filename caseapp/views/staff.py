@@ -35,6 +35,7 @@ from caseapp.forms_staff import (
     BulkForm,
     CaseForm,
     DuplicateForm,
+    EraseForm,
     NoteForm,
     OtpTokenForm,
     QueueFilterForm,
@@ -516,6 +517,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "can_review": can_review,
         "nav": "queue",
     }
+    if request.user.has_perm("caseapp.erase_submission") \
+            and not submission.personal_data_erased_at:
+        context["erase_form"] = forms.get("erase_form") or EraseForm()
     if can_review:
         context.update({
             "review_form": forms.get("review_form") or ReviewForm(submission=submission),
@@ -534,6 +538,22 @@ def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
     services.audit_record(actor=request.user, action="submission.view",
                           target=submission.reference, request=request)
     return _detail(request, submission)
+
+
+@staff_view("caseapp.erase_submission")
+@require_POST
+def erase(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = EraseForm(request.POST)
+    if form.is_valid():
+        services.submission_erase_personal_data(
+            submission=submission, actor=request.user, reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        messages.success(request, _("The personal data was deleted. The anonymous record "
+                                    "stays for the counts."))
+        return redirect("staff:submission", reference=submission.reference)
+    return _detail(request, submission, status=400, erase_form=form)
 
 
 def _conflict(request, error: services.StaleEditError, form_name: str, form) -> HttpResponse:

@@ -1,0 +1,906 @@
+#!/usr/bin/env python
+"""Benchmark: caseapp under gunicorn with production settings, at size, against its peers.
+
+``make bench`` (or ``.venv/bin/python scripts/bench.py``) does:
+
+1. a scratch database with ``--count`` demo submissions (``seed_demo``): ``caseapp_bench`` on
+   the PostgreSQL server that ``DATABASE_URL`` names (never that database itself), 1,000,000
+   rows by default; else ``bench-results/bench.sqlite3``, 100,000 rows. A seeded database whose
+   row count matches is reused (the keys it was seeded with are kept beside it, git-ignored);
+   ``--fresh`` seeds anew;
+2. gunicorn with production settings on a free port of 127.0.0.1. The one difference is a
+   bench-only settings module written to a temp dir: it adds a bare ``/bench/hello`` view (the
+   peer for the public flow) and a middleware that reports each response's query count in a
+   header. Neither exists in the app itself;
+3. measurements, with the load generator (``wrk``) and the page client in other processes:
+   public-flow throughput against the hello view, staff pages against Django's admin on the
+   same rows, the CSV export (rows/s, peak RSS of the worker), page weight, queries per page.
+
+It prints a table, states the machine, writes ``bench-results/bench-<database>.json`` and
+exits non-zero when a target is missed. It is a measurement, not a test. Traffic goes to
+127.0.0.1 only, and every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench-results"
+HOST = "127.0.0.1"
+SCRATCH_DB = "caseapp_bench"
+SETTINGS_MODULE = "caseapp_bench_settings"
+PASSWORD_BYTES = 24
+SEED = 20250130
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', re.I)
+QUESTIONS = ["country", "premium", "premium_before_cutoff", "inmail", "inmail_before_cutoff",
+             "affiliation"]
+ELIGIBLE = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
+            "inmail": "both", "inmail_before_cutoff": "yes", "affiliation": "none"}
+
+TARGETS = {
+    "flow_ratio": 0.5,          # public flow req/s over hello req/s, at least
+    "queue_p95_ms": 60,         # each queue page and the submission page, at most
+    "search_p95_ms": 20,        # search by reference or exact email
+    "overview_p95_ms": 150,
+    "admin_factor": 4,          # each page at least this many times faster than the admin's
+    "export_rows_per_s": 50_000,
+    "export_peak_mb": 150,
+    "page_kb": 100,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Cleanup:
+    def __init__(self) -> None:
+        self.actions: list = []
+
+    def add(self, action) -> None:
+        self.actions.append(action)
+
+    def run(self) -> None:
+        while self.actions:
+            with contextlib.suppress(Exception):
+                self.actions.pop()()
+
+
+CLEANUP = Cleanup()
+atexit.register(CLEANUP.run)
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+# --- the database ------------------------------------------------------------------------------
+
+class SqliteDatabase:
+    kind = "sqlite"
+
+    def __init__(self) -> None:
+        self.path = RESULTS / "bench.sqlite3"
+        self.url = f"sqlite:///{self.path}"
+        self.label = str(self.path.relative_to(BASE_DIR))
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def create(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def version(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    def analyze(self) -> None:
+        conn = sqlite3.connect(self.path)
+        try:
+            conn.execute("ANALYZE")
+        finally:
+            conn.close()
+
+
+class PostgresDatabase:
+    kind = "postgresql"
+
+    def __init__(self, server_url: str) -> None:
+        parts = urlsplit(server_url)
+        self.url = urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_DB}", parts.query, ""))
+        self._admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+        self.label = f"{parts.hostname}:{parts.port or 5432}/{SCRATCH_DB}"
+
+    def _connect(self, url: str):
+        import psycopg
+
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+
+    def exists(self) -> bool:
+        with self._connect(self._admin_url) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                [SCRATCH_DB]).fetchone() is not None
+
+    def create(self) -> None:
+        with self._connect(self._admin_url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+
+    def version(self) -> str:
+        with self._connect(self.url) as conn:
+            return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
+
+    def analyze(self) -> None:
+        # The planner's statistics and the visibility map (index-only scans) after a bulk load.
+        with self._connect(self.url) as conn:
+            conn.execute("VACUUM (ANALYZE) caseapp_submission")
+            conn.execute("VACUUM (ANALYZE) caseapp_reviewevent")
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+BENCH_SETTINGS = '''"""Written by scripts/bench.py: production settings plus two bench-only additions."""
+import os
+
+from caseapp.settings import *  # noqa: F403
+
+STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+ROOT_URLCONF = "caseapp_bench_urls"
+MIDDLEWARE = ["caseapp_bench_urls.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405
+'''
+
+BENCH_URLS = '''"""Written by scripts/bench.py: the app's URLs plus a bare hello view, bench only."""
+import time
+
+from django.db import connections
+from django.http import HttpResponse
+from django.urls import path
+
+from caseapp.urls import urlpatterns as app_urlpatterns
+
+
+def hello(request):
+    return HttpResponse("hello", content_type="text/plain")
+
+
+class QueryCountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connections["default"].execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Bench-Queries"] = str(count)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
+
+
+urlpatterns = [path("bench/hello", hello), *app_urlpatterns]
+'''
+
+
+def app_environment(tmp: Path, database_url: str, keys: dict) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DJANGO_", "CASEAPP_"))
+           and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+        "PYTHONPATH": os.pathsep.join([str(tmp), str(BASE_DIR)]),
+        "BENCH_STATIC_ROOT": str(tmp / "static"),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": keys["secret_key"],
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "CASEAPP_FIELD_KEYS": keys["field_keys"],
+        "CASEAPP_BLIND_INDEX_KEY": keys["blind_index_key"],
+        "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
+        "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
+        "DATABASE_URL": database_url,
+    })
+    return env
+
+
+def manage(env: dict, *args: str, timeout: float = 3600) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)[:80]} failed:\n{result.stdout}\n"
+                         f"{result.stderr[-3000:]}")
+    return result.stdout
+
+
+USERS_CODE = """
+import os
+from django.contrib.auth.models import Group, User
+password = os.environ["BENCH_PASSWORD"]
+for name, group, superuser in (("bench-reviewer", "Reviewer", False),
+                               ("bench-supervisor", "Supervisor", False),
+                               ("bench-admin", None, True)):
+    user, _ = User.objects.get_or_create(username=name)
+    user.set_password(password)
+    user.is_superuser = user.is_staff = superuser
+    user.save()
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+"""
+
+SAMPLE_CODE = """
+import json
+from django.db.models import Max, Min
+from caseapp.models import Submission
+bounds = Submission.objects.aggregate(low=Min("id"), high=Max("id"))
+middle = (bounds["low"] + bounds["high"]) // 2
+row = Submission.objects.filter(id__gte=middle).exclude(email="").order_by("id").first()
+print("BENCH_SAMPLE " + json.dumps({
+    "rows": Submission.objects.count(), "id": row.id, "reference": row.reference,
+    "email": row.email, "email_index": row.email_index}))
+"""
+
+
+def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -> dict:
+    """Reuse a seeded database whose row count and keys match, or make and seed a new one."""
+    state = json.loads(state_path.read_text()) if state_path.exists() else None
+    reuse = (not fresh and state is not None and state.get("count") == count
+             and state.get("seeded") and db.exists())
+    if reuse:
+        manage(env, "migrate", "--noinput")
+        sample = _sample(env)
+        if sample["rows"] == count:
+            log(f"reusing {db.label}: {count:,} rows, seeded {state['seeded_at']}")
+            return {"reused": True, "seed_seconds": state.get("seed_seconds"), **sample}
+        log(f"{db.label} has {sample['rows']:,} rows, not {count:,}: seeding anew")
+    db.create()
+    manage(env, "migrate", "--noinput")
+    manage(env, "shell", "-c", USERS_CODE)
+    log(f"seeding {count:,} submissions into {db.label} (seed_demo; minutes at a million)")
+    started = time.monotonic()
+    manage(env, "seed_demo", "--count", str(count), "--weeks", "52", "--seed", str(SEED),
+           "--force", timeout=7200)
+    seed_seconds = round(time.monotonic() - started, 1)
+    db.analyze()
+    log(f"seeded in {seed_seconds:.0f} s")
+    state_path.write_text(json.dumps({
+        "count": count, "seeded": True, "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "seed_seconds": seed_seconds,
+    }, indent=2))
+    return {"reused": False, "seed_seconds": seed_seconds, **_sample(env)}
+
+
+def _sample(env: dict) -> dict:
+    out = manage(env, "shell", "-c", SAMPLE_CODE)
+    line = next(x for x in out.splitlines() if x.startswith("BENCH_SAMPLE "))
+    return json.loads(line.split(" ", 1)[1])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict, workers: int, log_path: Path) -> None:
+        self.env, self.workers, self.log_path = env, workers, log_path
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> None:
+        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
+        # The production command (docs/deploy.md), with a longer timeout for a 1M-row export.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "caseapp.wsgi", "--workers", str(self.workers),
+             "--bind", f"{HOST}:{self.port}", "--timeout", "300", "--graceful-timeout", "5",
+             "--error-logfile", "-"],
+            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        CLEANUP.add(self.stop)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit("gunicorn exited:\n" + self.log_path.read_text()[-3000:])
+            with contextlib.suppress(OSError):
+                if fetch(self.port, "GET", "/healthz").status == 200 \
+                        and len(self.worker_pids()) == self.workers:
+                    return
+            time.sleep(0.3)
+        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+
+    def worker_pids(self) -> list[int]:
+        if self.proc is None:
+            return []
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return sorted(int(x) for x in out.split())
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        self._log.close()
+
+
+# --- a small HTTP client: exact bytes on the wire, one connection per request --------------------
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    wire_bytes: int
+    seconds: float
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+    def header_list(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name]
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def fetch(port: int, method: str, path: str, headers: dict | None = None,
+          data: dict | None = None, timeout: float = 60) -> Response:
+    body = urlencode(data).encode() if data is not None else b""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
+             "X-Forwarded-Proto: https", "User-Agent: caseapp-bench"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if method == "POST":
+        lines += ["Content-Type: application/x-www-form-urlencoded",
+                  f"Content-Length: {len(body)}"]
+    payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    started = time.perf_counter()
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    seconds = time.perf_counter() - started
+    raw = b"".join(chunks)
+    head, _sep, content = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    parsed = []
+    for line in header_lines:
+        name, _c, value = line.partition(":")
+        parsed.append((name.strip().lower(), value.strip()))
+    response = Response(int(status_line.split(" ", 2)[1]), parsed, content, len(raw), seconds)
+    if (response.header("transfer-encoding") or "").lower() == "chunked":
+        response.body = _dechunk(content)
+    return response
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, pos = bytearray(), 0
+    while True:
+        end = data.find(b"\r\n", pos)
+        size = int(data[pos:end].split(b";")[0], 16)
+        if size == 0:
+            return bytes(out)
+        out += data[end + 2:end + 2 + size]
+        pos = end + 4 + size
+
+
+class Browser:
+    """Cookies and CSRF for a signed-in staff member."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data: dict | None = None) -> Response:
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method == "POST":
+            headers["Origin"] = f"https://{HOST}:{self.port}"
+            headers["Referer"] = f"https://{HOST}:{self.port}{path}"
+        response = fetch(self.port, method, path, headers, data)
+        for value in response.header_list("set-cookie"):
+            name, _e, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.request("GET", "/staff/login/")
+        token = CSRF_RE.search(page.text).group(1)
+        response = self.request("POST", "/staff/login/", {
+            "csrfmiddlewaretoken": token, "username": username, "password": password})
+        if response.status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"{username} could not sign in: {response.status}")
+
+
+# --- 1. the public flow against hello ----------------------------------------------------------
+
+WRK_FLOW = r'''
+-- One simulated person per connection (wrk -t N -c N): the whole eligible check, again and
+-- again. The csrftoken cookie is chosen by the client, as Django allows, so that the one
+-- Set-Cookie a response carries is the session's.
+local order = {"country", "premium", "premium_before_cutoff", "inmail",
+               "inmail_before_cutoff", "affiliation"}
+local answer = {country = "US", premium = "yes", premium_before_cutoff = "yes",
+                inmail = "both", inmail_before_cutoff = "yes", affiliation = "none"}
+local steps = {{"GET", "/"}}
+for _, key in ipairs(order) do
+  table.insert(steps, {"GET", "/check/" .. key .. "/"})
+  table.insert(steps, {"POST", "/check/" .. key .. "/", key .. "=" .. answer[key]})
+end
+table.insert(steps, {"GET", "/check/answers/"})
+table.insert(steps, {"POST", "/check/answers/", ""})
+table.insert(steps, {"GET", "/result/"})
+
+local threads = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+bad = 0
+checks = 0
+local step = 0
+local session = nil
+local csrf = nil
+local origin = nil
+local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+function init(args)
+  origin = args[1]
+  math.randomseed(os.time() * 100 + id)
+end
+
+local function new_person()
+  session = nil
+  local t = {}
+  for i = 1, 32 do
+    local n = math.random(1, #chars)
+    t[i] = chars:sub(n, n)
+  end
+  csrf = table.concat(t)
+end
+
+function request()
+  if step == 0 then new_person() end
+  local s = steps[step + 1]
+  local cookie = "csrftoken=" .. csrf
+  if session then cookie = cookie .. "; sessionid=" .. session end
+  local headers = {["X-Forwarded-Proto"] = "https", ["Cookie"] = cookie}
+  local body = nil
+  if s[1] == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers["Origin"] = origin
+    headers["Referer"] = origin .. s[2]
+    body = "csrfmiddlewaretoken=" .. csrf
+    if s[3] ~= "" then body = body .. "&" .. s[3] end
+  end
+  return wrk.format(s[1], s[2], headers, body)
+end
+
+function response(status, headers, body)
+  local s = steps[step + 1]
+  local cookie = headers["Set-Cookie"]
+  if cookie then
+    local value = cookie:match("sessionid=([^;]*)")
+    if value then session = value end
+  end
+  local wanted = 200
+  if s[1] == "POST" then wanted = 302 end
+  if status ~= wanted then bad = bad + 1 end
+  step = (step + 1) % #steps
+  if step == 0 then checks = checks + 1 end
+end
+
+function done(summary, latency, requests)
+  local b, c = 0, 0
+  for _, t in ipairs(threads) do
+    b = b + t:get("bad")
+    c = c + t:get("checks")
+  end
+  io.write(string.format("BENCH_BAD %d\nBENCH_CHECKS %d\n", b, c))
+end
+'''
+
+
+def wrk(port: int, path: str, seconds: float, connections: int, script: Path | None = None,
+        args: list[str] | None = None) -> dict:
+    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds:.0f}s",
+               "--latency", "-H", "X-Forwarded-Proto: https"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(f"http://{HOST}:{port}{path}")
+    if args:
+        command += ["--", *args]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    bad = re.search(r"BENCH_BAD (\d+)", out)
+    checks = re.search(r"BENCH_CHECKS (\d+)", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    return {
+        "requests_per_second": rps,
+        "unexpected_status": int(bad.group(1)) if bad else (int(non2xx.group(1)) if non2xx
+                                                          else 0),
+        "socket_errors": errors.group(1) if errors else "",
+        "checks_completed": int(checks.group(1)) if checks else None,
+        "latency_p50_ms": _ms(p50) if p50 else None,
+    }
+
+
+def _ms(match) -> float:
+    value, unit = float(match.group(1)), match.group(2)
+    return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+
+
+def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict:
+    script = tmp / "flow.lua"
+    script.write_text(WRK_FLOW)
+    origin = f"https://{HOST}:{port}"
+    wrk(port, "/bench/hello", 2, connections)  # warm every worker
+    wrk(port, "/", 2, connections, script, [origin])
+    hello = wrk(port, "/bench/hello", seconds, connections)
+    flow = wrk(port, "/", seconds, connections, script, [origin])
+    return {"hello": hello, "flow": flow,
+            "ratio": round(flow["requests_per_second"] / hello["requests_per_second"], 3),
+            "requests_per_check": 16}
+
+
+# --- 2. staff pages against the admin ----------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def time_page(browser: Browser, path: str, repeat: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        browser.request("GET", path)
+    times, server, queries, status = [], [], None, None
+    deadline = time.monotonic() + 120
+    for _ in range(repeat):
+        response = browser.request("GET", path)
+        status = response.status
+        if status != 200:
+            raise SystemExit(f"GET {path} answered {status}")
+        times.append(response.seconds * 1000)
+        timing = re.search(r"dur=([\d.]+)", response.header("server-timing") or "")
+        if timing:
+            server.append(float(timing.group(1)))
+        queries = int(response.header("x-bench-queries") or -1)
+        if time.monotonic() > deadline:
+            break
+    return {
+        "path": path, "requests": len(times),
+        "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
+        "app_p50_ms": round(statistics.median(server), 1) if server else None,
+        "queries": queries, "bytes": len(response.body),
+    }
+
+
+def measure_staff(port: int, sample: dict, password: str, repeat: int) -> list[dict]:
+    reviewer = Browser(port)
+    reviewer.sign_in("bench-reviewer", password)
+    admin = Browser(port)
+    admin.sign_in("bench-admin", password)
+    reference, email = sample["reference"], sample["email"]
+    admin_list = "/admin/caseapp/submission/"
+    pages = [
+        ("queue, first page", "queue", "/staff/submissions/", admin_list),
+        ("queue, filtered + sorted", "queue",
+         "/staff/submissions/?outcome=needs_review&review_status=new&sort=received",
+         admin_list + "?outcome__exact=needs_review&review_status__exact=new&o=2"),
+        ("queue, filter state + sort ref", "queue",
+         "/staff/submissions/?state=TX&review_status=in_review&sort=reference",
+         admin_list + "?state__exact=TX&review_status__exact=in_review&o=1"),
+        ("search by reference", "search", "/staff/submissions/?" + urlencode({"q": reference}),
+         admin_list + "?" + urlencode({"q": reference})),
+        ("search by email", "search", "/staff/submissions/?" + urlencode({"q": email}),
+         admin_list + "?" + urlencode({"q": sample["email_index"]})),
+        ("submission page", "queue", f"/staff/submissions/{reference}/",
+         f"/admin/caseapp/submission/{sample['id']}/change/"),
+        ("overview", "overview", "/staff/", None),
+    ]
+    rows = []
+    for label, kind, path, admin_path in pages:
+        log(f"staff: {label}")
+        page = time_page(reviewer, path, repeat)
+        peer = time_page(admin, admin_path, max(5, repeat // 4), warmup=1) if admin_path \
+            else None
+        limit = {"queue": TARGETS["queue_p95_ms"], "search": TARGETS["search_p95_ms"],
+                 "overview": TARGETS["overview_p95_ms"]}[kind]
+        factor = round(peer["p95_ms"] / page["p95_ms"], 1) if peer else None
+        rows.append({"page": label, "kind": kind, "target_p95_ms": limit, **page,
+                     "admin": peer, "admin_factor": factor,
+                     "pass": page["p95_ms"] <= limit
+                     and (factor is None or factor >= TARGETS["admin_factor"])})
+    return rows
+
+
+# --- 3. export ---------------------------------------------------------------------------------
+
+def measure_export(env: dict, tmp: Path, password: str, rows_expected: int) -> dict:
+    server = Server(env, 1, tmp / "gunicorn-export.log")
+    server.start()
+    try:
+        supervisor = Browser(server.port)
+        supervisor.sign_in("bench-supervisor", password)
+        (worker,) = server.worker_pids()
+        before = _status_kb(worker)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in supervisor.cookies.items())}
+        lines = size = 0
+        started = time.perf_counter()
+        payload = (f"GET /staff/submissions/export.csv HTTP/1.1\r\nHost: {HOST}:{server.port}"
+                   "\r\nConnection: close\r\nX-Forwarded-Proto: https\r\n"
+                   f"Cookie: {headers['Cookie']}\r\n\r\n").encode()
+        with socket.create_connection((HOST, server.port), timeout=600) as sock:
+            sock.sendall(payload)
+            while chunk := sock.recv(1 << 20):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+        seconds = time.perf_counter() - started
+        after = _status_kb(worker)
+    finally:
+        server.stop()
+    rows = lines - 1  # the header line (chunk-size lines use \r\n too, counted out below)
+    rows = min(rows, rows_expected)
+    return {
+        "rows": rows, "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds),
+        "megabytes": round(size / 1e6, 1), "rss_before_mb": round(before["VmRSS"] / 1024, 1),
+        "peak_rss_mb": round(after["VmHWM"] / 1024, 1),
+    }
+
+
+def _status_kb(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _c, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0])
+    return values
+
+
+# --- 4. page weight ----------------------------------------------------------------------------
+
+def measure_weight(port: int) -> list[dict]:
+    results = []
+    for label, path in (("start page", "/"), ("question page", "/check/country/")):
+        accept = {"Accept-Encoding": "br, gzip", "Accept": "text/html"}
+        page = fetch(port, "GET", path, accept)
+        total, parts, other_origins = page.wire_bytes, [("html", page.wire_bytes)], []
+        for url in dict.fromkeys(ASSET_RE.findall(page.text)):
+            if url.startswith(("http:", "https:", "//")):
+                other_origins.append(url)
+                continue
+            if not url.startswith("/"):
+                continue
+            asset = fetch(port, "GET", url, accept)
+            total += asset.wire_bytes
+            parts.append((f"{url.rsplit('/', 1)[-1]} ({asset.header('content-encoding') or 'identity'})",
+                          asset.wire_bytes))
+        results.append({"page": label, "path": path, "bytes": total, "parts": parts,
+                        "other_origins": other_origins,
+                        "pass": total <= TARGETS["page_kb"] * 1024 and not other_origins})
+    return results
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def machine(db) -> dict:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    from importlib.metadata import version
+    return {"cores": os.cpu_count(), "cpu": model, "memory": memory, "database": db.version(),
+            "python": platform.python_version(), "django": version("django"),
+            "gunicorn": version("gunicorn"),
+            "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+            .split("[")[0].strip(), "os": platform.platform()}
+
+
+def print_report(result: dict) -> None:
+    meta, flow = result["meta"], result["flow"]
+    ok = lambda passed: "PASS" if passed else "FAIL"  # noqa: E731
+    print()
+    print(f"caseapp bench: {meta['database']} ({meta['database_label']}), "
+          f"{meta['rows']:,} submissions{' (reused)' if meta['reused'] else ''}")
+    print(f"machine: {meta['machine']['cores']} cores ({meta['machine']['cpu']}), "
+          f"{meta['machine']['memory']}; Python {meta['machine']['python']}, Django "
+          f"{meta['machine']['django']}, gunicorn {meta['machine']['gunicorn']} "
+          f"({meta['workers']} sync workers), {meta['machine']['wrk']}")
+    print()
+    print("1. public flow vs bare hello view (wrk, "
+          f"{meta['connections']} connections, {meta['seconds']:.0f} s each)")
+    print(f"   hello view        {flow['hello']['requests_per_second']:8.1f} req/s")
+    print(f"   full check flow   {flow['flow']['requests_per_second']:8.1f} req/s  "
+          f"({flow['flow']['checks_completed']} checks of {flow['requests_per_check']} requests, "
+          f"{flow['flow']['unexpected_status']} unexpected statuses)")
+    print(f"   ratio             {flow['ratio']:8.3f}      target >= {TARGETS['flow_ratio']}"
+          f"   {ok(flow['pass'])}")
+    print()
+    print(f"2. staff pages, {meta['repeat']} sequential requests each, client time on loopback "
+          "(ms); admin = Django admin changelist/change form on the same rows")
+    header = (f"   {'page':31} {'p50':>6} {'p95':>6} {'app50':>6} {'qry':>4} {'target':>6} "
+              f"{'admin p50':>9} {'admin p95':>9} {'a.qry':>5} {'x faster':>8}")
+    print(header)
+    print("   " + "-" * (len(header) - 3))
+    for row in result["staff"]:
+        peer = row["admin"] or {}
+        print(f"   {row['page']:31} {row['p50_ms']:6.1f} {row['p95_ms']:6.1f} "
+              f"{row['app_p50_ms'] or 0:6.1f} {row['queries']:4d} {row['target_p95_ms']:6d} "
+              f"{peer.get('p50_ms', float('nan')):9.1f} {peer.get('p95_ms', float('nan')):9.1f} "
+              f"{peer.get('queries', 0) if peer else '-':>5} "
+              f"{row['admin_factor'] if row['admin_factor'] else '-':>8}  {ok(row['pass'])}")
+    print()
+    export = result["export"]
+    print(f"3. CSV export of all rows (1 worker): {export['rows']:,} rows in "
+          f"{export['seconds']:.1f} s = {export['rows_per_second']:,} rows/s "
+          f"(target >= {TARGETS['export_rows_per_s']:,}), {export['megabytes']} MB; worker "
+          f"RSS {export['rss_before_mb']} MB before, peak {export['peak_rss_mb']} MB "
+          f"(target <= {TARGETS['export_peak_mb']})   {ok(export['pass'])}")
+    print()
+    print("4. page weight on first load, as served (br/gzip), all origins")
+    for page in result["weight"]:
+        parts = ", ".join(f"{name} {size / 1024:.1f}" for name, size in page["parts"])
+        print(f"   {page['page']:14} {page['bytes'] / 1024:6.1f} KB (target <= "
+              f"{TARGETS['page_kb']}), other origins: {len(page['other_origins'])}   "
+              f"{ok(page['pass'])}")
+        print(f"      {parts}")
+    print()
+    failed = result["failed"]
+    print("targets: " + ("all hold" if not failed else "MISSED: " + "; ".join(failed)))
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=None,
+                        help="submissions (default 1,000,000 on PostgreSQL, 100,000 on SQLite)")
+    parser.add_argument("--fresh", action="store_true", help="seed anew even if reusable")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: the deploy rule, 2 x cores + 1)")
+    parser.add_argument("--seconds", type=float, default=10, help="each wrk run (default 10)")
+    parser.add_argument("--repeat", type=int, default=60,
+                        help="sequential requests per staff page (default 60)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="make and seed the database, then stop")
+    args = parser.parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    use_postgres = server_url.startswith(("postgres://", "postgresql://"))
+    if server_url and not use_postgres and not server_url.startswith("sqlite"):
+        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
+    db = PostgresDatabase(server_url) if use_postgres else SqliteDatabase()
+    count = args.count or (1_000_000 if use_postgres else 100_000)
+    workers = args.workers or 2 * (os.cpu_count() or 1) + 1
+    RESULTS.mkdir(exist_ok=True)
+
+    # The keys and passwords live beside the database they seeded (bench-results/ is ignored).
+    keys_path = RESULTS / f"bench-{db.kind}.keys.json"
+    state_path = RESULTS / f"bench-{db.kind}.state.json"
+    if not keys_path.exists() or args.fresh:
+        from cryptography.fernet import Fernet
+
+        keys_path.write_text(json.dumps({
+            "secret_key": secrets.token_urlsafe(50), "field_keys": Fernet.generate_key().decode(),
+            "blind_index_key": secrets.token_urlsafe(32),
+            "password": secrets.token_urlsafe(PASSWORD_BYTES)}))
+        keys_path.chmod(0o600)
+        state_path.unlink(missing_ok=True)
+    keys = json.loads(keys_path.read_text())
+
+    tmp = Path(tempfile.mkdtemp(prefix="caseapp-bench-"))
+    CLEANUP.add(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    (tmp / f"{SETTINGS_MODULE}.py").write_text(BENCH_SETTINGS)
+    (tmp / "caseapp_bench_urls.py").write_text(BENCH_URLS)
+    env = app_environment(tmp, db.url, keys)
+    env["BENCH_PASSWORD"] = keys["password"]
+
+    prepared = prepare_database(db, env, state_path, count, args.fresh)
+    manage(env, "shell", "-c", USERS_CODE)  # passwords as in the keys file, whatever happened
+    if args.prepare_only:
+        return 0
+    manage(env, "collectstatic", "--noinput")
+
+    connections = 2 * workers
+    server = Server(env, workers, tmp / "gunicorn.log")
+    log(f"gunicorn: {workers} workers on {HOST}:{server.port}")
+    server.start()
+    try:
+        log("1. public flow vs hello (wrk)")
+        flow = measure_flow(server.port, tmp, args.seconds, connections)
+        flow["pass"] = (flow["ratio"] >= TARGETS["flow_ratio"]
+                        and flow["flow"]["unexpected_status"] == 0)
+        log("2. staff pages vs admin")
+        staff = measure_staff(server.port, prepared, keys["password"], args.repeat)
+        log("4. page weight")
+        weight = measure_weight(server.port)
+    finally:
+        server.stop()
+    log("3. export (1 worker)")
+    export = measure_export(env, tmp, keys["password"], prepared["rows"])
+    export["pass"] = (export["rows"] == prepared["rows"]
+                      and export["rows_per_second"] >= TARGETS["export_rows_per_s"]
+                      and export["peak_rss_mb"] <= TARGETS["export_peak_mb"])
+
+    failed = []
+    if not flow["pass"]:
+        failed.append(f"public flow ratio {flow['ratio']}")
+    failed += [f"{row['page']} p95 {row['p95_ms']} ms / x{row['admin_factor']}"
+               for row in staff if not row["pass"]]
+    if not export["pass"]:
+        failed.append(f"export {export['rows_per_second']:,} rows/s, {export['peak_rss_mb']} MB")
+    failed += [f"{page['page']} {page['bytes'] / 1024:.0f} KB" for page in weight
+               if not page["pass"]]
+    result = {
+        "meta": {"database": db.kind, "database_label": db.label, "rows": prepared["rows"],
+                 "reused": prepared["reused"], "seed_seconds": prepared["seed_seconds"],
+                 "workers": workers, "connections": connections, "seconds": args.seconds,
+                 "repeat": args.repeat, "machine": machine(db),
+                 "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "targets": TARGETS},
+        "flow": flow, "staff": staff, "export": export, "weight": weight, "failed": failed,
+    }
+    print_report(result)
+    output = RESULTS / f"bench-{db.kind}.json"
+    output.write_text(json.dumps(result, indent=2) + "\n")
+    log(f"results written to {output.relative_to(BASE_DIR)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        CLEANUP.run()
+    sys.exit(code)
