@@ -312,13 +312,17 @@ class CaseForm(forms.ModelForm):
         fields = list(services.CASE_EDITABLE_FIELDS)
         widgets = {
             "status_note": forms.Textarea(attrs={"rows": 5}),
+            "status_note_es": forms.Textarea(attrs={"rows": 5}),
             "registration_closed_message": forms.Textarea(attrs={"rows": 3}),
+            "registration_closed_message_es": forms.Textarea(attrs={"rows": 3}),
             "sca_reference_date": DATE_WIDGET,
             "closed_on": DATE_WIDGET,
         }
         labels = {
             "status": _("Case status"),
             "status_note": _("Status note shown to the public"),
+            "status_note_es": _("Status note in Spanish (optional)"),
+            "registration_closed_message_es": _("Closed message in Spanish (optional)"),
             "registration_open": _("Registration is open"),
             "registration_closed_message": _("Message when registration is closed"),
             "sca_reference_date": _("SCA reference date"),
@@ -345,8 +349,9 @@ class CaseForm(forms.ModelForm):
         self.helper.form_method = "post"
         self.helper.form_id = "case-form"
         self.helper.layout = Layout(
-            Fieldset(_("Status"), "status", "status_note"),
-            Fieldset(_("Registration"), "registration_open", "registration_closed_message"),
+            Fieldset(_("Status"), "status", "status_note", "status_note_es"),
+            Fieldset(_("Registration"), "registration_open", "registration_closed_message",
+                     "registration_closed_message_es"),
             Fieldset(_("Time limit"), "sca_reference_date"),
             Fieldset(_("Firm contact"), "firm_name", "firm_email", "firm_phone"),
             Fieldset(_("Retention"), "draft_retention_hours", "purge_after_days",

@@ -412,8 +412,8 @@ def submission_bulk_update(
 
 
 CASE_EDITABLE_FIELDS = (
-    "status", "status_note", "registration_open", "registration_closed_message",
-    "sca_reference_date", "firm_name", "firm_email", "firm_phone", "draft_retention_hours",
+    "status", "status_note", "status_note_es", "registration_open",
+    "registration_closed_message", "registration_closed_message_es", "sca_reference_date", "firm_name", "firm_email", "firm_phone", "draft_retention_hours",
     "purge_after_days", "legal_hold", "closed_on",
 )
 
