@@ -413,8 +413,9 @@ def submission_bulk_update(
 
 CASE_EDITABLE_FIELDS = (
     "status", "status_note", "status_note_es", "registration_open",
-    "registration_closed_message", "registration_closed_message_es", "sca_reference_date", "firm_name", "firm_email", "firm_phone", "draft_retention_hours",
-    "purge_after_days", "legal_hold", "closed_on",
+    "registration_closed_message", "registration_closed_message_es", "sca_reference_date",
+    "firm_name", "firm_email", "firm_phone", "draft_retention_hours", "purge_after_days",
+    "legal_hold", "closed_on",
 )
 
 
