@@ -195,8 +195,23 @@ class ReviewEvent(models.Model):
         return f"{self.get_kind_display()} on {self.submission_id}"
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes would bypass the model's guard, so the query set refuses them too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """Append-only record of staff and system actions; the app never updates or deletes one."""
+
+    objects = AuditEventQuerySet.as_manager()
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -115,3 +115,24 @@ def test_public_draft_session_expires_with_the_draft_retention(client, case):
     session = Session.objects.get()
     expected = timezone.now() + datetime.timedelta(hours=case.draft_retention_hours)
     assert abs((session.expire_date - expected).total_seconds()) < 60
+
+
+def test_audit_events_cannot_be_changed_or_deleted_through_the_app(supervisor):
+    event = services.audit_record(actor=supervisor, action="test.action", target="x")
+    event.action = "changed"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="changed")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.action"
+
+
+def test_deleting_a_staff_account_keeps_its_audit_trail(supervisor):
+    services.audit_record(actor=supervisor, action="test.action")
+    supervisor.delete()
+    event = AuditEvent.objects.get(action="test.action")
+    assert event.actor is None and event.actor_label == "sup"
