@@ -38,6 +38,15 @@ demo: install
 loadtest: install
 	DATABASE_URL="$${DATABASE_URL:-}" $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
+# Benchmark at size against its peers (docs/deploy.md): 100,000 rows on SQLite, or 1,000,000
+# in a scratch database caseapp_bench on the server DATABASE_URL names (never that database).
+# A seeded database is reused; options: BENCH_ARGS="--count 20000 --fresh". Needs Debian's wrk.
+bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] \
+	    && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	    || { echo "make bench needs wrk: install Debian's 'wrk' package." >&2; exit 1; }
+	DATABASE_URL="$${DATABASE_URL:-}" $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 # Debian's chromium package, when no Chromium is installed (never `playwright install`).
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \

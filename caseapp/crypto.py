@@ -67,9 +67,12 @@ def _keys() -> tuple[tuple[str, ...], bytes]:
 
 def reset_key_cache() -> None:
     _keys.cache_clear()
+    fernet.cache_clear()
 
 
+@lru_cache(maxsize=1)
 def fernet() -> MultiFernet:
+    # Built once per process: key parsing showed up in the export's profile.
     return MultiFernet([Fernet(key) for key in _keys()[0]])
 
 

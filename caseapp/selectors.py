@@ -117,9 +117,11 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
         )
         qs = qs.filter(created_at__lt=timezone.make_aware(end))
     if filters.get("duplicate") == "yes":
-        qs = qs.filter(possible_duplicate=True)
+        # Compared with a value, not as a bare boolean column: SQLite cannot seek an index
+        # for ``WHERE possible_duplicate``, only for ``possible_duplicate = 1``.
+        qs = qs.filter(possible_duplicate=Value(True))
     elif filters.get("duplicate") == "no":
-        qs = qs.filter(possible_duplicate=False)
+        qs = qs.filter(possible_duplicate=Value(False))
     if filters.get("rules_version"):
         qs = qs.filter(rules_version=filters["rules_version"])
     if filters.get("time_limit") == "flagged":
@@ -241,13 +243,17 @@ def submission_timeline(*, submission: Submission) -> list[ReviewEvent]:
 
 def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -> list[dict]:
     """Other submissions with the same email (normalised) or the same name and state."""
-    match = Q(pk__in=[])
+    # One indexed lookup per reason, joined by UNION: as one OR, the planner walked the whole
+    # received-order index looking for the few matches (370 ms at 100,000 rows on SQLite).
+    lookups = [Q(duplicate_of=submission)]
     if submission.email_index:
-        match |= Q(email_index=submission.email_index)
+        lookups.append(Q(email_index=submission.email_index))
     if submission.name_state_index:
-        match |= Q(name_state_index=submission.name_state_index)
-    others = (Submission.objects.filter(match | Q(duplicate_of=submission))
-              .exclude(pk=submission.pk).only(
+        lookups.append(Q(name_state_index=submission.name_state_index))
+    ids = [Submission.objects.order_by().filter(lookup).values_list("id", flat=True)
+           for lookup in lookups]
+    matching = set(ids[0].union(*ids[1:]))
+    others = (Submission.objects.filter(pk__in=matching - {submission.pk}).only(
                   "id", "reference", "created_at", "full_name", "state", "email_index",
                   "name_state_index", "duplicate_of_id", "review_status")
               .order_by("created_at", "id")[:limit])
@@ -285,7 +291,9 @@ def overview_counts() -> dict:
                      Submission.ReviewStatus.NEEDS_INFO}
     groups = (Submission.objects.order_by()
               .values_list("outcome", "outcome_override", "review_status")
-              .annotate(n=Count("id")))
+              # COUNT(*), not COUNT(id): the covering index holds no id, and counting ids
+              # would read every row of the table instead of the index only.
+              .annotate(n=Count("*")))
     for outcome, override, status, n in groups:
         by_outcome[outcome] += n
         by_status[status] += n

@@ -375,7 +375,7 @@ def submission_bulk_update(
     if len(references) > BULK_LIMIT:
         raise ValidationError(_("Select at most %(limit)d submissions at a time."),
                               code="too_many", params={"limit": BULK_LIMIT})
-    rows = list(Submission.objects.select_for_update().select_related("assignee")
+    rows = list(Submission.objects.select_for_update(of=("self",)).select_related("assignee")
                 .filter(reference__in=references).only(
                     "id", "reference", "review_status", "assignee__username", "version"))
     now = timezone.now()

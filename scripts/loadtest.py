@@ -987,10 +987,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds per request (default 30)")
     parser.add_argument("--lock-seconds", type=float, default=2.0,
                         help="how long the fault run locks the database (default 2)")
-    parser.add_argument("--run-timeout", type=float, default=1500.0,
-                        help="seconds of client traffic per run before stopping (default 1500)")
-    parser.add_argument("--timeout", type=float, default=3600.0,
-                        help="hard limit for the whole script in seconds (default 3600)")
+    parser.add_argument("--run-timeout", type=float, default=2400.0,
+                        help="seconds of client traffic per run before stopping (default 2400)")
+    parser.add_argument("--timeout", type=float, default=5400.0,
+                        help="hard limit for the whole script in seconds (default 5400)")
     parser.add_argument("--seed", type=int, default=20250130)
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir and scratch database for inspection")
