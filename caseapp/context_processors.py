@@ -8,7 +8,7 @@ def site(request):
 
     ``{% htmx_script %}`` reads ``csp_nonce``; django-csp's own processor names it ``CSP_NONCE``.
     """
-    case = SimpleLazyObject(selectors.case_current)
+    case = SimpleLazyObject(lambda: selectors.case_for_request(request))
     language = getattr(request, "LANGUAGE_CODE", "en")
     return {
         "case": case,

@@ -30,6 +30,14 @@ def case_current() -> Case:
     return Case.objects.get(slug=CASE_SLUG)
 
 
+def case_for_request(request) -> Case:
+    """The case, read once per request however many templates and views ask for it."""
+    case = getattr(request, "_caseapp_case", None)
+    if case is None:
+        case = request._caseapp_case = case_current()
+    return case
+
+
 def submission_by_idempotency_key(*, key: str) -> Submission | None:
     return Submission.objects.filter(idempotency_key=key).first()
 

@@ -428,3 +428,13 @@ def test_spanish_readers_get_the_spanish_status_note_when_staff_wrote_one(client
     case.status_note_es = ""
     case.save()
     assert case.status_note[:40] in client.get("/").content.decode()
+
+
+def test_a_question_step_costs_a_few_queries(client, django_assert_max_num_queries):
+    client.get("/check/country/")
+    client.post("/check/country/", {"country": "US"})
+    # Session read, the case (once per request), session write.
+    with django_assert_max_num_queries(4):
+        client.get("/check/premium/")
+    with django_assert_max_num_queries(5):
+        client.post("/check/premium/", {"premium": "yes"})

@@ -36,7 +36,7 @@ def _draft(request: HttpRequest) -> dict | None:
     if not isinstance(draft, dict) or not isinstance(draft.get("answers"), dict):
         return None
     started = draft.get("started", 0)
-    max_age = selectors.case_current().draft_retention_hours * 3600
+    max_age = selectors.case_for_request(request).draft_retention_hours * 3600
     if timezone.now().timestamp() - started > max_age:
         request.session.pop(SESSION_KEY, None)
         return None
@@ -51,7 +51,7 @@ def _draft_start(request: HttpRequest) -> dict:
     draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
     request.session[SESSION_KEY] = draft
     # The session row itself expires with the draft, so purge_expired can delete it.
-    request.session.set_expiry(selectors.case_current().draft_retention_hours * 3600)
+    request.session.set_expiry(selectors.case_for_request(request).draft_retention_hours * 3600)
     services.daily_count_increment(metric=DailyCount.Metric.STARTED)
     return draft
 
@@ -211,7 +211,7 @@ def result(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    case = selectors.case_current()
+    case = selectors.case_for_request(request)
     token = request.POST.get("form_token", "")
     if request.method == "POST" and token:
         # A double click or a re-posted form: the first post already saved it.
