@@ -38,7 +38,14 @@ def case_for_request(request) -> Case:
     return case
 
 
+#: What ``secrets.token_urlsafe(32)`` makes; anything else cannot be a key we issued (and a NUL
+#: byte in it would be an error on PostgreSQL rather than "not found").
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
 def submission_by_idempotency_key(*, key: str) -> Submission | None:
+    if not IDEMPOTENCY_KEY_RE.fullmatch(key):
+        return None
     return Submission.objects.filter(idempotency_key=key).first()
 
 
@@ -242,6 +249,8 @@ def keyset_page(
 
 def submission_for_staff(*, reference: str) -> Submission:
     """One submission with what its page shows; ``Submission.DoesNotExist`` if none."""
+    if "\x00" in reference:
+        raise Submission.DoesNotExist
     return Submission.objects.select_related("assignee", "duplicate_of").get(reference=reference)
 
 

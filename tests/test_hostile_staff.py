@@ -215,3 +215,11 @@ def test_public_text_shows_escaped_in_the_queue_and_detail(staff, case):
         page = staff.get(reverse("staff:submission", args=[submission.reference]))
         assert_harmless(page.content.decode(), submission.full_name)
     assert timezone.now()
+
+
+def test_hostile_references_in_urls_are_not_found(staff, submission):
+    for value in ["LI-\x00AAA-BBBB", "<script>", "' OR '1'='1", "%", "x" * 300, "😀"]:
+        for name in ("submission", "review", "note"):
+            url = reverse(f"staff:{name}", args=["PLACEHOLDER"]).replace("PLACEHOLDER", value)
+            response = staff.get(url) if name == "submission" else staff.post(url, {})
+            assert response.status_code == 404, short(value)
