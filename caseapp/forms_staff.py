@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,14 @@ def _sort_choices():
 class StaffAuthenticationForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        username = self.fields["username"]
+        username.widget.attrs.update({"autocomplete": "username"})
+        # AuthenticationForm sets max_length without its validator; without one, an over-long
+        # name reaches authenticate() and the lockout log's column (an error on PostgreSQL).
+        username.validators.append(MaxLengthValidator(username.max_length))
+        username.error_messages["max_length"] = _(
+            "Enter a username of %(limit_value)d characters or fewer."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template adds the form tag and ?next=
         self.helper.layout = Layout(
