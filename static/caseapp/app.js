@@ -1,19 +1,23 @@
 // Progressive enhancement only: every page works without this file.
 // After htmx swaps a question in, move focus to the error summary or the new heading so
 // screen-reader users hear what changed (GOV.UK's error summary pattern).
-document.addEventListener("htmx:afterSettle", function (event) {
-  if (!event.detail.target || event.detail.target.id !== "main") {
+function focusSwappedContent(event) {
+  var target = event.detail && event.detail.target;
+  if (!target || target.id !== "main") {
     return;
   }
-  var target = event.detail.target.querySelector("[data-error-summary]") ||
-    event.detail.target.querySelector("h1");
-  if (target) {
-    if (!target.hasAttribute("tabindex")) {
-      target.setAttribute("tabindex", "-1");
+  var heading = target.querySelector("[data-error-summary]") || target.querySelector("h1");
+  if (heading && document.activeElement !== heading) {
+    if (!heading.hasAttribute("tabindex")) {
+      heading.setAttribute("tabindex", "-1");
     }
-    target.focus();
+    heading.focus({ preventScroll: true });
   }
-});
+}
+// Focus as soon as the new content is in, and again once htmx has settled it, in case the
+// browser moved focus meanwhile (the Continue button that had it is disabled, then removed).
+document.addEventListener("htmx:afterSwap", focusSwappedContent);
+document.addEventListener("htmx:afterSettle", focusSwappedContent);
 
 // Error summary links: focus the field itself, not just scroll to it.
 document.addEventListener("click", function (event) {
