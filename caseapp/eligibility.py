@@ -45,6 +45,9 @@ class Status(str, enum.Enum):
         return self.value
 
 
+#: Outcomes that may register with the firm and carry the damages estimate.
+REGISTRABLE_OUTCOMES = frozenset({Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW})
+
 OUTCOME_LABELS = {
     Outcome.ELIGIBLE: _("You may be in the proposed class"),
     Outcome.NOT_ELIGIBLE: _("You do not appear to be in the proposed class"),
@@ -267,7 +270,7 @@ def estimate_damages(outcome: Outcome) -> int:
     ``needs_review`` carries the same figure, shown "if confirmed"; it is never multiplied by
     the number of messages, because § 2707(c) sets a minimum per person entitled to recover.
     """
-    if outcome in (Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW):
+    if outcome in REGISTRABLE_OUTCOMES:
         return SCA_STATUTORY_MINIMUM
     return 0
 

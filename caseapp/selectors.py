@@ -103,6 +103,19 @@ def sca_flag_from(*, case: Case) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))
 
 
+def _created_between(qs: QuerySet, first: datetime.date | None,
+                     last: datetime.date | None) -> QuerySet:
+    """Rows created from the start of ``first`` to the end of ``last`` (local days), either
+    end optional; a range on the column keeps its index usable."""
+    if first:
+        start = datetime.datetime.combine(first, datetime.time.min)
+        qs = qs.filter(created_at__gte=timezone.make_aware(start))
+    if last:
+        end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
+        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    return qs
+
+
 def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> QuerySet:
     """Submissions matching the queue filters (already cleaned by the filter form)."""
     qs = Submission.objects.all()
@@ -123,14 +136,7 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
         qs = qs.filter(state=filters["state"])
     if filters.get("country"):
         qs = qs.filter(answers__country=filters["country"])
-    if filters.get("received_from"):
-        start = datetime.datetime.combine(filters["received_from"], datetime.time.min)
-        qs = qs.filter(created_at__gte=timezone.make_aware(start))
-    if filters.get("received_to"):
-        end = datetime.datetime.combine(
-            filters["received_to"] + datetime.timedelta(days=1), datetime.time.min
-        )
-        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    qs = _created_between(qs, filters.get("received_from"), filters.get("received_to"))
     if filters.get("duplicate") == "yes":
         # Compared with a value, not as a bare boolean column: SQLite cannot seek an index
         # for ``WHERE possible_duplicate``, only for ``possible_duplicate = 1``.
@@ -398,13 +404,7 @@ def audit_events(*, filters: Mapping[str, object]) -> QuerySet:
         qs = qs.filter(action=filters["action"])
     if filters.get("actor"):
         qs = qs.filter(actor=filters["actor"])
-    if filters.get("date_from"):
-        start = datetime.datetime.combine(filters["date_from"], datetime.time.min)
-        qs = qs.filter(created_at__gte=timezone.make_aware(start))
-    if filters.get("date_to"):
-        end = datetime.datetime.combine(filters["date_to"] + datetime.timedelta(days=1),
-                                        datetime.time.min)
-        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    qs = _created_between(qs, filters.get("date_from"), filters.get("date_to"))
     return qs
 
 

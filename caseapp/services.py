@@ -75,8 +75,7 @@ def submission_create(
     if existing is not None:
         return existing, False
     determination = eligibility.evaluate(answers)
-    if determination.outcome not in (eligibility.Outcome.ELIGIBLE,
-                                     eligibility.Outcome.NEEDS_REVIEW):
+    if determination.outcome not in eligibility.REGISTRABLE_OUTCOMES:
         raise ValueError(f"cannot register a {determination.outcome} result")
     answers = eligibility.applicable_answers(answers)
     for _attempt in range(5):

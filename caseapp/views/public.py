@@ -20,7 +20,6 @@ from caseapp.forms import QuestionForm, RegistrationForm
 from caseapp.models import DailyCount
 
 SESSION_KEY = "check"
-REGISTRABLE = (eligibility.Outcome.ELIGIBLE, eligibility.Outcome.NEEDS_REVIEW)
 FINISHED_METRIC = {
     eligibility.Outcome.ELIGIBLE: DailyCount.Metric.FINISHED_ELIGIBLE,
     eligibility.Outcome.NEEDS_REVIEW: DailyCount.Metric.FINISHED_NEEDS_REVIEW,
@@ -204,7 +203,7 @@ def result(request: HttpRequest) -> HttpResponse:
         "outcome_label": _(determination.label),
         "findings": findings,
         "ruled_out": [f for f in findings if f["status"] == "not_met"],
-        "can_register": determination.outcome in REGISTRABLE,
+        "can_register": determination.outcome in eligibility.REGISTRABLE_OUTCOMES,
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
     })
 
@@ -223,26 +222,16 @@ def register(request: HttpRequest) -> HttpResponse:
     if draft is None:
         return _expired(request)
     determination = eligibility.evaluate(draft["answers"])
-    if determination.outcome not in REGISTRABLE:
-        return redirect(_next_url(determination) if determination.next_question
-                        else reverse("public:result"))
+    if determination.outcome not in eligibility.REGISTRABLE_OUTCOMES:
+        return redirect(_next_url(determination))
     if not case.registration_open:
         return _render(request, "caseapp/public/registration_closed.html", {})
 
     if request.method == "POST":
         form = RegistrationForm(request.POST)
-        if form.is_valid() and form.cleaned_data["form_token"] != draft.get("form_token"):
-            # Not the token this session was given: a tampered or stale form.
-            form.add_error(None, _("This form was out of date. Check your details and press "
-                                   "Register again."))
-            form.data = form.data.copy()
-            form.data["form_token"] = draft.get("form_token") or ""
-        elif form.is_valid() and form.cleaned_data["website"]:
-            form.add_error(None, _("We could not accept this form. Reload the page and try "
-                                   "again, or contact the firm."))
-        elif form.is_valid() and _too_fast(draft):
-            form.add_error(None, _("That was quicker than we expect from a person. Check your "
-                                   "details and press Register again."))
+        refusal = _registration_refusal(form, draft) if form.is_valid() else None
+        if refusal:
+            form.add_error(None, refusal)
         elif form.is_valid():
             retry_after = ratelimit.hit(
                 scope="register", key=ratelimit.client_ip(request),
@@ -274,6 +263,23 @@ def register(request: HttpRequest) -> HttpResponse:
         "privacy_notice": wording.PRIVACY_NOTICE.text,
         "outcome": determination.outcome.value,
     })
+
+
+def _registration_refusal(form: RegistrationForm, draft: dict) -> str | None:
+    """Why a valid-looking registration is not saved (stale token, bot signs), or None."""
+    if form.cleaned_data["form_token"] != draft.get("form_token"):
+        # Not the token this session was given: a tampered or stale form. Re-show it with the
+        # right one, so pressing Register again works.
+        form.data = form.data.copy()
+        form.data["form_token"] = draft.get("form_token") or ""
+        return _("This form was out of date. Check your details and press Register again.")
+    if form.cleaned_data["website"]:
+        return _("We could not accept this form. Reload the page and try again, or contact "
+                 "the firm.")
+    if _too_fast(draft):
+        return _("That was quicker than we expect from a person. Check your details and "
+                 "press Register again.")
+    return None
 
 
 def _too_fast(draft: dict) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -72,7 +73,9 @@ class PageWatch:
         assert self.console_errors == []
 
 
-def _new_page(browser, live_server, *, javascript: bool, viewport=None):
+@contextmanager
+def watched_page(browser, live_server, *, javascript: bool, viewport=None):
+    """A fresh browser context on the live server; fails the test on what ``PageWatch`` saw."""
     context = browser.new_context(
         java_script_enabled=javascript,
         viewport=viewport or {"width": 1280, "height": 900},
@@ -85,32 +88,28 @@ def _new_page(browser, live_server, *, javascript: bool, viewport=None):
     page.on("console", watch.on_console)
     page.on("response", watch.on_response)
     page.watch = watch
-    return context, page
+    yield page
+    context.close()
+    watch.assert_clean()
 
 
 @pytest.fixture
 def page(browser, live_server):
-    context, page = _new_page(browser, live_server, javascript=True)
-    yield page
-    context.close()
-    page.watch.assert_clean()
+    with watched_page(browser, live_server, javascript=True) as page:
+        yield page
 
 
 @pytest.fixture
 def page_nojs(browser, live_server):
-    context, page = _new_page(browser, live_server, javascript=False)
-    yield page
-    context.close()
-    page.watch.assert_clean()
+    with watched_page(browser, live_server, javascript=False) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context, page = _new_page(browser, live_server, javascript=True,
-                              viewport={"width": 375, "height": 740})
-    yield page
-    context.close()
-    page.watch.assert_clean()
+    with watched_page(browser, live_server, javascript=True,
+                      viewport={"width": 375, "height": 740}) as page:
+        yield page
 
 
 _axe = Axe()
