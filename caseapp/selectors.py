@@ -395,6 +395,12 @@ AUDIT_ACTIONS = {
     "submission.duplicate": _("Marked a duplicate"),
     "submission.bulk_update": _("Bulk action"),
     "case.update": _("Changed the case record"),
+    "submission.erase": _("Deleted a person's data"),
+    "retention.purge": _("Retention purge"),
+    "field_keys.rotate": _("Rotated the encryption keys"),
+    "auth.otp_verified": _("Entered a sign-in code"),
+    "auth.otp_failed": _("Wrong sign-in code"),
+    "auth.otp_enrolled": _("Set up two-factor sign-in"),
 }
 
 

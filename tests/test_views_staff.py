@@ -767,3 +767,15 @@ def test_reviewers_cannot_erase_or_see_the_erase_form(reviewer_client, case):
                                     {"reason": "x", "confirm": "on"})
     assert response.status_code == 403
     assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"
+
+
+def test_every_audited_action_can_be_chosen_in_the_audit_filter():
+    import pathlib
+    import re
+
+    from caseapp.selectors import AUDIT_ACTIONS
+
+    app = pathlib.Path(__file__).resolve().parent.parent / "caseapp"
+    source = "".join(p.read_text() for p in app.rglob("*.py"))
+    recorded = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
+    assert recorded <= set(AUDIT_ACTIONS), recorded - set(AUDIT_ACTIONS)
