@@ -1,8 +1,17 @@
-"""Field encryption at rest (Fernet) and blind indexes (HMAC-SHA256) for personal data."""
+"""Field encryption at rest and blind indexes (HMAC-SHA256) for personal data.
+
+Columns are sealed with AES-256-GCM under a key derived (HKDF-SHA256) from each entry of
+``CASEAPP_FIELD_KEYS``, newest first: ``v2:`` + base64(key id, nonce, ciphertext and tag), the
+column's name bound in as associated data. Rows written before are Fernet tokens under the
+same keys; they still read, and ``rotate_field_keys`` rewrites them. Why the change: one Fernet
+decryption cost 15 µs in Python, an AES-GCM one 2 µs, and the export reads three per row
+(docs/decisions.md).
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -10,7 +19,11 @@ import secrets
 import unicodedata
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
@@ -68,25 +81,63 @@ def _keys() -> tuple[tuple[str, ...], bytes]:
 def reset_key_cache() -> None:
     _keys.cache_clear()
     fernet.cache_clear()
+    _sealers.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def fernet() -> MultiFernet:
-    # Built once per process: key parsing showed up in the export's profile.
+    """Reads the rows written before AES-GCM (Fernet tokens)."""
     return MultiFernet([Fernet(key) for key in _keys()[0]])
 
 
-def encrypt(text: str) -> str:
-    return fernet().encrypt(text.encode("utf-8")).decode("ascii")
+PREFIX = "v2:"
+_NONCE = 12
+_KEY_ID = 4
+_SEALED = _KEY_ID + _NONCE  # where the ciphertext starts
+_HKDF_INFO = b"caseapp field encryption v2: AES-256-GCM"
 
 
-def decrypt(token: str) -> str:
-    return fernet().decrypt(token.encode("ascii")).decode("utf-8")
+@lru_cache(maxsize=1)
+def _sealers() -> tuple[tuple[bytes, AESGCM], dict[bytes, AESGCM]]:
+    """``(newest key's (id, cipher), every cipher by key id)``, built once per process."""
+    ciphers = []
+    for key in _keys()[0]:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                       info=_HKDF_INFO).derive(base64.urlsafe_b64decode(key))
+        key_id = hashlib.sha256(derived).digest()[:_KEY_ID]
+        ciphers.append((key_id, AESGCM(derived)))
+    return ciphers[0], dict(ciphers)
 
 
-def reencrypt(token: str) -> str:
-    """Re-encrypt under the first key; older keys only need to read."""
-    return fernet().rotate(token.encode("ascii")).decode("ascii")
+class UnreadableToken(ValueError):
+    """A stored value that none of the configured keys opens, or that is not a token."""
+
+
+def encrypt(text: str, context: str = "") -> str:
+    """Seal ``text``; ``context`` (the column) must be given again to open it."""
+    (key_id, cipher), _all = _sealers()
+    nonce = os.urandom(_NONCE)  # random 96-bit nonces: far below 2**32 values per key
+    sealed = cipher.encrypt(nonce, text.encode("utf-8"), context.encode())
+    return PREFIX + base64.b64encode(key_id + nonce + sealed).decode("ascii")
+
+
+def decrypt(token: str, context: str = "") -> str:
+    return _open(token, context.encode())
+
+
+def _open(token: str, context: bytes) -> str:
+    if not token.startswith(PREFIX):
+        try:
+            return fernet().decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError) as exc:
+            raise UnreadableToken("not readable with CASEAPP_FIELD_KEYS") from exc
+    try:
+        # Lenient base64 is safe here: the GCM tag fails on any altered byte.
+        raw = binascii.a2b_base64(token[len(PREFIX):])
+        return (_sealers()[1][raw[:_KEY_ID]]
+                .decrypt(raw[_KEY_ID:_SEALED], raw[_SEALED:], context).decode("utf-8"))
+    except (KeyError, ValueError, InvalidTag) as exc:
+        raise UnreadableToken("not readable with CASEAPP_FIELD_KEYS") from exc
 
 
 def normalise_email(email: str) -> str:
@@ -107,15 +158,22 @@ def blind_index(value: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """A text column whose value is stored as a Fernet token; empty stays empty."""
+    """A text column stored sealed (see the module); empty stays empty. The column's
+    ``table.column`` is the associated data, so a value copied into another column does not
+    open there."""
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        self.context = f"{cls._meta.db_table}.{self.column}"
+        self._context_bytes = self.context.encode()
 
     def from_db_value(self, value, expression, connection):
         if not value:
             return value
         try:
-            return decrypt(value)
-        except InvalidToken as exc:
-            raise InvalidToken(
+            return _open(value, self._context_bytes)
+        except UnreadableToken as exc:
+            raise UnreadableToken(
                 f"{self.model.__name__}.{self.name} cannot be read with CASEAPP_FIELD_KEYS"
             ) from exc
 
@@ -123,4 +181,4 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         if not value:
             return value
-        return encrypt(value)
+        return encrypt(value, self.context)

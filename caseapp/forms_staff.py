@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -100,38 +100,11 @@ class QueueFilterForm(forms.Form):
         self.fields["assignee"].choices = ANY + [
             ("me", _("Me")), ("none", _("Unassigned")),
         ] + [(str(user.pk), user.get_username()) for user in reviewers]
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_action = reverse("staff:queue")
-        self.helper.form_id = "queue-filters"
-        self.helper.attrs = {
-            "hx_get": reverse("staff:queue"),
-            "hx_target": "#queue-results",
-            "hx_trigger": "change, submit",
-            "hx_push_url": "true",
-            "role": "search",
-            "aria_label": _("Filter submissions"),
-        }
-        self.helper.layout = Layout(
-            Row(
-                Column(Field("q"), css_class="col-12 col-lg-4"),
-                Column("outcome", css_class="col-6 col-md-4 col-lg-2"),
-                Column("review_status", css_class="col-6 col-md-4 col-lg-2"),
-                Column("assignee", css_class="col-6 col-md-4 col-lg-2"),
-                Column("state", css_class="col-6 col-md-4 col-lg-2"),
-                Column("country", css_class="col-6 col-md-4 col-lg-2"),
-                Column("received_from", css_class="col-6 col-md-4 col-lg-2"),
-                Column("received_to", css_class="col-6 col-md-4 col-lg-2"),
-                Column("duplicate", css_class="col-6 col-md-4 col-lg-2"),
-                Column("time_limit", css_class="col-6 col-md-4 col-lg-2"),
-                Column("rules_version", css_class="col-6 col-md-4 col-lg-2"),
-                Column("per_page", css_class="col-6 col-md-4 col-lg-2"),
-            ),
-            Div(
-                Submit("filter", _("Filter"), css_class="btn-primary"),
-                css_class="d-flex gap-2 align-items-center",
-            ),
-        )
+        # Rendered by hand (staff/_queue_filters.html), not by crispy: the queue is the page
+        # reviewers load most, and crispy's per-option widget templates took most of its time.
+        for field in self.fields.values():
+            if not isinstance(field.widget, (forms.Select, forms.HiddenInput)):
+                field.widget.attrs["class"] = "form-control"
 
     def clean_assignee(self):
         value = self.cleaned_data["assignee"]

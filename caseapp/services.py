@@ -493,10 +493,10 @@ class PurgeResult:
 
 @transaction.atomic
 def retention_purge(*, case: Case, today: datetime.date | None = None) -> PurgeResult:
-    """Delete expired drafts; erase a closed case's submissions once its retention has run.
+    """Delete expired sessions; erase a closed case's submissions once its retention has run.
 
-    Drafts live in sessions whose expiry is set to the case's draft retention when a check
-    starts. Nothing of a case on legal hold is erased.
+    Sessions are staff sign-ins (a public check keeps its draft in a sealed cookie that
+    expires by itself). Nothing of a case on legal hold is erased.
     """
     from django.contrib.sessions.models import Session
 

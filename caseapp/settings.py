@@ -63,7 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",  # staff sign-in only
+    "caseapp.drafts.DraftMiddleware",  # the public check's sealed cookie
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -131,9 +132,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "caseapp_cache"}}
 
-# Sessions live in the database: app servers stay stateless, drafts can be purged on schedule,
-# and a person cannot read their own session (a signed cookie would show it to them).
+# Staff sessions live in the database: app servers stay stateless, and signing out or an
+# administrator revokes one. The public check uses none: see caseapp/drafts.py.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Flash messages in a cookie, so that a public page never creates a session for one.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 7
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

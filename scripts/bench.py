@@ -58,6 +58,7 @@ QUESTIONS = ["country", "premium", "premium_before_cutoff", "inmail", "inmail_be
 ELIGIBLE = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
             "inmail": "both", "inmail_before_cutoff": "yes", "affiliation": "none"}
 
+PARTS = ("flow", "staff", "export", "weight")
 TARGETS = {
     "flow_ratio": 0.5,          # public flow req/s over hello req/s, at least
     "queue_p95_ms": 60,         # each queue page and the submission page, at most
@@ -455,7 +456,7 @@ class Browser:
 WRK_FLOW = r'''
 -- One simulated person per connection (wrk -t N -c N): the whole eligible check, again and
 -- again. The csrftoken cookie is chosen by the client, as Django allows, so that the one
--- Set-Cookie a response carries is the session's.
+-- Set-Cookie a response carries is the check's sealed cookie (caseapp/drafts.py).
 local order = {"country", "premium", "premium_before_cutoff", "inmail",
                "inmail_before_cutoff", "affiliation"}
 local answer = {country = "US", premium = "yes", premium_before_cutoff = "yes",
@@ -480,7 +481,7 @@ end
 bad = 0
 checks = 0
 local step = 0
-local session = nil
+local draft = nil
 local csrf = nil
 local origin = nil
 local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -491,7 +492,7 @@ function init(args)
 end
 
 local function new_person()
-  session = nil
+  draft = nil
   local t = {}
   for i = 1, 32 do
     local n = math.random(1, #chars)
@@ -504,7 +505,7 @@ function request()
   if step == 0 then new_person() end
   local s = steps[step + 1]
   local cookie = "csrftoken=" .. csrf
-  if session then cookie = cookie .. "; sessionid=" .. session end
+  if draft then cookie = cookie .. "; caseapp_check=" .. draft end
   local headers = {["X-Forwarded-Proto"] = "https", ["Cookie"] = cookie}
   local body = nil
   if s[1] == "POST" then
@@ -521,8 +522,8 @@ function response(status, headers, body)
   local s = steps[step + 1]
   local cookie = headers["Set-Cookie"]
   if cookie then
-    local value = cookie:match("sessionid=([^;]*)")
-    if value then session = value end
+    local value = cookie:match("caseapp_check=([^;]*)")
+    if value then draft = value end
   end
   local wanted = 200
   if s[1] == "POST" then wanted = 302 end
@@ -768,22 +769,24 @@ def print_report(result: dict) -> None:
           f"({meta['workers']} sync workers), {meta['machine']['wrk']}")
     print(f"load average before/after: {meta['load_before']} / "
           f"{meta['machine']['load_average']} (other processes share these cores)")
-    print()
-    print("1. public flow vs bare hello view (wrk, "
-          f"{meta['connections']} connections, {meta['seconds']:.0f} s each)")
-    print(f"   hello view        {flow['hello']['requests_per_second']:8.1f} req/s")
-    print(f"   full check flow   {flow['flow']['requests_per_second']:8.1f} req/s  "
-          f"({flow['flow']['checks_completed']} checks of {flow['requests_per_check']} requests, "
-          f"{flow['flow']['unexpected_status']} unexpected statuses)")
-    print(f"   ratio             {flow['ratio']:8.3f}      target >= {TARGETS['flow_ratio']}"
-          f"   {ok(flow['pass'])}")
-    print()
-    print(f"2. staff pages, {meta['repeat']} sequential requests each, client time on loopback "
-          "(ms); admin = Django admin changelist/change form on the same rows")
-    header = (f"   {'page':31} {'p50':>6} {'p95':>6} {'app50':>6} {'qry':>4} {'target':>6} "
-              f"{'admin p50':>9} {'admin p95':>9} {'a.qry':>5} {'x faster':>8}")
-    print(header)
-    print("   " + "-" * (len(header) - 3))
+    if flow:
+        print()
+        print("1. public flow vs bare hello view (wrk, "
+              f"{meta['connections']} connections, {meta['seconds']:.0f} s each)")
+        print(f"   hello view        {flow['hello']['requests_per_second']:8.1f} req/s")
+        print(f"   full check flow   {flow['flow']['requests_per_second']:8.1f} req/s  "
+              f"({flow['flow']['checks_completed']} checks of {flow['requests_per_check']} "
+              f"requests, {flow['flow']['unexpected_status']} unexpected statuses)")
+        print(f"   ratio             {flow['ratio']:8.3f}      target >= "
+              f"{TARGETS['flow_ratio']}   {ok(flow['pass'])}")
+    if result["staff"]:
+        print()
+        print(f"2. staff pages, {meta['repeat']} sequential requests each, client time on "
+              "loopback (ms); admin = Django admin changelist/change form on the same rows")
+        header = (f"   {'page':31} {'p50':>6} {'p95':>6} {'app50':>6} {'qry':>4} {'target':>6} "
+                  f"{'admin p50':>9} {'admin p95':>9} {'a.qry':>5} {'x faster':>8}")
+        print(header)
+        print("   " + "-" * (len(header) - 3))
     for row in result["staff"]:
         peer = row["admin"] or {}
         print(f"   {row['page']:31} {row['p50_ms']:6.1f} {row['p95_ms']:6.1f} "
@@ -791,15 +794,17 @@ def print_report(result: dict) -> None:
               f"{peer.get('p50_ms', float('nan')):9.1f} {peer.get('p95_ms', float('nan')):9.1f} "
               f"{peer.get('queries', 0) if peer else '-':>5} "
               f"{row['admin_factor'] if row['admin_factor'] else '-':>8}  {ok(row['pass'])}")
-    print()
     export = result["export"]
-    print(f"3. CSV export of all rows (1 worker): {export['rows']:,} rows in "
-          f"{export['seconds']:.1f} s = {export['rows_per_second']:,} rows/s "
-          f"(target >= {TARGETS['export_rows_per_s']:,}), {export['megabytes']} MB; worker "
-          f"RSS {export['rss_before_mb']} MB before, peak {export['peak_rss_mb']} MB "
-          f"(target <= {TARGETS['export_peak_mb']})   {ok(export['pass'])}")
-    print()
-    print("4. page weight on first load, as served (br/gzip), all origins")
+    if export:
+        print()
+        print(f"3. CSV export of all rows (1 worker): {export['rows']:,} rows in "
+              f"{export['seconds']:.1f} s = {export['rows_per_second']:,} rows/s "
+              f"(target >= {TARGETS['export_rows_per_s']:,}), {export['megabytes']} MB; worker "
+              f"RSS {export['rss_before_mb']} MB before, peak {export['peak_rss_mb']} MB "
+              f"(target <= {TARGETS['export_peak_mb']})   {ok(export['pass'])}")
+    if result["weight"]:
+        print()
+        print("4. page weight on first load, as served (br/gzip), all origins")
     for page in result["weight"]:
         parts = ", ".join(f"{name} {size / 1024:.1f}" for name, size in page["parts"])
         print(f"   {page['page']:14} {page['bytes'] / 1024:6.1f} KB (target <= "
@@ -824,6 +829,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="sequential requests per staff page (default 60)")
     parser.add_argument("--prepare-only", action="store_true",
                         help="make and seed the database, then stop")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="measure only this part (repeatable); the table shows what ran")
     args = parser.parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
@@ -871,29 +878,35 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(env, workers, tmp / "gunicorn.log")
     log(f"gunicorn: {workers} workers on {HOST}:{server.port}")
     server.start()
+    parts = set(args.only or PARTS)
+    flow, staff, export, weight = None, [], None, []
     try:
-        log("1. public flow vs hello (wrk)")
-        flow = measure_flow(server.port, tmp, args.seconds, connections)
-        flow["pass"] = (flow["ratio"] >= TARGETS["flow_ratio"]
-                        and flow["flow"]["unexpected_status"] == 0)
-        log("2. staff pages vs admin")
-        staff = measure_staff(server.port, prepared, keys["password"], args.repeat)
-        log("4. page weight")
-        weight = measure_weight(server.port)
+        if "flow" in parts:
+            log("1. public flow vs hello (wrk)")
+            flow = measure_flow(server.port, tmp, args.seconds, connections)
+            flow["pass"] = (flow["ratio"] >= TARGETS["flow_ratio"]
+                            and flow["flow"]["unexpected_status"] == 0)
+        if "staff" in parts:
+            log("2. staff pages vs admin")
+            staff = measure_staff(server.port, prepared, keys["password"], args.repeat)
+        if "weight" in parts:
+            log("4. page weight")
+            weight = measure_weight(server.port)
     finally:
         server.stop()
-    log("3. export (1 worker)")
-    export = measure_export(env, tmp, keys["password"], prepared["rows"])
-    export["pass"] = (export["rows"] == prepared["rows"]
-                      and export["rows_per_second"] >= TARGETS["export_rows_per_s"]
-                      and export["peak_rss_mb"] <= TARGETS["export_peak_mb"])
+    if "export" in parts:
+        log("3. export (1 worker)")
+        export = measure_export(env, tmp, keys["password"], prepared["rows"])
+        export["pass"] = (export["rows"] == prepared["rows"]
+                          and export["rows_per_second"] >= TARGETS["export_rows_per_s"]
+                          and export["peak_rss_mb"] <= TARGETS["export_peak_mb"])
 
     failed = []
-    if not flow["pass"]:
+    if flow and not flow["pass"]:
         failed.append(f"public flow ratio {flow['ratio']}")
     failed += [f"{row['page']} p95 {row['p95_ms']} ms / x{row['admin_factor']}"
                for row in staff if not row["pass"]]
-    if not export["pass"]:
+    if export and not export["pass"]:
         failed.append(f"export {export['rows_per_second']:,} rows/s, {export['peak_rss_mb']} MB")
     failed += [f"{page['page']} {page['bytes'] / 1024:.0f} KB" for page in weight
                if not page["pass"]]

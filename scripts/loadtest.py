@@ -788,7 +788,7 @@ def half_written(row: dict) -> bool:
             answers = json.loads(answers)
         except ValueError:
             return True
-    encrypted = all(str(row[f]).startswith("gAAAA") for f in ("full_name", "email"))
+    encrypted = all(str(row[f]).startswith("v2:") for f in ("full_name", "email"))
     return (
         not row["reference"] or not row["idempotency_key"]
         or row["outcome"] not in ("eligible", "needs_review")

@@ -34,3 +34,18 @@ def make_submission(*, answers=None, full_name=None, email=None, phone="", state
         idempotency_key=secrets.token_urlsafe(32),
     )
     return submission
+
+
+def draft_of(client) -> dict:
+    """The public check's sealed cookie, opened as the server opens it."""
+    from caseapp import drafts
+
+    cookie = client.cookies.get(drafts.COOKIE_NAME)
+    return drafts.unseal(cookie.value)[0] if cookie is not None and cookie.value else {}
+
+
+def draft_put(client, data: dict, *, max_age: int = 3600) -> None:
+    """Give the client a sealed cookie holding ``data``, as the question pages would."""
+    from caseapp import drafts
+
+    client.cookies[drafts.COOKIE_NAME] = drafts.seal(data, max_age=max_age)

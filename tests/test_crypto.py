@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import TextField, Value
 
 from caseapp import crypto, services
 from caseapp.models import ReviewEvent, Submission
@@ -28,6 +29,13 @@ def field_keys(settings):
     crypto.reset_key_cache()
 
 
+class RawToken(Value):
+    """A value written to an encrypted column as it is, to plant an old or foreign token."""
+
+    def __init__(self, token: str):
+        super().__init__(token, output_field=TextField())
+
+
 def raw_row(submission_id: int) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute("SELECT full_name, email, phone, email_index FROM caseapp_submission "
@@ -42,7 +50,7 @@ def test_the_database_file_or_raw_sql_never_shows_name_email_or_phone(settings):
     row = raw_row(submission.id)
     for value in row:
         assert name not in value and email not in value and phone not in value
-    assert row[0].startswith("gAAAA")  # a Fernet token
+    assert all(value.startswith(crypto.PREFIX) for value in row[:3])  # sealed tokens
     if connection.vendor == "sqlite":
         connection.close()  # checkpoint nothing away: read the main file and its WAL as is
         db_path = settings.DATABASES["default"]["NAME"]
@@ -91,7 +99,38 @@ def test_rotation_reencrypts_under_the_new_first_key_and_old_keys_still_read(fie
     assert Submission.objects.get(pk=submission.pk).full_name == "Rotate Me"
     assert ReviewEvent.objects.get().text == "private note"
     token = raw_row(submission.id)[0]
-    assert Fernet(new.encode()).decrypt(token.encode()) == b"Rotate Me"
+    assert token.startswith(crypto.PREFIX)
+    assert crypto.decrypt(token, "caseapp_submission.full_name") == "Rotate Me"
+
+
+@pytest.mark.django_db
+def test_rows_written_as_fernet_tokens_still_read_and_rotation_rewrites_them(field_keys):
+    _use, old = field_keys
+    submission = make_submission(full_name="Placeholder")
+    legacy = Fernet(old.encode()).encrypt(b"Written Before").decode()
+    Submission.objects.filter(pk=submission.pk).update(full_name=RawToken(legacy))
+    assert raw_row(submission.id)[0] == legacy
+    assert Submission.objects.get(pk=submission.pk).full_name == "Written Before"
+    call_command("rotate_field_keys", stdout=io.StringIO())
+    token = raw_row(submission.id)[0]
+    assert token.startswith(crypto.PREFIX) and token != legacy
+    assert Submission.objects.get(pk=submission.pk).full_name == "Written Before"
+
+
+@pytest.mark.django_db
+def test_a_sealed_value_opens_only_in_its_own_column_and_not_once_altered(field_keys):
+    submission = make_submission(full_name="Column Bound", email="bound@example.com")
+    name_token, email_token = raw_row(submission.id)[:2]
+    assert crypto.decrypt(name_token, "caseapp_submission.full_name") == "Column Bound"
+    with pytest.raises(crypto.UnreadableToken):
+        crypto.decrypt(name_token, "caseapp_submission.email")
+    Submission.objects.filter(pk=submission.pk).update(email=RawToken(name_token))
+    with pytest.raises(crypto.UnreadableToken, match="Submission.email"):
+        Submission.objects.get(pk=submission.pk)
+    flipped = email_token[:-6] + ("A" if email_token[-6] != "A" else "B") + email_token[-5:]
+    for bad in (flipped, crypto.PREFIX + "not base64!", crypto.PREFIX, "plain text"):
+        with pytest.raises(crypto.UnreadableToken):
+            crypto.decrypt(bad, "caseapp_submission.email")
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from caseapp import eligibility
 from caseapp.models import Submission
 
-from .factories import ELIGIBLE_ANSWERS
+from .factories import ELIGIBLE_ANSWERS, draft_of, draft_put
 from .hostile import CORPUS
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +33,11 @@ def no_rate_limit(settings):
 
 
 def ready_to_register(client: Client) -> str:
-    """Put a finished eligible check in the session, as the question pages would."""
+    """Put a finished eligible check in the client's cookie, as the question pages would."""
     token = secrets.token_urlsafe(32)
-    session = client.session
-    session["check"] = {"answers": dict(ELIGIBLE_ANSWERS), "started": timezone.now().timestamp(),
-                        "finished": True, "form_token": token}
-    session.save()
+    draft_put(client, {"check": {"answers": dict(ELIGIBLE_ANSWERS),
+                                 "started": timezone.now().timestamp(), "finished": True,
+                                 "form_token": token}})
     return token
 
 
@@ -49,20 +48,20 @@ def test_the_corpus_is_big_enough():
 @pytest.mark.parametrize("key", [q.key for q in eligibility.QUESTIONS])
 def test_every_question_refuses_every_hostile_code(client, key):
     client.get("/check/country/")
-    session = client.session
+    stored = draft_of(client)
     # Answers up to this question, so the question is reachable.
     answers = {}
     for q in eligibility.QUESTIONS:
         if q.key == key:
             break
         answers[q.key] = ELIGIBLE_ANSWERS[q.key]
-    session["check"]["answers"] = answers
-    session.save()
+    stored["check"]["answers"] = answers
+    draft_put(client, stored)
     for value in CORPUS:
         response = client.post(f"/check/{key}/", {key: value})
         assert response.status_code == 200, (key, value)
         assert "There is a problem" in response.content.decode()
-    assert client.session["check"]["answers"] == answers
+    assert draft_of(client)["check"]["answers"] == answers
 
 
 @pytest.mark.parametrize("field", ["full_name", "email", "phone", "state"])
@@ -153,9 +152,9 @@ def test_forged_step_order_cannot_register_an_unfinished_check(client):
     assert Submission.objects.count() == 0
 
 
-def test_tampered_session_answers_are_treated_as_expired(client):
+def test_tampered_draft_answers_are_treated_as_expired(client):
     client.get("/check/country/")
-    session = client.session
-    session["check"]["answers"] = {"country": "<script>"}
-    session.save()
+    stored = draft_of(client)
+    stored["check"]["answers"] = {"country": "<script>"}
+    draft_put(client, stored)
     assert "no longer available" in client.get("/result/").content.decode()

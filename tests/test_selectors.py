@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from caseapp import selectors
-from caseapp.models import Case, Submission
+from caseapp.models import Case, DailyCount, Submission
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 
 
@@ -94,15 +94,21 @@ def test_overview_counts_use_the_effective_outcome_for_open_needs_review(case):
 @pytest.mark.django_db
 def test_submissions_per_week_buckets_monday_to_sunday(case):
     today = datetime.date(2026, 11, 25)  # a Wednesday
-    a, b, c = make_submission(), make_submission(), make_submission()
-    at = {a: datetime.datetime(2026, 11, 23, 0, 0),  # Monday of this week
-          b: datetime.datetime(2026, 11, 22, 23, 59),  # Sunday before
-          c: datetime.datetime(2026, 1, 1, 12)}  # outside the window
-    for submission, when in at.items():
-        Submission.objects.filter(pk=submission.pk).update(created_at=timezone.make_aware(when))
+    for day, n in ((datetime.date(2026, 11, 23), 2),  # Monday of this week
+                   (datetime.date(2026, 11, 22), 3),  # Sunday before
+                   (datetime.date(2026, 11, 26), 7),  # after today: not yet
+                   (datetime.date(2026, 1, 1), 5)):  # outside the window
+        DailyCount.objects.create(day=day, metric="registered", count=n)
+    DailyCount.objects.create(day=datetime.date(2026, 11, 24), metric="started", count=9)
     weeks = selectors.submissions_per_week(weeks=4, today=today)
     assert [w.start for w in weeks] == [datetime.date(2026, 11, d) for d in (2, 9, 16, 23)]
-    assert [w.count for w in weeks] == [0, 0, 1, 1]
+    assert [w.count for w in weeks] == [0, 0, 3, 2]
+
+
+def test_each_registration_counts_in_its_week(case):
+    make_submission()
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    assert selectors.submissions_per_week(weeks=1)[-1].count == 2
 
 
 @pytest.mark.django_db

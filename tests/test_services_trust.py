@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from io import StringIO
 
 import pytest
@@ -12,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from caseapp import services
+from caseapp import drafts, services
 from caseapp.models import AuditEvent, ReviewEvent, Submission
 
-from .factories import make_submission
+from .factories import draft_of, make_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_erasure_needs_a_reason(supervisor):
     assert Submission.objects.get(pk=submission.pk).full_name
 
 
-def test_purge_deletes_expired_draft_sessions_only(case):
+def test_purge_deletes_expired_sessions_only(case):
     now = timezone.now()
     hour = datetime.timedelta(hours=1)
     Session.objects.create(session_key="old", session_data="", expire_date=now - hour)
@@ -110,11 +111,30 @@ def test_purge_expired_command_reports_counts(case):
     assert "submissions erased: 1" in out.getvalue()
 
 
-def test_public_draft_session_expires_with_the_draft_retention(client, case):
+def test_a_check_keeps_its_draft_in_a_sealed_cookie_that_expires_with_the_retention(
+        client, case):
     client.get("/check/country/")
-    session = Session.objects.get()
-    expected = timezone.now() + datetime.timedelta(hours=case.draft_retention_hours)
-    assert abs((session.expire_date - expected).total_seconds()) < 60
+    client.post("/check/country/", {"country": "US"})
+    cookie = client.cookies[drafts.COOKIE_NAME]
+    assert cookie["max-age"] == case.draft_retention_hours * 3600
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # Nothing of the draft is on the server, and the browser cannot read the answers.
+    assert not Session.objects.exists()
+    assert "US" not in cookie.value and "country" not in cookie.value
+    assert draft_of(client)["check"]["answers"] == {"country": "US"}
+    # Past its expiry the server refuses it, whatever the browser keeps.
+    later = time.time() + case.draft_retention_hours * 3600 + 1
+    assert drafts.unseal(cookie.value, now=later) == ({}, drafts.DEFAULT_MAX_AGE)
+
+
+def test_an_altered_or_foreign_draft_cookie_reads_as_no_draft(client, case):
+    client.get("/check/country/")
+    value = client.cookies[drafts.COOKIE_NAME].value
+    flipped = value[:-8] + ("A" if value[-8] != "A" else "B") + value[-7:]
+    for bad in (flipped, "v2:" + "A" * 80, "not a cookie", drafts.seal({"x": 1}, max_age=-1)):
+        client.cookies[drafts.COOKIE_NAME] = bad
+        response = client.post("/check/premium/", {"premium": "yes"})
+        assert "no longer available" in response.content.decode()
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_app(supervisor):

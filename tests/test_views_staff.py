@@ -583,6 +583,16 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
     assert cell[1:] == (dangerous.strip() if dangerous[0] not in "\t\r" else dangerous)
 
 
+def test_export_disarms_a_username_that_looks_like_a_formula(supervisor_client, case):
+    # Django usernames may start with @, + or -: staff type them, so they are disarmed too.
+    from tests.staff_users import make_staff
+
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(
+        assignee=make_staff("@SUM.reviewer", "Reviewer"))
+    assert export_rows(supervisor_client)[0]["assignee"] == "'@SUM.reviewer"
+
+
 def test_export_keeps_markup_as_plain_text(supervisor_client, case):
     make_submission(full_name='<script>alert("x")</script>, "quoted"')
     assert export_rows(supervisor_client)[0]["full_name"] == \

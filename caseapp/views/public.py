@@ -19,7 +19,7 @@ from caseapp import eligibility, ratelimit, selectors, services, wording
 from caseapp.forms import QuestionForm, RegistrationForm
 from caseapp.models import DailyCount
 
-SESSION_KEY = "check"
+DRAFT_KEY = "check"
 FINISHED_METRIC = {
     eligibility.Outcome.ELIGIBLE: DailyCount.Metric.FINISHED_ELIGIBLE,
     eligibility.Outcome.NEEDS_REVIEW: DailyCount.Metric.FINISHED_NEEDS_REVIEW,
@@ -27,17 +27,17 @@ FINISHED_METRIC = {
 }
 
 
-# --- the draft check in the session -------------------------------------------------------
+# --- the draft check, in a sealed cookie (caseapp/drafts.py) -----------------------------
 
 def _draft(request: HttpRequest) -> dict | None:
     """The check in progress, or None when there is none or it has expired."""
-    draft = request.session.get(SESSION_KEY)
+    draft = request.draft.get(DRAFT_KEY)
     if not isinstance(draft, dict) or not isinstance(draft.get("answers"), dict):
         return None
     started = draft.get("started", 0)
     max_age = selectors.case_for_request(request).draft_retention_hours * 3600
     if timezone.now().timestamp() - started > max_age:
-        request.session.pop(SESSION_KEY, None)
+        request.draft.pop(DRAFT_KEY, None)
         return None
     try:
         eligibility.validate(draft["answers"])
@@ -48,16 +48,15 @@ def _draft(request: HttpRequest) -> dict | None:
 
 def _draft_start(request: HttpRequest) -> dict:
     draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
-    request.session[SESSION_KEY] = draft
-    # The session row itself expires with the draft, so purge_expired can delete it.
-    request.session.set_expiry(selectors.case_for_request(request).draft_retention_hours * 3600)
+    request.draft[DRAFT_KEY] = draft
+    # The cookie expires with the draft: the browser forgets it, and the server checks too.
+    request.draft.set_expiry(selectors.case_for_request(request).draft_retention_hours * 3600)
     services.daily_count_increment(metric=DailyCount.Metric.STARTED)
     return draft
 
 
 def _draft_save(request: HttpRequest, draft: dict) -> None:
-    request.session[SESSION_KEY] = draft
-    request.session.modified = True
+    request.draft[DRAFT_KEY] = draft
 
 
 def _next_url(determination: eligibility.Determination) -> str:
@@ -216,7 +215,7 @@ def register(request: HttpRequest) -> HttpResponse:
         # A double click or a re-posted form: the first post already saved it.
         existing = selectors.submission_by_idempotency_key(key=token)
         if existing is not None:
-            request.session["reference"] = existing.reference
+            request.draft["reference"] = existing.reference
             return redirect("public:confirmation")
     draft = _draft(request)
     if draft is None:
@@ -251,8 +250,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 idempotency_key=data["form_token"],
             )
             # Minimum data: once registered, the draft answers are no longer needed here.
-            request.session.pop(SESSION_KEY, None)
-            request.session["reference"] = submission.reference
+            request.draft.pop(DRAFT_KEY, None)
+            request.draft["reference"] = submission.reference
             return redirect("public:confirmation")
     else:
         draft.setdefault("form_token", secrets.token_urlsafe(32))
@@ -299,7 +298,7 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 @require_GET
 def confirmation(request: HttpRequest) -> HttpResponse:
-    reference = request.session.get("reference")
+    reference = request.draft.get("reference")
     if not reference:
         return redirect("public:start")
     return _render(request, "caseapp/public/confirmation.html", {"reference": reference})

@@ -4,13 +4,13 @@ from caseapp import selectors, services
 
 
 class Command(BaseCommand):
-    help = ("Delete expired draft checks and erase a closed case's submissions after its "
+    help = ("Delete expired sessions and erase a closed case's submissions after its "
             "retention period (never while the case is on legal hold). Run it daily.")
 
     def handle(self, *args, **options):
         result = services.retention_purge(case=selectors.case_current())
         self.stdout.write(
-            f"expired drafts deleted: {result.sessions_deleted}; "
+            f"expired sessions deleted: {result.sessions_deleted}; "
             f"submissions erased: {result.submissions_erased}"
             + ("; erasure skipped: the case is on legal hold"
                if result.skipped_for_legal_hold else "")

@@ -51,19 +51,18 @@ def _insert(model, rows: list[dict]) -> None:
 
     ``bulk_create`` prepares every value through several layers and, on SQLite, is held to
     999 parameters (about 40 submissions) per statement; at 100,000 rows that overhead costs
-    more than the Fernet encryption itself. Encrypted fields are encrypted here with one
-    ``MultiFernet`` exactly as ``EncryptedTextField`` does; ``created_at`` keeps the past
+    more than the encryption itself. Encrypted fields are sealed here exactly as
+    ``EncryptedTextField`` seals them; ``created_at`` keeps the past
     date the demo gives it (``auto_now_add`` would stamp now).
     """
     if not rows:
         return
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
-    box = crypto.fernet()
 
     def converter(field):
         if isinstance(field, EncryptedTextField):
-            return lambda v: box.encrypt(v.encode("utf-8")).decode("ascii") if v else v
+            return lambda v, context=field.context: crypto.encrypt(v, context) if v else v
         if isinstance(field, models.DateTimeField):
             return functools.lru_cache(maxsize=1)(connection.ops.adapt_datetimefield_value)
         if isinstance(field, models.JSONField):
