@@ -167,7 +167,8 @@ class EncryptedTextField(models.TextField):
         self.context = f"{cls._meta.db_table}.{self.column}"
         self._context_bytes = self.context.encode()
 
-    def from_db_value(self, value, expression, connection):
+    def open(self, value: str | None) -> str | None:
+        """This column's stored value, opened (also for values read without the model)."""
         if not value:
             return value
         try:
@@ -176,6 +177,9 @@ class EncryptedTextField(models.TextField):
             raise UnreadableToken(
                 f"{self.model.__name__}.{self.name} cannot be read with CASEAPP_FIELD_KEYS"
             ) from exc
+
+    def from_db_value(self, value, expression, connection):
+        return self.open(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

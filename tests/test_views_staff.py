@@ -583,6 +583,22 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
     assert cell[1:] == (dangerous.strip() if dangerous[0] not in "\t\r" else dangerous)
 
 
+def test_export_times_are_utc_iso_and_the_time_limit_flag_follows_the_reference_date(
+        supervisor_client, case):
+    case.sca_reference_date = datetime.date(2024, 9, 18)
+    case.save()
+    inside, outside = make_submission(), make_submission()
+    at = {inside: datetime.datetime(2026, 9, 17, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc),
+          outside: datetime.datetime(2026, 9, 19, 7, 5, 9, tzinfo=datetime.timezone.utc)}
+    for submission, when in at.items():
+        Submission.objects.filter(pk=submission.pk).update(created_at=when)
+    rows = {row["reference"]: row for row in export_rows(supervisor_client)}
+    assert rows[inside.reference]["received_at"] == "2026-09-17T23:59:59Z"
+    assert rows[outside.reference]["received_at"] == "2026-09-19T07:05:09Z"
+    assert rows[inside.reference]["sca_time_limit_flag"] == "no"
+    assert rows[outside.reference]["sca_time_limit_flag"] == "yes"
+
+
 def test_export_disarms_a_username_that_looks_like_a_formula(supervisor_client, case):
     # Django usernames may start with @, + or -: staff type them, so they are disarmed too.
     from tests.staff_users import make_staff

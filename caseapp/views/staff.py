@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from functools import wraps
@@ -379,14 +380,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value) -> str:
     """Text a spreadsheet will show, not run (OWASP CSV injection): a leading ' disarms it."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 EXPORT_COLUMNS = [
@@ -397,43 +391,44 @@ EXPORT_COLUMNS = [
 ]
 
 
-# What the CSV reads, as plain values: no model instance per row (the export's profile showed
-# instances and per-row attribute work costing more than the decryption).
-EXPORT_FIELDS = (
-    "reference", "created_at", "full_name", "email", "phone", "state", "language", "outcome",
-    "outcome_override", "review_status", "assignee_username", "possible_duplicate",
-    "duplicate_of_reference", "estimated_damages", "rules_version", "consent_version",
-    "attestation_version", "notice_version", "answers",
-)
-
-
-def _export_lines(qs, sca_from) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def _export_lines(rows) -> Iterator[str]:
+    """CSV text from ``selectors.export_values``, a thousand rows at a time. The database
+    shaped every value already, so a row costs Python only opening three sealed values
+    (issue 5 asks for 50,000 rows/s)."""
     keys = [q.key for q in eligibility.QUESTIONS]
-    batch = [writer.writerow(EXPORT_COLUMNS + keys)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS + keys)
     safe = spreadsheet_safe
-    for (reference, created_at, full_name, email, phone, state, language, outcome, override,
-         review_status, assignee, possible_duplicate, duplicate_of, damages, rules_version,
-         consent_version, attestation_version, notice_version, answers,
-         ) in qs.values_list(*EXPORT_FIELDS).iterator(chunk_size=5000):
-        answers = answers if isinstance(answers, dict) else {}
+    name, email, phone = (Submission._meta.get_field(f).open
+                          for f in ("full_name", "email", "phone"))
+    batch = []
+    for (reference, received_at, name_token, email_token, phone_token, state, language,
+         outcome, override, review_status, assignee, possible_duplicate, duplicate_of,
+         sca_flag, damages, *rest) in rows.iterator(chunk_size=10_000):
         # Only people and staff type names, emails, phones and usernames; every other value
-        # comes from the app's own vocabularies (codes, versions, ISO dates, references),
-        # so only these four can start a spreadsheet formula.
-        batch.append(writer.writerow([
-            reference, created_at.isoformat(), safe(full_name), safe(email), safe(phone),
-            state, language, outcome, override, override or outcome, review_status,
-            safe(assignee), "yes" if possible_duplicate else "no", duplicate_of or "",
-            "yes" if created_at >= sca_from else "no", damages, rules_version,
-            consent_version, attestation_version, notice_version,
-            *[answers.get(key, "") for key in keys],
-        ]))
-        # One write to the socket per thousand rows, not one per row.
-        if len(batch) >= 1000:
-            yield "".join(batch)
-            batch = []
-    if batch:
-        yield "".join(batch)
+        # comes from the app's own vocabularies (codes, versions, references, dates), so
+        # only these four can start a spreadsheet formula.
+        batch.append([
+            reference, received_at, safe(name(name_token)), safe(email(email_token)),
+            safe(phone(phone_token)), state, language, outcome, override,
+            override or outcome, review_status, safe(assignee),
+            "yes" if possible_duplicate else "no", duplicate_of or "",
+            "yes" if sca_flag else "no", damages, *rest,
+        ])
+        if len(batch) == 1000:  # one write to the socket per thousand rows
+            writer.writerows(batch)
+            batch.clear()
+            yield _drain(buffer)
+    writer.writerows(batch)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 @staff_view("caseapp.export_submission")
@@ -445,11 +440,12 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     sort_key, descending = _sort_of(form)
     field = selectors.QUEUE_SORTS[sort_key]
     order = [f"-{f}" if descending else f for f in dict.fromkeys([field, "created_at", "id"])]
-    rows = qs.order_by(*order).annotate(**selectors.export_annotations())
+    rows = selectors.export_values(qs.order_by(*order),
+                                   sca_from=selectors.sca_flag_from(case=case))
     services.audit_record(actor=request.user, action="submission.export", request=request,
                           details={"rows": qs.count(), "filters": _audit_filters(filters)})
     response = StreamingHttpResponse(
-        _export_lines(rows, selectors.sca_flag_from(case=case)),
+        _export_lines(rows),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
