@@ -9,6 +9,8 @@ import io
 import pytest
 from django.urls import URLPattern, reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from caseapp import eligibility, selectors, urls_staff
 from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
@@ -581,6 +583,73 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
     cell = row["full_name"] if dangerous[0] not in "\t\r" else row["phone"]
     assert cell.startswith("'")
     assert cell[1:] == (dangerous.strip() if dangerous[0] not in "\t\r" else dangerous)
+
+
+def _export_as_csv_module_writes_it(case) -> str:
+    """The export's contract, restated plainly: model instances through csv.writer."""
+    from caseapp.views.staff import EXPORT_COLUMNS, spreadsheet_safe
+
+    sca_from = selectors.sca_flag_from(case=case)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    keys = [q.key for q in eligibility.QUESTIONS]
+    writer.writerow(EXPORT_COLUMNS + keys)
+    for s in Submission.objects.select_related("assignee", "duplicate_of").order_by(
+            "-created_at", "-id"):
+        writer.writerow([
+            s.reference, s.created_at.astimezone(datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
+            *(spreadsheet_safe(v) for v in (s.full_name, s.email, s.phone)),
+            s.state, s.language, s.outcome, s.outcome_override, s.effective_outcome,
+            s.review_status, spreadsheet_safe(s.assignee.username if s.assignee else ""),
+            "yes" if s.possible_duplicate else "no",
+            s.duplicate_of.reference if s.duplicate_of else "",
+            "yes" if s.created_at >= sca_from else "no", s.estimated_damages,
+            s.rules_version, s.consent_version, s.attestation_version, s.notice_version,
+            *(s.answers.get(key, "") for key in keys),
+        ])
+    return out.getvalue()
+
+
+typed_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                     max_size=40).map(str.strip)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.tuples(typed_text, typed_text, typed_text), min_size=1, max_size=3))
+def test_export_is_byte_for_byte_what_the_csv_module_writes(supervisor_client, case, names):
+    # The database writes most of each line; whatever people type, the file must be exactly
+    # what Python's csv module would write for the same rows.
+    Submission.objects.all().delete()
+    for i, (name, email, phone) in enumerate(names):
+        submission = make_submission(full_name=name or "x", email=email or f"{i}@example.com",
+                                     phone=phone, answers=NEEDS_REVIEW_ANSWERS if i % 2 else None)
+        if i:
+            Submission.objects.filter(pk=submission.pk).update(
+                duplicate_of=Submission.objects.order_by("id").first(), possible_duplicate=True)
+    response = supervisor_client.get(reverse("staff:export"))
+    assert b"".join(response.streaming_content).decode() == _export_as_csv_module_writes_it(case)
+
+
+def test_export_vocabularies_never_need_csv_quoting():
+    # The database joins these with bare commas (selectors.CsvJoin): none may hold a comma,
+    # quote or line break.
+    from caseapp import wording
+    from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES
+
+    vocabulary = [value for value, _label in OUTCOME_CHOICES + STATE_CHOICES]
+    vocabulary += Submission.ReviewStatus.values + [code for code, _n in settings_languages()]
+    vocabulary += [c.code for q in eligibility.QUESTIONS for c in q.choices]
+    vocabulary += [eligibility.RULES_VERSION, wording.CONSENT_CONTACT.version,
+                   wording.ATTESTATION.version, wording.PRIVACY_NOTICE.version]
+    assert all(not set(value) & set(',"\r\n') for value in vocabulary), vocabulary
+
+
+def settings_languages():
+    from django.conf import settings as django_settings
+
+    return django_settings.LANGUAGES
 
 
 def test_export_times_are_utc_iso_and_the_time_limit_flag_follows_the_reference_date(
