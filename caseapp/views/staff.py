@@ -408,7 +408,7 @@ def _export_lines(rows) -> Iterator[str]:
                           for f in ("full_name", "email", "phone"))
     safe, cell = spreadsheet_safe, csv_cell
     for head, name_token, email_token, phone_token, middle, assignee, tail in \
-            rows.iterator(chunk_size=5000):
+            selectors.stream_values(rows):
         # Only people and staff type names, emails, phones and usernames; every other value
         # comes from the app's own vocabularies, so only these can start a formula.
         lines.append(f"{head},{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
