@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility, selectors, services
@@ -19,12 +18,6 @@ from caseapp.validators import reject_control_characters
 ANY = [("", _("Any"))]
 PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class OutlineSubmit(Submit):
-    """A secondary action: Submit's classes would also add btn-primary and hide the text."""
-
-    field_classes = "btn btn-outline-primary"
 
 
 def _sort_choices():
@@ -100,12 +93,6 @@ class QueueFilterForm(forms.Form):
         self.fields["assignee"].choices = ANY + [
             ("me", _("Me")), ("none", _("Unassigned")),
         ] + [(str(user.pk), user.get_username()) for user in reviewers]
-        # Rendered by hand (staff/_queue_filters.html), not by crispy: the queue is the page
-        # reviewers load most, and crispy's per-option widget templates took most of its time.
-        for field in self.fields.values():
-            if not isinstance(field.widget, (forms.Select, forms.HiddenInput)):
-                field.widget.attrs["class"] = "form-control"
-
     def clean_assignee(self):
         value = self.cleaned_data["assignee"]
         return value if value in ("", "me", "none") or value.isdigit() else ""
@@ -150,15 +137,6 @@ class ReviewForm(forms.Form):
         self.fields["outcome_override"].choices = [
             ("", _("Automatic (%(outcome)s)") % {"outcome": automatic}),
         ] + [(value, labels[value]) for value in services.OVERRIDE_OUTCOMES]
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = reverse("staff:review", args=[submission.reference])
-        self.helper.form_id = "review-form"
-        self.helper.layout = Layout(
-            Field("review_status"), Field("outcome_override"), Field("override_reason"),
-            Field("version"),
-            Submit("save_review", _("Save review"), css_class="btn-primary"),
-        )
 
     def clean(self):
         data = super().clean()
@@ -182,14 +160,6 @@ class AssignForm(forms.Form):
                                       "version": submission.version})
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = reviewers
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = reverse("staff:assign", args=[submission.reference])
-        self.helper.form_id = "assign-form"
-        self.helper.layout = Layout(
-            Field("assignee"), Field("version"),
-            OutlineSubmit("save_assignee", _("Assign")),
-        )
 
 
 class NoteForm(forms.Form):
@@ -199,16 +169,6 @@ class NoteForm(forms.Form):
         help_text=_("Seen only by the firm's staff."),
         error_messages={"required": _("Write the note before adding it.")},
     )
-
-    def __init__(self, *args, submission: Submission, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "post"
-        self.helper.form_action = reverse("staff:note", args=[submission.reference])
-        self.helper.form_id = "note-form"
-        self.helper.layout = Layout(
-            Field("text"), OutlineSubmit("add_note", _("Add note")),
-        )
 
 
 class DuplicateForm(forms.Form):
@@ -432,15 +392,6 @@ class EraseForm(forms.Form):
         label=_("I understand the name, email, phone and notes will be deleted for good."),
         error_messages={"required": _("Tick the box to confirm the deletion.")},
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field("reason"), Field("confirm"),
-            Submit("erase", _("Delete personal data"), css_class="btn-danger"),
-        )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

@@ -174,14 +174,15 @@ def test_overview_counts_outcomes_statuses_funnel_and_exposure(reviewer_client, 
     assert "<svg" in html and html.count('class="chart-bar"') == 26
 
 
-def test_overview_chart_puts_submissions_in_their_week(reviewer_client, case):
-    old = make_submission()
-    Submission.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - datetime.timedelta(weeks=3))
-    make_submission()
+def test_overview_chart_puts_registrations_in_their_week(reviewer_client, case):
+    from caseapp.models import DailyCount
+
+    make_submission()  # counted today, in the registration's own transaction
+    DailyCount.objects.create(day=timezone.localdate() - datetime.timedelta(weeks=3),
+                              metric="registered", count=5)
     weeks = reviewer_client.get(reverse("staff:overview")).context["weeks"]
-    assert [w.count for w in weeks][-1] == 1
-    assert sum(w.count for w in weeks) == 2
+    assert [w.count for w in weeks][-4:] == [5, 0, 0, 1]
+    assert sum(w.count for w in weeks) == 6
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -308,12 +309,23 @@ def test_queue_ignores_a_tampered_cursor(reviewer_client, case):
 
 
 def test_queue_count_stops_at_its_bound(reviewer_client, case, monkeypatch):
-    for _ in range(3):
+    for _ in range(26):  # more than a page, so the page alone cannot tell the count
         make_submission()
     monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
     monkeypatch.setattr(selectors.count_bounded, "__kwdefaults__", {"limit": 2})
     response = queue(reviewer_client)
     assert "More than 2 submissions match." in response.content.decode()
+
+
+def test_a_result_that_fits_one_page_is_counted_without_a_count_query(
+        reviewer_client, case, django_assert_max_num_queries):
+    for _ in range(3):
+        make_submission(state="TX")
+    make_submission(state="CA")
+    with django_assert_max_num_queries(12) as captured:
+        html = queue(reviewer_client, state="TX").content.decode()
+    assert "3 submissions match." in html
+    assert not any("COUNT(" in q["sql"] for q in captured.captured_queries)
 
 
 def test_queue_htmx_request_gets_only_the_results(reviewer_client, case):

@@ -296,7 +296,7 @@ def _columns(sort_key: str, descending: bool) -> list[dict]:
 @staff_view("caseapp.view_submission")
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    case = selectors.case_current()
+    case = selectors.case_for_request(request)
     form = _queue_filter_form(request)
     filters, qs = _queue_queryset(request, form, case)
     if filters["search"] is not None:
@@ -309,7 +309,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         descending=descending, per_page=per_page,
         after=request.GET.get("after", "")[:500], before=request.GET.get("before", "")[:500],
     )
-    count, more = selectors.count_bounded(qs)
+    if not (page.next_cursor or page.previous_cursor):
+        count, more = len(page.rows), False  # all of it is on this page: no COUNT to run
+    else:
+        count, more = selectors.count_bounded(qs)
     can_bulk = request.user.has_perm("caseapp.bulk_update_submission")
     context = {
         "form": form,
@@ -423,7 +426,7 @@ def _export_lines(rows) -> Iterator[str]:
 @staff_view("caseapp.export_submission")
 @require_GET
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    case = selectors.case_current()
+    case = selectors.case_for_request(request)
     form = _queue_filter_form(request)
     filters, qs = _queue_queryset(request, form, case)
     sort_key, descending = _sort_of(form)
@@ -500,7 +503,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
     reviewers = selectors.staff_reviewers()
-    case = selectors.case_current()
+    case = selectors.case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
     context = {
         "submission": submission,
@@ -531,7 +534,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             "review_form": forms.get("review_form") or ReviewForm(submission=submission),
             "assign_form": forms.get("assign_form") or AssignForm(
                 submission=submission, reviewers=reviewers),
-            "note_form": forms.get("note_form") or NoteForm(submission=submission),
+            "note_form": forms.get("note_form") or NoteForm(),
             "duplicate_form": forms.get("duplicate_form"),
         })
     return render(request, "caseapp/staff/submission.html", context, status=status)
@@ -623,7 +626,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, reference: str) -> HttpResponse:
     submission = _submission_or_404(reference)
-    form = NoteForm(request.POST, submission=submission)
+    form = NoteForm(request.POST)
     if form.is_valid():
         services.submission_note_add(submission=submission, actor=request.user,
                                      text=form.cleaned_data["text"], request=request)
@@ -661,10 +664,10 @@ def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view("caseapp.change_case")
 @require_http_methods(["GET", "POST"])
 def case_record(request: HttpRequest) -> HttpResponse:
-    case = selectors.case_current()
+    case = selectors.case_for_request(request)
     status = 200
     if request.method == "POST":
-        form = CaseForm(request.POST, instance=selectors.case_current())
+        form = CaseForm(request.POST, instance=selectors.case_for_request(request))
         if form.is_valid():
             changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
             try:
