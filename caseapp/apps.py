@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,6 +34,14 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+def _case_saved(**_signal) -> None:
+    from caseapp import selectors
+
+    # Now, and again after commit, so that no request caches the old row in between.
+    selectors.forget_public_case()
+    transaction.on_commit(selectors.forget_public_case)
+
+
 class CaseappConfig(AppConfig):
     name = "caseapp"
     verbose_name = _("Class action intake")
@@ -40,6 +49,12 @@ class CaseappConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import signals
+        from django.db.models.signals import post_save
+
+        # A case saved in this process shows on its public pages at once; other processes
+        # within selectors.PUBLIC_CASE_MAX_AGE.
+        post_save.connect(_case_saved, sender="caseapp.Case",
+                          dispatch_uid="caseapp_forget_public_case")
 
         signals.user_logged_in.connect(_signed_in, dispatch_uid="caseapp_audit_login")
         signals.user_logged_out.connect(_signed_out, dispatch_uid="caseapp_audit_logout")

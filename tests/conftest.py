@@ -15,6 +15,15 @@ def case(db):
 
 
 @pytest.fixture(autouse=True)
+def no_cached_public_case():
+    """The case record public pages may reuse (selectors.PUBLIC_CASE_MAX_AGE) would outlive
+    a test's rolled-back transaction: each test starts without one."""
+    from caseapp import selectors
+
+    selectors.forget_public_case()
+
+
+@pytest.fixture(autouse=True)
 def no_minimum_registration_time(settings):
     """Tests click faster than people; the timing check has its own tests."""
     settings.CASEAPP_REGISTRATION_MIN_SECONDS = 0

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from caseapp.models import DailyCount, Submission
+from caseapp import selectors
+from caseapp.models import Case, DailyCount, Submission
 
 from .factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS, draft_of, draft_put
 
@@ -298,6 +299,30 @@ def test_closed_registration_explains_why(client, case):
     token_page = client.post("/register/", {**REGISTRATION, "form_token": "x"})
     assert "Registration is closed" in token_page.content.decode()
     assert Submission.objects.count() == 0
+
+
+def test_public_pages_reuse_the_case_record_briefly_but_registering_reads_it_afresh(
+        client, case, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: clock[0])
+    answer_all(client, ELIGIBLE_ANSWERS)
+    token = form_token(client)
+    # Changed behind the app's back (no save signal), as another server's edit would be:
+    Case.objects.filter(pk=case.pk).update(status_note="A newer note.", registration_open=False)
+    assert "A newer note." not in client.get("/").content.decode()  # the cached record
+    # ...but a registration is checked against the record as it is now.
+    response = client.post("/register/", {**REGISTRATION, "form_token": token})
+    assert "Registration is closed" in response.content.decode()
+    assert Submission.objects.count() == 0
+    clock[0] += selectors.PUBLIC_CASE_MAX_AGE
+    assert "A newer note." in client.get("/").content.decode()
+
+
+def test_a_case_saved_in_this_process_shows_on_public_pages_at_once(client, case):
+    client.get("/")
+    case.status_note = "Saved just now."
+    case.save()
+    assert "Saved just now." in client.get("/").content.decode()
 
 
 def test_expired_session_gets_a_way_forward(client, case):

@@ -209,7 +209,8 @@ def result(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    case = selectors.case_for_request(request)
+    # Posting reads the case afresh, so that closing registration stops the very next one.
+    case = selectors.case_for_request(request, fresh=request.method == "POST")
     token = request.POST.get("form_token", "")
     if request.method == "POST" and token:
         # A double click or a re-posted form: the first post already saved it.
