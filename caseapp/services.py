@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,7 +32,15 @@ def reference_generate() -> str:
 def daily_count_increment(*, metric: str, amount: int = 1) -> None:
     """Add to today's anonymous counter; safe when two workers count at once."""
     day = timezone.localdate()
+    outermost = not transaction.get_connection().in_atomic_block
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # An anonymous counter on its own need not wait for the disk: PostgreSQL's
+            # asynchronous commit can lose the last moments of counts in a server crash,
+            # never corrupt them. Inside another transaction (a registration) it is never
+            # used, so what a person submits is always flushed before they are told.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         updated = DailyCount.objects.filter(day=day, metric=metric).update(
             count=F("count") + amount
         )

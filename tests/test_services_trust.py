@@ -158,3 +158,21 @@ def test_deleting_a_staff_account_keeps_its_audit_trail(supervisor):
     supervisor.delete()
     event = AuditEvent.objects.get(action="test.action")
     assert event.actor is None and event.actor_label == "sup"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_lone_counter_skips_waiting_for_the_disk_never_a_registration(case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from caseapp.models import DailyCount
+
+    with CaptureQueriesContext(connection) as lone:
+        services.daily_count_increment(metric=DailyCount.Metric.STARTED)
+    with CaptureQueriesContext(connection) as registration:
+        make_submission()
+    relaxed = [q["sql"] for q in lone.captured_queries if "synchronous_commit" in q["sql"]]
+    assert len(relaxed) == (1 if connection.vendor == "postgresql" else 0)
+    assert not any("synchronous_commit" in q["sql"] for q in registration.captured_queries)
+    assert DailyCount.objects.get(metric="started").count == 1
+    assert DailyCount.objects.get(metric="registered").count == 1
