@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -278,6 +280,49 @@ def _sort_of(form: QueueFilterForm) -> tuple[str, bool]:
     return sort.lstrip("-"), sort.startswith("-")
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """What one queue row shows, worked out here rather than by template filters: at 25 to
+    100 rows a page, per-row date formatting, URL reversing and display lookups were most
+    of the queue's rendering time."""
+
+    reference: str
+    url: str
+    received_iso: str
+    received_text: str
+    time_limit: bool
+    name: str | None  # None once the person's data was erased
+    state: str
+    outcome: str
+    outcome_label: str
+    override_label: str
+    status_label: str
+    assignee: str
+    duplicate: str  # "marked", "possible" or ""
+
+
+def _queue_rows(rows, *, sca_from) -> list[QueueRow]:
+    url = reverse("staff:submission", args=["REFERENCE"])
+    outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
+    statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
+    shown = []
+    for row in rows:
+        local = timezone.localtime(row.created_at)
+        shown.append(QueueRow(
+            reference=row.reference, url=url.replace("REFERENCE", row.reference),
+            received_iso=local.isoformat(), received_text=local.strftime("%Y-%m-%d %H:%M"),
+            time_limit=row.created_at >= sca_from,
+            name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
+            state=row.state, outcome=row.outcome, outcome_label=outcomes[row.outcome],
+            override_label=outcomes.get(row.outcome_override, ""),
+            status_label=statuses.get(row.review_status, row.review_status),
+            assignee=row.assignee.username if row.assignee else "",
+            duplicate=("marked" if row.duplicate_of_id
+                       else "possible" if row.possible_duplicate else ""),
+        ))
+    return shown
+
+
 def _columns(sort_key: str, descending: bool) -> list[dict]:
     columns = []
     for key, label in QUEUE_COLUMNS:
@@ -320,7 +365,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        "sca_from": selectors.sca_flag_from(case=case),
+        "rows": _queue_rows(page.rows, sca_from=selectors.sca_flag_from(case=case)),
         "can_bulk": can_bulk,
         "can_export": request.user.has_perm("caseapp.export_submission"),
         "bulk_form": BulkForm(reviewers=form.reviewers, auto_id="bulk-%s") if can_bulk else None,
