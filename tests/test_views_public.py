@@ -108,6 +108,14 @@ def test_ruling_out_answer_goes_straight_to_the_result_with_the_reason(client, a
     assert "Register with the firm" not in result
 
 
+def test_a_ruled_out_result_gives_the_reason_once_then_the_other_answers(client):
+    answer_all(client, {"country": "US", "premium": "no"})
+    html = client.get("/result/").content.decode()
+    assert html.count("The proposed class is made of paying LinkedIn Premium customers.") == 1
+    assert "Your other answers" in html and "How we decided" not in html
+    assert "United States" in html  # the answer that was met is still listed
+
+
 def test_not_eligible_person_cannot_register(client):
     answer_all(client, {"country": "CA"})
     response = client.get("/register/")

@@ -202,6 +202,7 @@ def result(request: HttpRequest) -> HttpResponse:
         "outcome_label": _(determination.label),
         "findings": findings,
         "ruled_out": [f for f in findings if f["status"] == "not_met"],
+        "other_findings": [f for f in findings if f["status"] != "not_met"],
         "can_register": determination.outcome in eligibility.REGISTRABLE_OUTCOMES,
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
     })
