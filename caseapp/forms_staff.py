@@ -159,7 +159,7 @@ class AssignForm(forms.Form):
         kwargs.setdefault("initial", {"assignee": submission.assignee_id,
                                       "version": submission.version})
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = reviewers
+        self.fields["assignee"].queryset = selectors.reviewers_queryset(reviewers)
 
 
 class NoteForm(forms.Form):

@@ -405,15 +405,42 @@ def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -
     return result
 
 
-def staff_reviewers() -> QuerySet:
-    """Active users who may review submissions: the people work can be assigned to."""
+def staff_reviewers() -> list:
+    """Active users who may review submissions (the people work can be assigned to), by
+    username, with only ``id`` and ``username`` loaded.
+
+    Written in SQL: every queue page lists them, and the ORM spent 3 ms building the query
+    (subqueries through groups, permissions and content types) for a 1 ms database answer."""
     User = get_user_model()
-    perm = Permission.objects.filter(content_type__app_label="caseapp",
-                                     codename="review_submission")
-    # DISTINCT over the two columns shown, not whole user rows (password hashes and all).
-    return (User.objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)
-    ).distinct().only("id", "username").order_by("username"))
+    tables = {
+        "user": User._meta.db_table,
+        "user_groups": User.groups.through._meta.db_table,
+        "user_perms": User.user_permissions.through._meta.db_table,
+        "group_perms": Permission.group_set.through._meta.db_table,
+        "perm": Permission._meta.db_table,
+        "content_type": Permission._meta.get_field("content_type").related_model._meta.db_table,
+    }
+    sql = """
+        SELECT u.id, u.username FROM {user} u
+        WHERE u.is_active AND (u.is_superuser OR u.id IN (
+            SELECT ug.user_id FROM {user_groups} ug
+            JOIN {group_perms} gp ON gp.group_id = ug.group_id
+            JOIN {perm} p ON p.id = gp.permission_id
+            JOIN {content_type} ct ON ct.id = p.content_type_id
+            WHERE p.codename = %s AND ct.app_label = %s
+            UNION
+            SELECT up.user_id FROM {user_perms} up
+            JOIN {perm} p ON p.id = up.permission_id
+            JOIN {content_type} ct ON ct.id = p.content_type_id
+            WHERE p.codename = %s AND ct.app_label = %s))
+        ORDER BY u.username""".format(**tables)  # noqa: S608 (table names from the models)
+    return list(User.objects.raw(sql, ["review_submission", "caseapp"] * 2))
+
+
+def reviewers_queryset(reviewers: list) -> QuerySet:
+    """``staff_reviewers()`` as a queryset, for a form field that validates against one."""
+    return get_user_model().objects.filter(pk__in=[user.pk for user in reviewers]).order_by(
+        "username")
 
 
 def overview_counts() -> dict:

@@ -120,5 +120,14 @@ def test_staff_reviewers_are_the_people_who_may_review(case):
     make_staff("root", is_superuser=True)
     make_staff("nobody")
     make_staff("gone", "Reviewer", is_active=False)
+    from django.contrib.auth.models import Group, Permission
+
+    direct = make_staff("dana")  # granted the permission directly, not through a group
+    direct.user_permissions.add(Permission.objects.get(codename="review_submission"))
+    viewers = Group.objects.create(name="Viewers only")
+    viewers.permissions.add(Permission.objects.get(codename="view_submission"))
+    make_staff("vic").groups.add(viewers)
     names = [u.username for u in selectors.staff_reviewers()]
-    assert names == ["rita", "root", "sam"]
+    assert names == ["dana", "rita", "root", "sam"]
+    assert list(selectors.reviewers_queryset(selectors.staff_reviewers())
+                .values_list("username", flat=True)) == names

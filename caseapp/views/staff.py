@@ -263,7 +263,7 @@ QUEUE_COLUMNS = [
 
 
 def _queue_filter_form(request: HttpRequest) -> QueueFilterForm:
-    reviewers = list(selectors.staff_reviewers())
+    reviewers = selectors.staff_reviewers()
     form = QueueFilterForm(request.GET, reviewers=reviewers)
     form.is_valid()
     form.reviewers = reviewers
