@@ -152,7 +152,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
-    "django.contrib.auth.backends.ModelBackend",
+    "caseapp.auth.PermissionBackend",  # ModelBackend, in one query
 ]
 # Staff sign-in lockout: 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))
