@@ -620,7 +620,8 @@ def time_page(browser: Browser, path: str, repeat: int, warmup: int = 3) -> dict
     }
 
 
-def measure_staff(port: int, sample: dict, password: str, repeat: int) -> list[dict]:
+def measure_staff(port: int, sample: dict, password: str, repeat: int,
+                  warmup: int) -> list[dict]:
     reviewer = Browser(port)
     reviewer.sign_in("bench-reviewer", password)
     admin = Browser(port)
@@ -646,8 +647,8 @@ def measure_staff(port: int, sample: dict, password: str, repeat: int) -> list[d
     rows = []
     for label, kind, path, admin_path in pages:
         log(f"staff: {label}")
-        page = time_page(reviewer, path, repeat)
-        peer = time_page(admin, admin_path, max(5, repeat // 4), warmup=1) if admin_path \
+        page = time_page(reviewer, path, repeat, warmup)
+        peer = time_page(admin, admin_path, max(5, repeat // 4), warmup) if admin_path \
             else None
         limit = {"queue": TARGETS["queue_p95_ms"], "search": TARGETS["search_p95_ms"],
                  "overview": TARGETS["overview_p95_ms"]}[kind]
@@ -888,7 +889,10 @@ def main(argv: list[str] | None = None) -> int:
                             and flow["flow"]["unexpected_status"] == 0)
         if "staff" in parts:
             log("2. staff pages vs admin")
-            staff = measure_staff(server.port, prepared, keys["password"], args.repeat)
+            # Each worker compiles a page's templates on its first request: warm them all, so
+            # that the figures are the steady state, not five first requests in sixty.
+            staff = measure_staff(server.port, prepared, keys["password"], args.repeat,
+                                  warmup=3 * workers)
         if "weight" in parts:
             log("4. page weight")
             weight = measure_weight(server.port)
