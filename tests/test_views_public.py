@@ -382,9 +382,15 @@ def test_spanish_is_offered_and_chosen_through_the_language_switch(client):
     assert 'lang="es"' in client.get("/").content.decode()
 
 
-def test_privacy_page_lists_what_is_kept(client):
+def test_privacy_page_lists_what_is_kept(client, case):
     html = client.get("/privacy/").content.decode()
     assert "encrypted" in html and "anonymous" in html
+    # Where the answers really are (caseapp/drafts.py), and for how long.
+    assert "kept only in your browser" in html and "session" not in html
+    assert f"expires after {case.draft_retention_hours} hours" in html
+    spanish = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "solo en su navegador" in spanish
+    assert f"caduca después de {case.draft_retention_hours} horas" in spanish
 
 
 def test_healthz_reports_ok_without_personal_data(client):

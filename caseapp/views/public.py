@@ -269,7 +269,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def _registration_refusal(form: RegistrationForm, draft: dict) -> str | None:
     """Why a valid-looking registration is not saved (stale token, bot signs), or None."""
     if form.cleaned_data["form_token"] != draft.get("form_token"):
-        # Not the token this session was given: a tampered or stale form. Re-show it with the
+        # Not the token this draft was given: a tampered or stale form. Re-show it with the
         # right one, so pressing Register again works.
         form.data = form.data.copy()
         form.data["form_token"] = draft.get("form_token") or ""
