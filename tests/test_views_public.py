@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from django.test import Client
@@ -429,8 +430,15 @@ def test_registration_faster_than_a_person_is_asked_again(client, settings):
     assert client.post("/register/", data)["Location"] == "/confirmation/"
 
 
-def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(client, settings):
+def fresh_address() -> str:
+    """An address no earlier run has used: a shared cache (Redis in .ci/run) keeps the counts
+    of the previous run's addresses for the rest of the hour."""
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+
+
+def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
     settings.CASEAPP_REGISTRATION_RATE = "2/h"
+    client = Client(REMOTE_ADDR=fresh_address())
     for n in range(2):
         answer_all(client, ELIGIBLE_ANSWERS)
         data = {**REGISTRATION, "email": f"p{n}@example.com", "form_token": form_token(client)}
@@ -442,7 +450,7 @@ def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(client, set
     assert int(response["Retry-After"]) > 0
     assert "Try again in" in response.content.decode()
     assert Submission.objects.count() == 2
-    other = Client(REMOTE_ADDR="203.0.113.9")
+    other = Client(REMOTE_ADDR=fresh_address())
     answer_all(other, ELIGIBLE_ANSWERS)
     data = {**REGISTRATION, "form_token": form_token(other)}
     assert other.post("/register/", data)["Location"] == "/confirmation/"
