@@ -7,7 +7,8 @@ after registering, the reference, live in one cookie sealed with the field keys 
 - the firm stores nothing about a person who has not registered, and there is no draft to
   purge;
 - app servers stay stateless, and a question page costs no session read or write (issue 5's
-  benchmark: the session's two queries and its commit were a third of each step);
+  profile: the session's read, write and commit, with the case read, were about a third of
+  each step);
 - the browser can neither read nor alter it: it is encrypted and authenticated, HttpOnly, and
   carries its own expiry, which the server checks.
 
