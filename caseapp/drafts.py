@@ -78,9 +78,6 @@ class DraftStore:
     def get(self, key: str, default=None):
         return self.data.get(key, default)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self.data
-
     def __setitem__(self, key: str, value) -> None:
         self.data[key] = value
         self.modified = True

@@ -32,7 +32,7 @@ def reference_generate() -> str:
 def daily_count_increment(*, metric: str, amount: int = 1) -> None:
     """Add to today's anonymous counter; safe when two workers count at once."""
     day = timezone.localdate()
-    outermost = not transaction.get_connection().in_atomic_block
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             # An anonymous counter on its own need not wait for the disk: PostgreSQL's

@@ -22,38 +22,36 @@ class AddIndexConcurrentlyOnPostgres(AddIndex):
             )
         return True
 
+    def _apply(self, schema_editor, model, *, add: bool) -> None:
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        change = schema_editor.add_index if add else schema_editor.remove_index
+        if self._concurrently(schema_editor):
+            change(model, self.index, concurrently=True)
+        else:
+            change(model, self.index)  # only PostgreSQL's schema editor takes concurrently
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            if self._concurrently(schema_editor):
-                schema_editor.add_index(model, self.index, concurrently=True)
-            else:
-                schema_editor.add_index(model, self.index)
+        self._apply(schema_editor, to_state.apps.get_model(app_label, self.model_name), add=True)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            if self._concurrently(schema_editor):
-                schema_editor.remove_index(model, self.index, concurrently=True)
-            else:
-                schema_editor.remove_index(model, self.index)
+        self._apply(schema_editor, from_state.apps.get_model(app_label, self.model_name),
+                    add=False)
 
 
 class RemoveIndexConcurrentlyOnPostgres(AddIndexConcurrentlyOnPostgres):
     """``RemoveIndex``'s counterpart: ``DROP INDEX CONCURRENTLY`` on PostgreSQL, plainly
     elsewhere. Same rule: the migration sets ``atomic = False``."""
 
-    def __init__(self, model_name, index):
-        super().__init__(model_name, index)
-
     def state_forwards(self, app_label, state):
         state.remove_index(app_label, self.model_name_lower, self.index.name)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        super().database_backwards(app_label, schema_editor, to_state, from_state)
+        self._apply(schema_editor, from_state.apps.get_model(app_label, self.model_name),
+                    add=False)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        super().database_forwards(app_label, schema_editor, to_state, from_state)
+        self._apply(schema_editor, to_state.apps.get_model(app_label, self.model_name), add=True)
 
     def describe(self):
         return f"Remove index {self.index.name} from {self.model_name}"
