@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -109,7 +110,7 @@ class RegistrationForm(forms.Form):
             Field("email"),
             Field("phone"),
             Field("state"),
-            HTML('<h2 class="h4 mt-4">{% load i18n %}{% translate "Your agreement" %}</h2>'),
+            HTML(format_html('<h2 class="h4 mt-4">{}</h2>', gettext("Your agreement"))),
             Field("consent_contact"),
             Field("attest_true"),
             Field("form_token"),

@@ -95,6 +95,21 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The public pages and the error pages (caseapp/jinja.py says why). Listed second:
+        # Django's engine finds the staff templates, and remembers that it has no public ones.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "caseapp.jinja.environment",
+            "context_processors": [
+                "django.contrib.messages.context_processors.messages",
+                "caseapp.context_processors.site",
+                "caseapp.jinja.csrf",
+            ],
+        },
+    },
 ]
 
 DATABASES = {

@@ -10,3 +10,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "caseapp.views.public.bad_request"

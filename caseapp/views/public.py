@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime
 import secrets
 
+from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caseapp import eligibility, ratelimit, selectors, services, wording
@@ -261,6 +264,8 @@ def register(request: HttpRequest) -> HttpResponse:
         form = RegistrationForm(initial={"form_token": draft["form_token"]})
     return _render(request, "caseapp/public/register.html", {
         "form": form,
+        # crispy-forms renders with Django's templates; the page around it is Jinja2.
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
         "privacy_notice": wording.PRIVACY_NOTICE.text,
         "outcome": determination.outcome.value,
     })
@@ -290,8 +295,15 @@ def _too_fast(draft: dict) -> bool:
 
 
 def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    minutes = max(1, -(-retry_after // 60))
     response = _render(request, "caseapp/public/too_many.html", {
-        "retry_minutes": max(1, -(-retry_after // 60)),
+        "try_again": ngettext(
+            "To protect this service, we accept a limited number of registrations from one "
+            "network. Try again in %(minutes)s minute.",
+            "To protect this service, we accept a limited number of registrations from one "
+            "network. Try again in %(minutes)s minutes.",
+            minutes,
+        ) % {"minutes": minutes},
         "retry_at": timezone.localtime() + datetime.timedelta(seconds=retry_after),
     }, status=429)
     response["Retry-After"] = str(retry_after)
@@ -308,7 +320,15 @@ def confirmation(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
+    hours = selectors.case_for_request(request).draft_retention_hours
     return _render(request, "caseapp/public/privacy.html", {
+        "draft_kept": ngettext(
+            "Your answers are kept only in your browser, in an encrypted cookie that cannot be "
+            "read or changed outside our server, and that expires after %(hours)s hour.",
+            "Your answers are kept only in your browser, in an encrypted cookie that cannot be "
+            "read or changed outside our server, and that expires after %(hours)s hours.",
+            hours,
+        ) % {"hours": hours},
         "privacy_notice": wording.PRIVACY_NOTICE.text,
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
     })
@@ -316,3 +336,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Django's own handler renders 400.html without the request, so the page around it (case
+    # status, language switch) would have nothing to show.
+    return render(request, "400.html", status=400)

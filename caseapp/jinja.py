@@ -1,0 +1,85 @@
+"""The Jinja2 environment for the public pages (templates/jinja2/).
+
+The public check is the page a million people load, so its templates use Jinja2, which Django
+supports as a second engine: rendering a question page took 0.9 ms in Django's template
+language and takes about a tenth of that here (docs/decisions.md). Staff pages keep Django's
+templates, crispy forms and their tags.
+
+Text is translated with Django's own catalogs: ``{{ _("...") }}`` is gettext, and
+``makemessages`` finds those calls in these files as it does in Django templates. Plurals are
+chosen in Python (``ngettext``), where ``makemessages`` sees them too.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.middleware.csrf import get_token
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from django_htmx.jinja import htmx_script
+from jinja2 import Environment
+
+from caseapp.templatetags.humanize_money import dollars
+
+
+@functools.lru_cache(maxsize=1024)
+def _reverse(prefix: str, name: str, args: tuple) -> str:
+    return reverse(name, args=args)
+
+
+def url(name: str, *args) -> str:
+    """``{% url %}``: a URL by its name. URLs do not change while a process runs, so each is
+    worked out once (per script prefix, which a request may set)."""
+    return _reverse(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """``{% static %}``: the fingerprinted file name is fixed once collectstatic has run, which
+    the deploy does before the server starts."""
+    return static(path)
+
+
+def csrf(request) -> dict:
+    """One masked CSRF token per page, as Django's own templates have. The Jinja2 backend's
+    ``csrf_token`` and ``csrf_input`` mask a fresh token each time they are shown, three times
+    on a question page, and masking draws 32 random characters from the system. Context
+    processors run after the backend sets those two, so these take their place."""
+    token = SimpleLazyObject(lambda: get_token(request))
+    return {
+        "csrf_token": token,
+        "csrf_input": SimpleLazyObject(lambda: format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)),
+    }
+
+
+@receiver(setting_changed)
+def _forget_urls(**kwargs) -> None:
+    # Tests change settings (storages, URLconf) under a running process.
+    _reverse.cache_clear()
+    static_url.cache_clear()
+
+
+def environment(**options) -> Environment:
+    options.pop("autoescape", None)  # always on, whatever the settings say
+    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
+    env.globals.update(
+        url=url,
+        static=static_url,
+        htmx_script=htmx_script,
+        get_current_language=translation.get_language,
+    )
+    env.filters.update(
+        dollars=dollars,
+        linebreaksbr=defaultfilters.linebreaksbr,
+        time=defaultfilters.time,
+    )
+    return env
