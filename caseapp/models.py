@@ -146,6 +146,10 @@ class Submission(models.Model):
             models.Index(fields=["review_status", "created_at", "id"], name="sub_review_status"),
             models.Index(fields=["outcome", "created_at", "id"], name="sub_outcome"),
             models.Index(fields=["state", "created_at", "id"], name="sub_state"),
+            # Reviewers who work one state's new or in-review people filter on both; neither
+            # index alone is selective for the pair, and the bounded count read 50,000 rows.
+            models.Index(fields=["state", "review_status", "created_at", "id"],
+                         name="sub_state_status"),
             models.Index(fields=["assignee", "created_at", "id"], name="sub_assignee"),
             models.Index(fields=["possible_duplicate", "created_at", "id"],
                          name="sub_possible_duplicate"),

@@ -78,6 +78,7 @@ CASES = [
     ({"review_status": "in_review"}, "-received", "sub_review_status"),
     ({"state": "CA"}, "-received", "sub_state"),
     ({"assignee": "me"}, "-received", "sub_assignee"),
+    ({"state": "TX", "review_status": "in_review"}, "-received", "sub_state_status"),
     # Most rows match these: walking the received-order index and skipping the few that do
     # not is as good as the filter's own index, and the planner may choose either.
     ({"assignee": "none"}, "-received", ("sub_assignee", "sub_received")),
@@ -129,3 +130,16 @@ def test_queue_page_and_count_use_an_index(queue_rows, case, filters, sort, inde
         count_plan = _plan(count_sql)
         assert not any(line.startswith("SCAN caseapp_submission") and "INDEX" not in line
                        for line in count_plan.splitlines()), count_plan
+
+
+def test_counting_one_states_people_in_one_status_reads_only_the_matches(queue_rows, case):
+    """The bounded count of a state and status pair comes from their joint index, whatever the
+    page's sort: with either index alone it read every row of the state or of the status."""
+    _page_sql, count_sql = _queue_sql(filters={"state": "TX", "review_status": "in_review"},
+                                      sort="reference", user=queue_rows, case=case)
+    plan = _plan(count_sql)
+    if connection.vendor == "postgresql":
+        # Index only or bitmap, as the visibility map allows: either way, only the matches.
+        assert "on sub_state_status" in plan or "using sub_state_status" in plan, plan
+    else:
+        assert "USING COVERING INDEX sub_state_status" in plan, plan
