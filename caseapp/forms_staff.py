@@ -151,15 +151,26 @@ class ReviewForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None, required=False,
-                                      empty_label=_("Nobody"))
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, submission: Submission, reviewers, **kwargs):
         kwargs.setdefault("initial", {"assignee": submission.assignee_id,
                                       "version": submission.version})
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.reviewers_queryset(reviewers)
+        # The reviewers the page has already read (selectors.staff_reviewers): a model choice
+        # field would read them again, through a server-side cursor on PostgreSQL.
+        self.reviewers = {str(user.pk): user for user in reviewers}
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [
+            (pk, user.get_username()) for pk, user in self.reviewers.items()
+        ]
+        initial = self.initial.get("assignee")
+        if hasattr(initial, "pk"):  # a user kept from a conflicting save
+            self.initial["assignee"] = initial.pk
+
+    def clean_assignee(self):
+        """The chosen reviewer, or None for nobody."""
+        return self.reviewers.get(self.cleaned_data["assignee"])
 
 
 class NoteForm(forms.Form):

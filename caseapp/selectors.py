@@ -461,12 +461,6 @@ def staff_reviewers() -> list:
     return list(User.objects.raw(sql, ["review_submission", "caseapp"] * 2))
 
 
-def reviewers_queryset(reviewers: list) -> QuerySet:
-    """``staff_reviewers()`` as a queryset, for a form field that validates against one."""
-    return get_user_model().objects.filter(pk__in=[user.pk for user in reviewers]).order_by(
-        "username")
-
-
 def overview_counts() -> dict:
     """Counts by automatic outcome, by review status, and what the exposure estimate needs,
     from the running tally (a few dozen rows at any size) that triggers keep."""
