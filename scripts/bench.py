@@ -457,6 +457,8 @@ WRK_FLOW = r'''
 -- One simulated person per connection (wrk -t N -c N): the whole eligible check, again and
 -- again. The csrftoken cookie is chosen by the client, as Django allows, so that the one
 -- Set-Cookie a response carries is the check's sealed cookie (caseapp/drafts.py).
+-- With "hello" as its second argument it sends the same requests to the hello view instead:
+-- the client then does the same work per request, so the two rates differ only by the server.
 local order = {"country", "premium", "premium_before_cutoff", "inmail",
                "inmail_before_cutoff", "affiliation"}
 local answer = {country = "US", premium = "yes", premium_before_cutoff = "yes",
@@ -484,10 +486,12 @@ local step = 0
 local draft = nil
 local csrf = nil
 local origin = nil
+local hello_only = false
 local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 function init(args)
   origin = args[1]
+  hello_only = args[2] == "hello"
   math.randomseed(os.time() * 100 + id)
 end
 
@@ -515,7 +519,9 @@ function request()
     body = "csrfmiddlewaretoken=" .. csrf
     if s[3] ~= "" then body = body .. "&" .. s[3] end
   end
-  return wrk.format(s[1], s[2], headers, body)
+  local path = s[2]
+  if hello_only then path = "/bench/hello" end
+  return wrk.format(s[1], path, headers, body)
 end
 
 function response(status, headers, body)
@@ -526,7 +532,7 @@ function response(status, headers, body)
     if value then draft = value end
   end
   local wanted = 200
-  if s[1] == "POST" then wanted = 302 end
+  if s[1] == "POST" and not hello_only then wanted = 302 end
   if status ~= wanted then bad = bad + 1 end
   step = (step + 1) % #steps
   if step == 0 then checks = checks + 1 end
@@ -582,8 +588,13 @@ def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict
     wrk(port, "/", 2, connections, script, [origin])
     hello = wrk(port, "/bench/hello", seconds, connections)
     flow = wrk(port, "/", seconds, connections, script, [origin])
-    return {"hello": hello, "flow": flow,
+    # The check's client script costs wrk more per request than a fixed request does, on
+    # the same two cores as the server: hello through that script shows how much.
+    hello_same_client = wrk(port, "/", seconds, connections, script, [origin, "hello"])
+    return {"hello": hello, "flow": flow, "hello_same_client": hello_same_client,
             "ratio": round(flow["requests_per_second"] / hello["requests_per_second"], 3),
+            "ratio_same_client": round(flow["requests_per_second"]
+                                       / hello_same_client["requests_per_second"], 3),
             "requests_per_check": 16}
 
 
@@ -780,6 +791,13 @@ def print_report(result: dict) -> None:
               f"requests, {flow['flow']['unexpected_status']} unexpected statuses)")
         print(f"   ratio             {flow['ratio']:8.3f}      target >= "
               f"{TARGETS['flow_ratio']}   {ok(flow['pass'])}")
+        same = flow.get("hello_same_client")
+        if same:
+            print(f"   hello view, sent by the check's own client script: "
+                  f"{same['requests_per_second']:.1f} req/s ({same['unexpected_status']} "
+                  f"unexpected statuses)")
+            print(f"   ratio to that     {flow['ratio_same_client']:8.3f}      (wrk's own work "
+                  "per request the same on both sides)")
     if result["staff"]:
         print()
         print(f"2. staff pages, {meta['repeat']} sequential requests each, client time on "
