@@ -21,11 +21,11 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
+from caseapp import selectors
 from caseapp.templatetags.humanize_money import dollars
 
 
@@ -47,16 +47,26 @@ def static_url(path: str) -> str:
     return static(path)
 
 
-def csrf(request) -> dict:
-    """One masked CSRF token per page, as Django's own templates have. The Jinja2 backend's
-    ``csrf_token`` and ``csrf_input`` mask a fresh token each time they are shown, three times
-    on a question page, and masking draws 32 random characters from the system. Context
-    processors run after the backend sets those two, so these take their place."""
-    token = SimpleLazyObject(lambda: get_token(request))
+def public_context(request) -> dict:
+    """What every public page shows, read once and given as plain values.
+
+    Every public page shows the case and a form, so nothing here is worth deferring, and lazy
+    wrappers cost an exception per attribute read. One masked CSRF token serves the page's
+    forms and htmx's header: the Jinja2 backend's own ``csrf_token`` and ``csrf_input`` mask a
+    fresh token each time they are shown (three times on a question page), and masking draws
+    32 random characters from the system. Context processors run after the backend sets those
+    two, so these take their place."""
+    case = selectors.case_for_request(request)
+    language = getattr(request, "LANGUAGE_CODE", "en")
+    token = get_token(request)
     return {
+        "case": case,
+        "case_status_note": case.in_language("status_note", language),
+        "case_closed_message": case.in_language("registration_closed_message", language),
+        "csp_nonce": getattr(request, "csp_nonce", ""),
         "csrf_token": token,
-        "csrf_input": SimpleLazyObject(lambda: format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)),
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
     }
 
 

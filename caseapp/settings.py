@@ -105,8 +105,7 @@ TEMPLATES = [
             "environment": "caseapp.jinja.environment",
             "context_processors": [
                 "django.contrib.messages.context_processors.messages",
-                "caseapp.context_processors.site",
-                "caseapp.jinja.csrf",
+                "caseapp.jinja.public_context",
             ],
         },
     },

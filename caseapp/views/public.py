@@ -84,7 +84,7 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
         "caseapp/public/base.html",
         **context,
     }
-    response = render(request, template, context, status=status)
+    response = render(request, template, context, status=status, using="jinja2")
     patch_vary_headers(response, ("HX-Request",))
     if fragment:
         # The browser followed a redirect inside the XHR; tell htmx which URL it ended on.
@@ -123,10 +123,12 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(_next_url(determination))
 
     changing = request.GET.get("change") == "1"
-    data = request.POST if request.method == "POST" else None
-    form = QuestionForm(data, question=q, initial={key: answers.get(key)})
-    if request.method == "POST" and form.is_valid():
-        answers[key] = form.cleaned_data[key]
+    code = request.POST.get(key) if request.method == "POST" else None
+    if code in q.codes:
+        # An answer is valid when it is one of the question's codes. The form is for showing
+        # the question and what was wrong with an answer; building it for every accepted
+        # answer cost more than the rest of the step.
+        answers[key] = code
         draft["answers"] = eligibility.applicable_answers(answers)
         _draft_save(request, draft)
         determination = eligibility.evaluate(draft["answers"])
@@ -135,6 +137,9 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("public:check_answers")
         return redirect(_next_url(determination))
 
+    # Bound to a refused answer, the form shows why; unbound, the answer given before.
+    data = request.POST if request.method == "POST" else None
+    form = QuestionForm(data, question=q, initial={key: answers.get(key)})
     keys = [x.key for x in eligibility.applicable_questions(answers)]
     position = keys.index(key)
     back_url = (reverse("public:check_answers") if changing
@@ -335,10 +340,10 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "403_csrf.html", status=403)
+    return render(request, "403_csrf.html", status=403, using="jinja2")
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     # Django's own handler renders 400.html without the request, so the page around it (case
     # status, language switch) would have nothing to show.
-    return render(request, "400.html", status=400)
+    return render(request, "400.html", status=400, using="jinja2")
