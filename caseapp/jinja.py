@@ -35,8 +35,9 @@ def _reverse(prefix: str, name: str, args: tuple) -> str:
 
 
 def url(name: str, *args) -> str:
-    """``{% url %}``: a URL by its name. URLs do not change while a process runs, so each is
-    worked out once (per script prefix, which a request may set)."""
+    """``{% url %}`` for the public templates, and ``reverse`` for the public views: a URL by
+    its name. URLs do not change while a process runs, so each is worked out once (per script
+    prefix, which a request may set)."""
     return _reverse(get_script_prefix(), name, args)
 
 
@@ -45,6 +46,12 @@ def static_url(path: str) -> str:
     """``{% static %}``: the fingerprinted file name is fixed once collectstatic has run, which
     the deploy does before the server starts."""
     return static(path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(language: str, message: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
 
 
 def public_context(request) -> dict:
@@ -60,7 +67,13 @@ def public_context(request) -> dict:
     language = getattr(request, "LANGUAGE_CODE", "en")
     token = get_token(request)
     return {
+        # ``_()`` in a template calls the context's gettext: this one looks each text up once
+        # per language and process, not through the active-language lookup every time (a
+        # question page shows eighteen texts). The catalogs are compiled before the server
+        # starts and do not change under it.
+        "gettext": functools.partial(_translated, language),
         "case": case,
+        "case_status": case.get_status_display(),
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
@@ -75,6 +88,7 @@ def _forget_urls(**kwargs) -> None:
     # Tests change settings (storages, URLconf) under a running process.
     _reverse.cache_clear()
     static_url.cache_clear()
+    _translated.cache_clear()
 
 
 def environment(**options) -> Environment:

@@ -64,3 +64,10 @@ def test_plurals_follow_the_number_in_both_languages(client, case):
     assert "expires after 1 hour." in client.get("/privacy/").content.decode()
     spanish = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "caduca después de 1 hora." in spanish
+
+
+def test_a_question_page_reads_in_spanish_after_an_english_one(client):
+    """Texts are looked up once per language and process: the second language gets its own."""
+    assert "Continue" in client.get("/check/country/").content.decode()
+    spanish = client.get("/check/country/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Continuar" in spanish and ">Continue<" not in spanish

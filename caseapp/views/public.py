@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from caseapp import eligibility, ratelimit, selectors, services, wording
 from caseapp.forms import QuestionForm, RegistrationForm
+from caseapp.jinja import url
 from caseapp.models import DailyCount
 
 DRAFT_KEY = "check"
@@ -64,10 +64,10 @@ def _draft_save(request: HttpRequest, draft: dict) -> None:
 
 def _next_url(determination: eligibility.Determination) -> str:
     if determination.next_question:
-        return reverse("public:question", args=[determination.next_question])
+        return url("public:question", determination.next_question)
     if determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
-        return reverse("public:result")
-    return reverse("public:check_answers")
+        return url("public:result")
+    return url("public:check_answers")
 
 
 def _expired(request: HttpRequest) -> HttpResponse:
@@ -134,7 +134,7 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         determination = eligibility.evaluate(draft["answers"])
         if changing and determination.next_question is None and \
                 determination.outcome is not eligibility.Outcome.NOT_ELIGIBLE:
-            return redirect("public:check_answers")
+            return redirect(url("public:check_answers"))
         return redirect(_next_url(determination))
 
     # Bound to a refused answer, the form shows why; unbound, the answer given before.
@@ -142,9 +142,9 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
     form = QuestionForm(data, question=q, initial={key: answers.get(key)})
     keys = [x.key for x in eligibility.applicable_questions(answers)]
     position = keys.index(key)
-    back_url = (reverse("public:check_answers") if changing
-                else reverse("public:question", args=[keys[position - 1]]) if position
-                else reverse("public:start"))
+    back_url = (url("public:check_answers") if changing
+                else url("public:question", keys[position - 1]) if position
+                else url("public:start"))
     return _render(request, "caseapp/public/question.html", {
         "form": form,
         "question": q,
@@ -162,7 +162,7 @@ def _summary_rows(answers: dict) -> list[dict]:
                 "key": q.key,
                 "question": _(q.text),
                 "answer": _(q.choice(answers[q.key]).label),
-                "change_url": reverse("public:question", args=[q.key]) + "?change=1",
+                "change_url": url("public:question", q.key) + "?change=1",
             })
     return rows
 
@@ -176,7 +176,7 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     if determination.next_question or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
         return redirect(_next_url(determination))
     if request.method == "POST":
-        return redirect("public:result")
+        return redirect(url("public:result"))
     return _render(request, "caseapp/public/check_answers.html", {
         "rows": _summary_rows(draft["answers"]),
     })
@@ -200,7 +200,7 @@ def result(request: HttpRequest) -> HttpResponse:
             "answer": _(eligibility.question(f.criterion).choice(f.code).label),
             "status": f.status.value,
             "explanation": _(f.explanation),
-            "change_url": reverse("public:question", args=[f.criterion]) + "?change=1",
+            "change_url": url("public:question", f.criterion) + "?change=1",
         }
         for f in determination.findings
         if f.code is not None  # a ruled-out person may have left later questions unanswered
@@ -226,7 +226,7 @@ def register(request: HttpRequest) -> HttpResponse:
         existing = selectors.submission_by_idempotency_key(key=token)
         if existing is not None:
             request.draft["reference"] = existing.reference
-            return redirect("public:confirmation")
+            return redirect(url("public:confirmation"))
     draft = _draft(request)
     if draft is None:
         return _expired(request)
@@ -262,7 +262,7 @@ def register(request: HttpRequest) -> HttpResponse:
             # Minimum data: once registered, the draft answers are no longer needed here.
             request.draft.pop(DRAFT_KEY, None)
             request.draft["reference"] = submission.reference
-            return redirect("public:confirmation")
+            return redirect(url("public:confirmation"))
     else:
         draft.setdefault("form_token", secrets.token_urlsafe(32))
         _draft_save(request, draft)
@@ -319,7 +319,7 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
 def confirmation(request: HttpRequest) -> HttpResponse:
     reference = request.draft.get("reference")
     if not reference:
-        return redirect("public:start")
+        return redirect(url("public:start"))
     return _render(request, "caseapp/public/confirmation.html", {"reference": reference})
 
 
