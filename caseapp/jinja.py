@@ -26,6 +26,7 @@ from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
 from caseapp import selectors
+from caseapp.models import Case
 from caseapp.templatetags.humanize_money import dollars
 
 
@@ -73,7 +74,8 @@ def public_context(request) -> dict:
         # starts and do not change under it.
         "gettext": functools.partial(_translated, language),
         "case": case,
-        "case_status": case.get_status_display(),
+        # What get_status_display() says, without hashing the field's choices on every call.
+        "case_status": str(Case.Status(case.status).label),
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
