@@ -86,8 +86,8 @@ def public_context(request) -> dict:
 
 
 @receiver(setting_changed)
-def _forget_urls(**kwargs) -> None:
-    # Tests change settings (storages, URLconf) under a running process.
+def _forget_cached(**kwargs) -> None:
+    # Tests change settings (storages, URLconf, languages) under a running process.
     _reverse.cache_clear()
     static_url.cache_clear()
     _translated.cache_clear()
