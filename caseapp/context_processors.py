@@ -4,17 +4,12 @@ from caseapp import selectors
 
 
 def site(request):
-    """The case record (fetched only by templates that show it) and the CSP nonce.
+    """For the staff pages (Django's templates): the case record, fetched only by templates
+    that show it, and the CSP nonce. The public pages have ``jinja.public_context``.
 
     ``{% htmx_script %}`` reads ``csp_nonce``; django-csp's own processor names it ``CSP_NONCE``.
     """
-    case = SimpleLazyObject(lambda: selectors.case_for_request(request))
-    language = getattr(request, "LANGUAGE_CODE", "en")
     return {
-        "case": case,
-        "case_status_note": SimpleLazyObject(lambda: case.in_language("status_note", language)),
-        "case_closed_message": SimpleLazyObject(
-            lambda: case.in_language("registration_closed_message", language)
-        ),
+        "case": SimpleLazyObject(lambda: selectors.case_for_request(request)),
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }

@@ -20,6 +20,19 @@ PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ReviewerChoices:
+    """A form whose ``assignee`` choices are the reviewers the page has already read
+    (``selectors.staff_reviewers``), after ``first`` choices of its own; ``self.reviewers``
+    maps each choice back to its user. A model choice field would read them again, through a
+    server-side cursor on PostgreSQL."""
+
+    def _offer_reviewers(self, reviewers, first: list) -> None:
+        self.reviewers = {str(user.pk): user for user in reviewers}
+        self.fields["assignee"].choices = first + [
+            (pk, user.get_username()) for pk, user in self.reviewers.items()
+        ]
+
+
 def _sort_choices():
     choices = []
     for key in selectors.QUEUE_SORTS:
@@ -47,7 +60,7 @@ class StaffAuthenticationForm(AuthenticationForm):
         )
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(ReviewerChoices, forms.Form):
     """The queue's filters, read from the query string so a filtered queue is a bookmark."""
 
     q = forms.CharField(
@@ -90,9 +103,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = ANY + [
-            ("me", _("Me")), ("none", _("Unassigned")),
-        ] + [(str(user.pk), user.get_username()) for user in reviewers]
+        self._offer_reviewers(reviewers, ANY + [("me", _("Me")), ("none", _("Unassigned"))])
     def clean_assignee(self):
         value = self.cleaned_data["assignee"]
         return value if value in ("", "me", "none") or value.isdigit() else ""
@@ -150,7 +161,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class AssignForm(forms.Form):
+class AssignForm(ReviewerChoices, forms.Form):
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -158,12 +169,7 @@ class AssignForm(forms.Form):
         kwargs.setdefault("initial", {"assignee": submission.assignee_id,
                                       "version": submission.version})
         super().__init__(*args, **kwargs)
-        # The reviewers the page has already read (selectors.staff_reviewers): a model choice
-        # field would read them again, through a server-side cursor on PostgreSQL.
-        self.reviewers = {str(user.pk): user for user in reviewers}
-        self.fields["assignee"].choices = [("", _("Nobody"))] + [
-            (pk, user.get_username()) for pk, user in self.reviewers.items()
-        ]
+        self._offer_reviewers(reviewers, [("", _("Nobody"))])
         initial = self.initial.get("assignee")
         if hasattr(initial, "pk"):  # a user kept from a conflicting save
             self.initial["assignee"] = initial.pk
@@ -209,7 +215,7 @@ class DuplicateForm(forms.Form):
         return other
 
 
-class BulkForm(forms.Form):
+class BulkForm(ReviewerChoices, forms.Form):
     ACTIONS = [("assign", _("Assign")), ("status", _("Set review status"))]
 
     references = forms.MultipleChoiceField(
@@ -227,10 +233,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args, reviewers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.reviewers = {str(user.pk): user for user in reviewers}
-        self.fields["assignee"].choices = [("none", _("Nobody (unassign)"))] + [
-            (pk, user.get_username()) for pk, user in self.reviewers.items()
-        ]
+        self._offer_reviewers(reviewers, [("none", _("Nobody (unassign)"))])
         references = self.data.getlist("references") if self.is_bound else []
         self.fields["references"].choices = [(ref, ref) for ref in references]
 

@@ -28,6 +28,7 @@ from jinja2 import Environment
 from caseapp import selectors
 from caseapp.models import Case
 from caseapp.templatetags.humanize_money import dollars
+from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
 @functools.lru_cache(maxsize=1024)
@@ -101,6 +102,8 @@ def environment(**options) -> Environment:
         url=url,
         static=static_url,
         htmx_script=htmx_script,
+        htmx_config_meta=htmx_config_meta,
+        error_summary=error_summary,
         get_current_language=translation.get_language,
     )
     env.filters.update(

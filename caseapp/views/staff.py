@@ -263,10 +263,8 @@ QUEUE_COLUMNS = [
 
 
 def _queue_filter_form(request: HttpRequest) -> QueueFilterForm:
-    reviewers = selectors.staff_reviewers()
-    form = QueueFilterForm(request.GET, reviewers=reviewers)
+    form = QueueFilterForm(request.GET, reviewers=selectors.staff_reviewers())
     form.is_valid()
-    form.reviewers = reviewers
     return form
 
 
@@ -368,7 +366,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": _queue_rows(page.rows, sca_from=selectors.sca_flag_from(case=case)),
         "can_bulk": can_bulk,
         "can_export": request.user.has_perm("caseapp.export_submission"),
-        "bulk_form": BulkForm(reviewers=form.reviewers, auto_id="bulk-%s") if can_bulk else None,
+        "bulk_form": (BulkForm(reviewers=form.reviewers.values(), auto_id="bulk-%s")
+                      if can_bulk else None),
         "review_statuses": Submission.ReviewStatus.choices,
         "rules_versions": [eligibility.RULES_VERSION],
         "nav": "queue",
@@ -547,7 +546,6 @@ def _timeline(submission: Submission) -> list:
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
-    reviewers = selectors.staff_reviewers()
     case = selectors.case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
     context = {
@@ -577,8 +575,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
     if can_review:
         context.update({
             "review_form": forms.get("review_form") or ReviewForm(submission=submission),
+            # Only a reviewer's page lists the reviewers, and only when it has no form yet.
             "assign_form": forms.get("assign_form") or AssignForm(
-                submission=submission, reviewers=reviewers),
+                submission=submission, reviewers=selectors.staff_reviewers()),
             "note_form": forms.get("note_form") or NoteForm(),
             "duplicate_form": forms.get("duplicate_form"),
         })
