@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from caseapp import selectors
+from caseapp.selectors.staff_accounts import permission_names
 
 
 class PermissionBackend(ModelBackend):
@@ -17,5 +17,5 @@ class PermissionBackend(ModelBackend):
                 or user_obj.is_superuser):
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = selectors.permission_names(user_id=user_obj.pk)
+            user_obj._perm_cache = permission_names(user_id=user_obj.pk)
         return user_obj._perm_cache

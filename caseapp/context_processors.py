@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from caseapp import selectors
+from caseapp.selectors.case_record import case_for_request
 
 
 def site(request):
@@ -10,6 +10,6 @@ def site(request):
     ``{% htmx_script %}`` reads ``csp_nonce``; django-csp's own processor names it ``CSP_NONCE``.
     """
     return {
-        "case": SimpleLazyObject(lambda: selectors.case_for_request(request)),
+        "case": SimpleLazyObject(lambda: case_for_request(request)),
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }

@@ -25,8 +25,8 @@ from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
-from caseapp import selectors
 from caseapp.models import Case
+from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
@@ -65,7 +65,7 @@ def public_context(request) -> dict:
     fresh token each time they are shown (three times on a question page), and masking draws
     32 random characters from the system. Context processors run after the backend sets those
     two, so these take their place."""
-    case = selectors.case_for_request(request)
+    case = case_for_request(request)
     language = getattr(request, "LANGUAGE_CODE", "en")
     token = get_token(request)
     return {

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.crypto import EncryptedTextField
 
 OUTCOME_CHOICES = [
@@ -166,7 +166,7 @@ class Submission(models.Model):
 
     @property
     def effective_outcome(self) -> str:
-        return self.outcome_override or self.outcome
+        return review_rules.effective_outcome(self.outcome, self.outcome_override)
 
 
 class SubmissionTally(models.Model):

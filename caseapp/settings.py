@@ -154,7 +154,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 7
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "caseapp.views.public.csrf_failure"
+CSRF_FAILURE_VIEW = "caseapp.views.public.pages.csrf_failure"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -259,6 +259,9 @@ CASEAPP_REGISTRATION_RATE = os.environ.get("CASEAPP_REGISTRATION_RATE", "20/h")
 #: Seconds between the start of a check and its registration below which a person is unlikely.
 CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
 CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", "0"))
+# Seconds a public page may show a case record another request in this process read
+# (selectors.case_record.PublicCaseCache); 0 reads it on every request.
+CASEAPP_PUBLIC_CASE_MAX_AGE = float(os.environ.get("CASEAPP_PUBLIC_CASE_MAX_AGE", "5"))
 
 LOGGING = {
     "version": 1,

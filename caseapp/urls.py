@@ -11,4 +11,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "caseapp.views.public.bad_request"
+handler400 = "caseapp.views.public.pages.bad_request"

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from caseapp.views import public
+from caseapp.views.public import check, pages, register
 
 app_name = "public"
 
 urlpatterns = [
-    path("", public.start, name="start"),
-    path("check/answers/", public.check_answers, name="check_answers"),
-    path("check/<slug:key>/", public.question, name="question"),
-    path("result/", public.result, name="result"),
-    path("register/", public.register, name="register"),
-    path("confirmation/", public.confirmation, name="confirmation"),
-    path("privacy/", public.privacy, name="privacy"),
+    path("", check.start, name="start"),
+    path("check/answers/", check.check_answers, name="check_answers"),
+    path("check/<slug:key>/", check.question, name="question"),
+    path("result/", check.result, name="result"),
+    path("register/", register.register, name="register"),
+    path("confirmation/", register.confirmation, name="confirmation"),
+    path("privacy/", pages.privacy, name="privacy"),
 ]

@@ -1,24 +1,24 @@
 from django.urls import path
 
-from caseapp.views import staff
+from caseapp.views.staff import audit, case_record, export, overview, queue, sign_in, submission
 
 app_name = "staff"
 
 urlpatterns = [
-    path("", staff.overview, name="overview"),
-    path("login/", staff.login, name="login"),
-    path("logout/", staff.logout, name="logout"),
-    path("two-factor/", staff.otp_verify, name="otp_verify"),
-    path("two-factor/setup/", staff.otp_setup, name="otp_setup"),
-    path("submissions/", staff.queue, name="queue"),
-    path("submissions/export.csv", staff.export, name="export"),
-    path("submissions/bulk/", staff.bulk, name="bulk"),
-    path("submissions/<str:reference>/", staff.submission_detail, name="submission"),
-    path("submissions/<str:reference>/review/", staff.review, name="review"),
-    path("submissions/<str:reference>/assign/", staff.assign, name="assign"),
-    path("submissions/<str:reference>/notes/", staff.note, name="note"),
-    path("submissions/<str:reference>/duplicate/", staff.duplicate, name="duplicate"),
-    path("submissions/<str:reference>/erase/", staff.erase, name="erase"),
-    path("case/", staff.case_record, name="case"),
-    path("audit/", staff.audit, name="audit"),
+    path("", overview.overview, name="overview"),
+    path("login/", sign_in.login, name="login"),
+    path("logout/", sign_in.logout, name="logout"),
+    path("two-factor/", sign_in.otp_verify, name="otp_verify"),
+    path("two-factor/setup/", sign_in.otp_setup, name="otp_setup"),
+    path("submissions/", queue.queue, name="queue"),
+    path("submissions/export.csv", export.export, name="export"),
+    path("submissions/bulk/", queue.bulk, name="bulk"),
+    path("submissions/<str:reference>/", submission.submission_detail, name="submission"),
+    path("submissions/<str:reference>/review/", submission.review, name="review"),
+    path("submissions/<str:reference>/assign/", submission.assign, name="assign"),
+    path("submissions/<str:reference>/notes/", submission.note, name="note"),
+    path("submissions/<str:reference>/duplicate/", submission.duplicate, name="duplicate"),
+    path("submissions/<str:reference>/erase/", submission.erase, name="erase"),
+    path("case/", case_record.case_record, name="case"),
+    path("audit/", audit.audit, name="audit"),
 ]

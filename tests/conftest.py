@@ -7,20 +7,20 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_configure(config):
+    # The case record public pages may share between requests would outlive a test's
+    # rolled-back transaction, so tests read it on every request; the tests of that cache
+    # turn it on (caseapp.selectors.case_record.PublicCaseCache).
+    from django.conf import settings
+
+    settings.CASEAPP_PUBLIC_CASE_MAX_AGE = 0
+
+
 @pytest.fixture
 def case(db):
-    from caseapp.selectors import case_current
+    from caseapp.selectors.case_record import case_current
 
     return case_current()
-
-
-@pytest.fixture(autouse=True)
-def no_cached_public_case():
-    """The case record public pages may reuse (selectors.PUBLIC_CASE_MAX_AGE) would outlive
-    a test's rolled-back transaction: each test starts without one."""
-    from caseapp import selectors
-
-    selectors.forget_public_case()
 
 
 @pytest.fixture(autouse=True)

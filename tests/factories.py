@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import secrets
 
-from caseapp import selectors, services
+from caseapp.selectors.case_record import case_current
+from caseapp.services.intake import submission_create
 
 ELIGIBLE_ANSWERS = {
     "country": "US",
@@ -23,8 +24,8 @@ _counter = itertools.count(1)
 def make_submission(*, answers=None, full_name=None, email=None, phone="", state="CA",
                     language="en"):
     n = next(_counter)
-    submission, _created = services.submission_create(
-        case=selectors.case_current(),
+    submission, _created = submission_create(
+        case=case_current(),
         answers=answers or ELIGIBLE_ANSWERS,
         full_name=full_name or f"Test Person {n}",
         email=email or f"person{n}@example.com",

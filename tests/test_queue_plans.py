@@ -14,8 +14,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from caseapp import selectors
 from caseapp.models import Submission
+from caseapp.selectors.lists import count_bounded, keyset_page
+from caseapp.selectors.queue import (
+    QUEUE_SORTS,
+    submission_queue,
+    submission_queue_rows,
+    submission_search,
+)
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import make_staff
 
@@ -39,12 +45,12 @@ def _plan(sql: str, *, ordered: bool = False) -> str:
 def _queue_sql(*, filters: dict, sort: str, user, case) -> tuple[str, str]:
     """The page query and the count query the queue view runs for these filters."""
     filters = {"search": None, **filters}
-    qs = selectors.submission_queue(filters=filters, user=user, case=case)
-    field = selectors.QUEUE_SORTS[sort.lstrip("-")]
+    qs = submission_queue(filters=filters, user=user, case=case)
+    field = QUEUE_SORTS[sort.lstrip("-")]
     with CaptureQueriesContext(connection) as captured:
-        selectors.keyset_page(selectors.submission_queue_rows(qs), sort_field=field,
-                              descending=sort.startswith("-"), per_page=25)
-        selectors.count_bounded(qs)
+        keyset_page(submission_queue_rows(qs), sort_field=field,
+                    descending=sort.startswith("-"), per_page=25)
+        count_bounded(qs)
     page_sql, count_sql = (query["sql"] for query in captured.captured_queries)
     return page_sql, count_sql
 
@@ -107,9 +113,9 @@ def test_queue_page_and_count_use_an_index(queue_rows, case, filters, sort, inde
     filters = dict(filters)
     if filters.get("search") == "reference":
         reference = Submission.objects.order_by("id").first().reference
-        filters["search"] = selectors.submission_search(text=reference)
+        filters["search"] = submission_search(text=reference)
     elif filters.get("search") is EMAIL_SEARCH:
-        filters["search"] = selectors.submission_search(text="person1@example.com")
+        filters["search"] = submission_search(text="person1@example.com")
     page_sql, count_sql = _queue_sql(filters=filters, sort=sort, user=queue_rows, case=case)
 
     page_plan = _plan(page_sql, ordered=filters.get("search") is None)

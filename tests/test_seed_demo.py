@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from caseapp import selectors
 from caseapp.models import DailyCount, ReviewEvent, Submission
+from caseapp.selectors.overview import submissions_per_week
+from caseapp.selectors.queue import submission_search
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def test_seed_demo_creates_fake_spread_out_submissions(case, settings):
     assert set(Submission.objects.values_list("outcome", flat=True)) == {
         "eligible", "needs_review"}
     assert len(set(Submission.objects.values_list("review_status", flat=True))) == 5
-    weeks = [w.count for w in selectors.submissions_per_week(weeks=10)]
+    weeks = [w.count for w in submissions_per_week(weeks=10)]
     assert sum(weeks) == 400 and sum(1 for n in weeks if n) >= 8
     assert Submission.objects.filter(possible_duplicate=True).count() > 0
     assert ReviewEvent.objects.exists()
@@ -36,7 +37,7 @@ def test_seeded_people_are_found_by_the_staff_search(case, settings):
     call_command("seed_demo", count=50, seed=3, stdout=None)
     person = Submission.objects.order_by("id").first()
     for text in (person.email.upper(), person.full_name.lower(), person.reference):
-        search = selectors.submission_search(text=text)
+        search = submission_search(text=text)
         assert Submission.objects.filter(search.condition).filter(pk=person.pk).exists(), text
 
 

@@ -7,8 +7,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from caseapp import selectors
 from caseapp.models import Case, DailyCount, Submission
+from caseapp.review_rules import exposure_estimate
+from caseapp.selectors.case_record import sca_flag_from
+from caseapp.selectors.lists import count_bounded, keyset_page
+from caseapp.selectors.overview import overview_counts, submissions_per_week
+from caseapp.selectors.queue import submission_search
+from caseapp.selectors.staff_accounts import staff_reviewers
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 
 
@@ -22,11 +27,11 @@ from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
     ("Ada Lovelace", "name"),
 ])
 def test_search_kind_follows_what_was_typed(text, kind, settings):
-    assert selectors.submission_search(text=text).kind == kind
+    assert submission_search(text=text).kind == kind
 
 
 def test_empty_search_is_no_search():
-    assert selectors.submission_search(text="   ") is None
+    assert submission_search(text="   ") is None
 
 
 @pytest.mark.parametrize(("reference_date", "first_flagged"), [
@@ -35,7 +40,7 @@ def test_empty_search_is_no_search():
 ])
 def test_sca_flag_starts_the_day_after_two_years(reference_date, first_flagged):
     case = Case(sca_reference_date=reference_date)
-    start = selectors.sca_flag_from(case=case)
+    start = sca_flag_from(case=case)
     assert timezone.localtime(start).date() == first_flagged
     assert timezone.localtime(start).time() == datetime.time.min
 
@@ -52,8 +57,8 @@ def test_keyset_pages_cover_every_row_once_in_order(case, sort_field, descending
     expected = list(Submission.objects.order_by(*order).values_list("reference", flat=True))
     seen, cursor, pages = [], "", []
     while True:
-        page = selectors.keyset_page(Submission.objects.all(), sort_field=sort_field,
-                                     descending=descending, per_page=2, after=cursor)
+        page = keyset_page(Submission.objects.all(), sort_field=sort_field,
+                           descending=descending, per_page=2, after=cursor)
         pages.append(page)
         seen += [s.reference for s in page.rows]
         if not page.next_cursor:
@@ -62,9 +67,9 @@ def test_keyset_pages_cover_every_row_once_in_order(case, sort_field, descending
     assert seen == expected
     assert pages[0].previous_cursor is None
     # Walking back from the last page gives the pages in reverse.
-    back = selectors.keyset_page(Submission.objects.all(), sort_field=sort_field,
-                                 descending=descending, per_page=2,
-                                 before=pages[-1].previous_cursor)
+    back = keyset_page(Submission.objects.all(), sort_field=sort_field,
+                       descending=descending, per_page=2,
+                       before=pages[-1].previous_cursor)
     assert [s.reference for s in back.rows] == [s.reference for s in pages[-2].rows]
 
 
@@ -72,8 +77,8 @@ def test_keyset_pages_cover_every_row_once_in_order(case, sort_field, descending
 def test_count_bounded_stops_counting(case):
     for _ in range(4):
         make_submission()
-    assert selectors.count_bounded(Submission.objects.all(), limit=3) == (3, True)
-    assert selectors.count_bounded(Submission.objects.all(), limit=4) == (4, False)
+    assert count_bounded(Submission.objects.all(), limit=3) == (3, True)
+    assert count_bounded(Submission.objects.all(), limit=4) == (4, False)
 
 
 @pytest.mark.django_db
@@ -85,9 +90,9 @@ def test_overview_counts_use_the_effective_outcome_for_open_needs_review(case):
     Submission.objects.filter(pk=promoted.pk).update(outcome_override="needs_review")
     closed = make_submission(answers=NEEDS_REVIEW_ANSWERS)
     Submission.objects.filter(pk=closed.pk).update(review_status="rejected")
-    counts = selectors.overview_counts()
+    counts = overview_counts()
     assert counts["open_needs_review"] == 2
-    assert selectors.exposure_estimate(accepted=3, open_needs_review=2) == {
+    assert exposure_estimate(accepted=3, open_needs_review=2) == {
         "per_person": 1000, "low": 3000, "high": 5000}
 
 
@@ -100,7 +105,7 @@ def test_submissions_per_week_buckets_monday_to_sunday(case):
                    (datetime.date(2026, 1, 1), 5)):  # outside the window
         DailyCount.objects.create(day=day, metric="registered", count=n)
     DailyCount.objects.create(day=datetime.date(2026, 11, 24), metric="started", count=9)
-    weeks = selectors.submissions_per_week(weeks=4, today=today)
+    weeks = submissions_per_week(weeks=4, today=today)
     assert [w.start for w in weeks] == [datetime.date(2026, 11, d) for d in (2, 9, 16, 23)]
     assert [w.count for w in weeks] == [0, 0, 3, 2]
 
@@ -108,7 +113,7 @@ def test_submissions_per_week_buckets_monday_to_sunday(case):
 def test_each_registration_counts_in_its_week(case):
     make_submission()
     make_submission(answers=NEEDS_REVIEW_ANSWERS)
-    assert selectors.submissions_per_week(weeks=1)[-1].count == 2
+    assert submissions_per_week(weeks=1)[-1].count == 2
 
 
 @pytest.mark.django_db
@@ -127,5 +132,5 @@ def test_staff_reviewers_are_the_people_who_may_review(case):
     viewers = Group.objects.create(name="Viewers only")
     viewers.permissions.add(Permission.objects.get(codename="view_submission"))
     make_staff("vic").groups.add(viewers)
-    names = [u.username for u in selectors.staff_reviewers()]
+    names = [u.username for u in staff_reviewers()]
     assert names == ["dana", "rita", "root", "sam"]

@@ -14,8 +14,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from caseapp import drafts, services
+from caseapp import drafts
 from caseapp.models import AuditEvent, ReviewEvent, Submission
+from caseapp.services.audit import audit_record
+from caseapp.services.intake import daily_count_increment
+from caseapp.services.privacy import retention_purge, submission_erase_personal_data
 
 from .factories import draft_of, make_submission
 
@@ -31,8 +34,8 @@ def test_erasure_keeps_an_anonymous_stub_and_audits_the_reason(supervisor):
     submission = make_submission(full_name="Erase Me", email="erase@example.com",
                                  phone="415 555 0100")
     ReviewEvent.objects.create(submission=submission, kind="note", text="called Erase Me")
-    services.submission_erase_personal_data(submission=submission, actor=supervisor,
-                                            reason="Claimant asked by email")
+    submission_erase_personal_data(submission=submission, actor=supervisor,
+                                   reason="Claimant asked by email")
     stub = Submission.objects.get(pk=submission.pk)
     assert (stub.full_name, stub.email, stub.phone, stub.email_index) == ("", "", "", "")
     assert stub.personal_data_erased_at is not None
@@ -48,8 +51,8 @@ def test_erasure_keeps_an_anonymous_stub_and_audits_the_reason(supervisor):
 def test_erasure_needs_a_reason(supervisor):
     submission = make_submission()
     with pytest.raises(ValidationError):
-        services.submission_erase_personal_data(submission=submission, actor=supervisor,
-                                                reason="  ")
+        submission_erase_personal_data(submission=submission, actor=supervisor,
+                                       reason="  ")
     assert Submission.objects.get(pk=submission.pk).full_name
 
 
@@ -58,7 +61,7 @@ def test_purge_deletes_expired_sessions_only(case):
     hour = datetime.timedelta(hours=1)
     Session.objects.create(session_key="old", session_data="", expire_date=now - hour)
     Session.objects.create(session_key="live", session_data="", expire_date=now + hour)
-    result = services.retention_purge(case=case)
+    result = retention_purge(case=case)
     assert result.sessions_deleted == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
 
@@ -74,7 +77,7 @@ def close_case(case, *, days_ago, hold=False):
 def test_closed_case_is_purged_after_its_retention_period(case):
     submission = make_submission(full_name="Old Claimant")
     close_case(case, days_ago=31)
-    result = services.retention_purge(case=case)
+    result = retention_purge(case=case)
     assert result.submissions_erased == 1
     assert Submission.objects.get(pk=submission.pk).full_name == ""
     event = AuditEvent.objects.get(action="retention.purge")
@@ -85,14 +88,14 @@ def test_closed_case_is_purged_after_its_retention_period(case):
 def test_closed_case_within_retention_is_kept(case):
     make_submission(full_name="Recent Claimant")
     close_case(case, days_ago=5)
-    assert services.retention_purge(case=case).submissions_erased == 0
+    assert retention_purge(case=case).submissions_erased == 0
     assert Submission.objects.get().full_name == "Recent Claimant"
 
 
 def test_legal_hold_stops_the_purge(case):
     make_submission(full_name="Held Claimant")
     close_case(case, days_ago=400, hold=True)
-    result = services.retention_purge(case=case)
+    result = retention_purge(case=case)
     assert result.submissions_erased == 0 and result.skipped_for_legal_hold
     assert Submission.objects.get().full_name == "Held Claimant"
 
@@ -101,7 +104,7 @@ def test_open_case_is_never_purged(case):
     make_submission()
     case.closed_on = timezone.localdate() - datetime.timedelta(days=1000)
     case.save()
-    assert services.retention_purge(case=case).submissions_erased == 0
+    assert retention_purge(case=case).submissions_erased == 0
 
 
 def test_purge_expired_command_reports_counts(case):
@@ -140,7 +143,7 @@ def test_an_altered_or_foreign_draft_cookie_reads_as_no_draft(client, case):
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_app(supervisor):
-    event = services.audit_record(actor=supervisor, action="test.action", target="x")
+    event = audit_record(actor=supervisor, action="test.action", target="x")
     event.action = "changed"
     with pytest.raises(PermissionError):
         event.save()
@@ -154,7 +157,7 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_app(supervisor):
 
 
 def test_deleting_a_staff_account_keeps_its_audit_trail(supervisor):
-    services.audit_record(actor=supervisor, action="test.action")
+    audit_record(actor=supervisor, action="test.action")
     supervisor.delete()
     event = AuditEvent.objects.get(action="test.action")
     assert event.actor is None and event.actor_label == "sup"
@@ -168,7 +171,7 @@ def test_only_a_lone_counter_skips_waiting_for_the_disk_never_a_registration(cas
     from caseapp.models import DailyCount
 
     with CaptureQueriesContext(connection) as lone:
-        services.daily_count_increment(metric=DailyCount.Metric.STARTED)
+        daily_count_increment(metric=DailyCount.Metric.STARTED)
     with CaptureQueriesContext(connection) as registration:
         make_submission()
     relaxed = [q["sql"] for q in lone.captured_queries if "synchronous_commit" in q["sql"]]

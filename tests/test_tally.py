@@ -10,8 +10,10 @@ from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseapp import services
 from caseapp.models import Submission, SubmissionTally
+from caseapp.review_rules import next_statuses
+from caseapp.services.privacy import submission_erase_personal_data
+from caseapp.services.review import submission_bulk_update, submission_review
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import make_staff
 
@@ -45,20 +47,20 @@ def op_review(index, actor):
     submission = _pick(index)
     if submission is None:
         return
-    allowed = sorted(services.review_status_next(submission.review_status))
+    allowed = sorted(next_statuses(submission.review_status))
     status = allowed[index % len(allowed)] if allowed else submission.review_status
     override = OVERRIDES[index % len(OVERRIDES)]
-    services.submission_review(submission=submission, actor=actor,
-                               expected_version=submission.version, review_status=status,
-                               outcome_override=override,
-                               override_reason="checked the account records" if override else "")
+    submission_review(submission=submission, actor=actor,
+                      expected_version=submission.version, review_status=status,
+                      outcome_override=override,
+                      override_reason="checked the account records" if override else "")
 
 
 def op_bulk(index, actor):
     references = list(Submission.objects.order_by("id").values_list("reference", flat=True)
                       [index % 3::2])
-    services.submission_bulk_update(actor=actor, references=references, action="status",
-                                    review_status=STATUSES[index % len(STATUSES)])
+    submission_bulk_update(actor=actor, references=references, action="status",
+                           review_status=STATUSES[index % len(STATUSES)])
 
 
 def op_raw_update(index, actor):
@@ -76,8 +78,8 @@ def op_unchanged_update(index, actor):
 def op_erase(index, actor):
     submission = _pick(index)
     if submission is not None:
-        services.submission_erase_personal_data(submission=submission, actor=actor,
-                                                reason="the person asked")
+        submission_erase_personal_data(submission=submission, actor=actor,
+                                       reason="the person asked")
 
 
 def op_delete(index, actor):

@@ -12,8 +12,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseapp import eligibility, selectors, urls_staff
+from caseapp import eligibility, urls_staff
 from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
+from caseapp.selectors import lists
+from caseapp.selectors.case_record import sca_flag_from
+from caseapp.selectors.lists import count_bounded, keyset_page
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import PASSWORD, make_staff
 
@@ -278,16 +281,16 @@ def test_queue_pages_forward_and_back_by_keyset(reviewer_client, case):
     page1 = queue(reviewer_client, per_page=25)
     assert refs(page1) == newest_first
     # 25 is the smallest choice; shrink the page through the selector for a fast test.
-    page = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
-                                 descending=True, per_page=3)
+    page = keyset_page(Submission.objects.all(), sort_field="created_at",
+                       descending=True, per_page=3)
     seen = [s.reference for s in page.rows]
     while page.next_cursor:
-        page = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
-                                     descending=True, per_page=3, after=page.next_cursor)
+        page = keyset_page(Submission.objects.all(), sort_field="created_at",
+                           descending=True, per_page=3, after=page.next_cursor)
         seen += [s.reference for s in page.rows]
     assert seen == newest_first
-    back = selectors.keyset_page(Submission.objects.all(), sort_field="created_at",
-                                 descending=True, per_page=3, before=page.previous_cursor)
+    back = keyset_page(Submission.objects.all(), sort_field="created_at",
+                       descending=True, per_page=3, before=page.previous_cursor)
     assert [s.reference for s in back.rows] == newest_first[3:6]
 
 
@@ -311,8 +314,8 @@ def test_queue_ignores_a_tampered_cursor(reviewer_client, case):
 def test_queue_count_stops_at_its_bound(reviewer_client, case, monkeypatch):
     for _ in range(26):  # more than a page, so the page alone cannot tell the count
         make_submission()
-    monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
-    monkeypatch.setattr(selectors.count_bounded, "__kwdefaults__", {"limit": 2})
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(count_bounded, "__kwdefaults__", {"limit": 2})
     response = queue(reviewer_client)
     assert "More than 2 submissions match." in response.content.decode()
 
@@ -599,9 +602,9 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
 
 def _export_as_csv_module_writes_it(case) -> str:
     """The export's contract, restated plainly: model instances through csv.writer."""
-    from caseapp.views.staff import EXPORT_COLUMNS, spreadsheet_safe
+    from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 
-    sca_from = selectors.sca_flag_from(case=case)
+    sca_from = sca_flag_from(case=case)
     out = io.StringIO()
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
@@ -645,7 +648,7 @@ def test_export_is_byte_for_byte_what_the_csv_module_writes(supervisor_client, c
 
 
 def test_export_vocabularies_never_need_csv_quoting():
-    # The database joins these with bare commas (selectors.CsvJoin): none may hold a comma,
+    # The database joins these with bare commas (CsvJoin): none may hold a comma,
     # quote or line break.
     from caseapp import wording
     from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES
@@ -880,7 +883,7 @@ def test_every_audited_action_can_be_chosen_in_the_audit_filter():
     import pathlib
     import re
 
-    from caseapp.selectors import AUDIT_ACTIONS
+    from caseapp.selectors.audit import AUDIT_ACTIONS
 
     app = pathlib.Path(__file__).resolve().parent.parent / "caseapp"
     source = "".join(p.read_text() for p in app.rglob("*.py"))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from caseapp import selectors, services
+from caseapp.selectors.case_record import case_current
+from caseapp.services.privacy import retention_purge
 
 
 class Command(BaseCommand):
@@ -8,7 +9,7 @@ class Command(BaseCommand):
             "retention period (never while the case is on legal hold). Run it daily.")
 
     def handle(self, *args, **options):
-        result = services.retention_purge(case=selectors.case_current())
+        result = retention_purge(case=case_current())
         self.stdout.write(
             f"expired sessions deleted: {result.sessions_deleted}; "
             f"submissions erased: {result.submissions_erased}"

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from caseapp import crypto, services
+from caseapp import crypto
+from caseapp.services.privacy import field_keys_rotate
 
 
 class Command(BaseCommand):
@@ -21,6 +22,6 @@ class Command(BaseCommand):
                                    "variable instead of using --new-local-key.")
             crypto.local_key_file_add_field_key()
         crypto.reset_key_cache()
-        counts = services.field_keys_rotate()
+        counts = field_keys_rotate()
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count} rows re-encrypted")

@@ -15,9 +15,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from caseapp import crypto, eligibility, selectors, services, wording
+from caseapp import crypto, eligibility, wording
 from caseapp.crypto import EncryptedTextField
 from caseapp.models import DailyCount, ReviewEvent, Submission
+from caseapp.selectors.case_record import case_current
+from caseapp.selectors.staff_accounts import staff_reviewers
+from caseapp.services.intake import (
+    REFERENCE_ALPHABET,
+    REFERENCE_PREFIX,
+    submission_indexes,
+    submission_refresh_duplicate_flags,
+)
 
 BATCH = 2000
 
@@ -124,8 +132,8 @@ class Command(BaseCommand):
             f"Created {created} demo submissions in {elapsed:.1f} s."))
 
     def _seed(self, rng: random.Random, *, count: int, weeks: int) -> int:
-        case = selectors.case_current()
-        reviewer_ids = [user.pk for user in selectors.staff_reviewers()]
+        case = case_current()
+        reviewer_ids = [user.pk for user in staff_reviewers()]
         answer_sets = []
         for weight, answers in ANSWER_SETS:
             determination = eligibility.evaluate(answers)
@@ -192,7 +200,7 @@ class Command(BaseCommand):
                     "email": email,
                     "phone": f"+1 555 01{rng.randrange(100):02d}" if rng.random() < 0.4 else "",
                     "state": state,
-                    **services.submission_indexes(full_name=full_name, email=email, state=state),
+                    **submission_indexes(full_name=full_name, email=email, state=state),
                     "review_status": status,
                     "outcome_override": override,
                     "override_reason": reason,
@@ -209,7 +217,7 @@ class Command(BaseCommand):
                 ).values_list("reference", "id"))
                 _insert(ReviewEvent, self._events(rows, ids, rng, now))
             created += size
-        services.submission_refresh_duplicate_flags()
+        submission_refresh_duplicate_flags()
         self._daily_counts(per_day, rng)
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # Each batch added to the same few tally rows thousands of times in one
@@ -224,7 +232,7 @@ class Command(BaseCommand):
     def _references(size: int, rng: random.Random) -> list[str]:
         """Fresh references in the real format, none already stored (29**8 leaves rare
         collisions at scale). Demo references need not be unguessable, so ``rng`` draws them."""
-        alphabet, prefix = services.REFERENCE_ALPHABET, services.REFERENCE_PREFIX
+        alphabet, prefix = REFERENCE_ALPHABET, REFERENCE_PREFIX
 
         def draw() -> str:
             chars = "".join(rng.choices(alphabet, k=8))

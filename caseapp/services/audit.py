@@ -1,0 +1,29 @@
+"""The audit log's one writer: every staff action and sign-in appends here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from caseapp.models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: str = "",
+    details: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one audit event. Never put personal data of the public in ``details``."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=user.get_username() if user is not None else "",
+        action=action,
+        target=target,
+        details=details or {},
+        ip_address=ip_address or None,
+    )

@@ -1,0 +1,110 @@
+"""Personal data over time: erasure on request, the retention purge, key rotation."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from caseapp.models import Case, ReviewEvent, Submission
+from caseapp.services.audit import audit_record
+
+ERASED_FIELDS = {
+    "full_name": "", "email": "", "phone": "", "email_index": "", "name_index": "",
+    "name_state_index": "", "override_reason": "",
+}
+
+
+def _erase(submissions) -> int:
+    """Blank the personal data of these submissions, keeping an anonymous stub for counts."""
+    ids = list(submissions.filter(personal_data_erased_at__isnull=True)
+               .values_list("id", flat=True))
+    now = timezone.now()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        Submission.objects.filter(id__in=chunk).update(
+            **ERASED_FIELDS, personal_data_erased_at=now, possible_duplicate=False,
+            version=F("version") + 1,
+        )
+        # Notes are free text a reviewer typed about a person: they go too.
+        ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
+    return len(ids)
+
+
+@transaction.atomic
+def submission_erase_personal_data(
+    *, submission: Submission, actor: AbstractBaseUser, reason: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """Delete one person's data on their request; outcome, answers and dates stay for counts."""
+    if not reason.strip():
+        raise ValidationError(_("Write why the data is being deleted."), code="reason_required")
+    erased = _erase(Submission.objects.filter(pk=submission.pk))
+    audit_record(actor=actor, action="submission.erase", target=submission.reference,
+                 details={"reason": reason.strip(), "erased": erased}, request=request)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    sessions_deleted: int
+    submissions_erased: int
+    skipped_for_legal_hold: bool
+
+
+@transaction.atomic
+def retention_purge(*, case: Case, today: datetime.date | None = None) -> PurgeResult:
+    """Delete expired sessions; erase a closed case's submissions once its retention has run.
+
+    Sessions are staff sign-ins (a public check keeps its draft in a sealed cookie that
+    expires by itself). Nothing of a case on legal hold is erased.
+    """
+    from django.contrib.sessions.models import Session
+
+    today = today or timezone.localdate()
+    sessions_deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    erased = 0
+    purge_due = (
+        case.status == Case.Status.CLOSED and case.closed_on is not None
+        and case.closed_on + datetime.timedelta(days=case.purge_after_days) <= today
+    )
+    if purge_due and not case.legal_hold:
+        erased = _erase(case.submissions.all())
+    result = PurgeResult(sessions_deleted, erased, purge_due and case.legal_hold)
+    audit_record(actor=None, action="retention.purge", target=case.slug, details={
+        "sessions_deleted": sessions_deleted, "submissions_erased": erased,
+        "skipped_for_legal_hold": result.skipped_for_legal_hold,
+    })
+    return result
+
+
+def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every encrypted column under the first key of ``CASEAPP_FIELD_KEYS``.
+
+    Each batch is its own transaction, so a long rotation never holds one huge lock; rows
+    read with any listed key and are written with the first, so a rerun is harmless.
+    """
+    counts = {}
+    for model, fields in ((Submission, ["full_name", "email", "phone"]),
+                          (ReviewEvent, ["text"])):
+        done = 0
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                batch = list(model.objects.filter(id__gt=last_id).order_by("id")
+                             .only("id", *fields)[:batch_size])
+                if not batch:
+                    break
+                # Decrypted on load with any key; saving encrypts with the first key.
+                model.objects.bulk_update(batch, fields)
+            done += len(batch)
+            last_id = batch[-1].id
+        counts[model._meta.label] = done
+    audit_record(actor=None, action="field_keys.rotate", details=counts)
+    return counts

@@ -1,0 +1,1 @@
+"""The public self-check, one module per part (namespace ``public:``)."""

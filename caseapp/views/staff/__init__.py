@@ -1,0 +1,1 @@
+"""The staff workspace, one module per page group (namespace ``staff:``)."""

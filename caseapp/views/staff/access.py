@@ -1,0 +1,65 @@
+"""Who may open a staff page: sign-in, permission, second factor; and the headers every staff
+response carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import quote
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+
+from caseapp.services.staff_accounts import OTP_SESSION_KEY, second_factor_remember
+
+
+def staff_headers(response: HttpResponse) -> HttpResponse:
+    # Staff pages show personal data: no copy in any cache, no search engine.
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
+    """Sign-in and ``permission`` required; anonymous users go to the sign-in page, signed-in
+    users without the permission get a 403. The permission is kept on the view so a test can
+    prove that every staff URL declares one. With ``second_factor``, a user who has a TOTP
+    device (or must have one) is sent to verify (or enrol) first."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return staff_headers(redirect_to_login(request.get_full_path()))
+            if not request.user.has_perm(permission):
+                return staff_headers(render(request, "caseapp/staff/403.html", status=403))
+            if second_factor and (step := second_factor_step(request)):
+                return staff_headers(
+                    redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
+                )
+            return staff_headers(view(request, *args, **kwargs))
+
+        wrapped.staff_permission = permission
+        return wrapped
+
+    return decorator
+
+
+
+
+
+def second_factor_step(request: HttpRequest) -> str | None:
+    """The URL name of the step the user must take before staff pages, or None."""
+    if request.user.is_verified():
+        return None
+    state = request.session.get(OTP_SESSION_KEY)
+    if state is None:  # a session from before this feature: decide now
+        state = second_factor_remember(request, request.user)
+    if state == "enrolled":
+        return "staff:otp_verify"
+    if state == "required":
+        return "staff:otp_setup"
+    return None

@@ -1,0 +1,131 @@
+"""The case record as supervisors edit it."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Fieldset, Layout, Submit
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from caseapp.models import Case
+from caseapp.selectors.case_record import case_for_request
+from caseapp.services.case_record import CASE_EDITABLE_FIELDS, case_update
+from caseapp.services.concurrency import StaleEditError
+from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.form_fields import DATE_WIDGET
+
+
+class CaseForm(forms.ModelForm):
+    """The case record as supervisors edit it; ``loaded_at`` catches a stale save."""
+
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Case
+        fields = list(CASE_EDITABLE_FIELDS)
+        widgets = {
+            "status_note": forms.Textarea(attrs={"rows": 5}),
+            "status_note_es": forms.Textarea(attrs={"rows": 5}),
+            "registration_closed_message": forms.Textarea(attrs={"rows": 3}),
+            "registration_closed_message_es": forms.Textarea(attrs={"rows": 3}),
+            "sca_reference_date": DATE_WIDGET,
+            "closed_on": DATE_WIDGET,
+        }
+        labels = {
+            "status": _("Case status"),
+            "status_note": _("Status note shown to the public"),
+            "status_note_es": _("Status note in Spanish (optional)"),
+            "registration_closed_message_es": _("Closed message in Spanish (optional)"),
+            "registration_open": _("Registration is open"),
+            "registration_closed_message": _("Message when registration is closed"),
+            "sca_reference_date": _("SCA reference date"),
+            "firm_name": _("Firm name"),
+            "firm_email": _("Firm email"),
+            "firm_phone": _("Firm phone"),
+            "draft_retention_hours": _("Keep unfinished checks for (hours)"),
+            "purge_after_days": _("Delete submissions after (days)"),
+            "legal_hold": _("Legal hold (nothing is deleted while on)"),
+            "closed_on": _("Case closed on"),
+        }
+        help_texts = {
+            "registration_closed_message": _(
+                "Shown instead of the registration form while registration is closed. The "
+                "public check itself keeps working."),
+            "purge_after_days": _("Counted from the case's closing date."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["loaded_at"] = self.instance.updated_at
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_id = "case-form"
+        self.helper.layout = Layout(
+            Fieldset(_("Status"), "status", "status_note", "status_note_es"),
+            Fieldset(_("Registration"), "registration_open", "registration_closed_message",
+                     "registration_closed_message_es"),
+            Fieldset(_("Time limit"), "sca_reference_date"),
+            Fieldset(_("Firm contact"), "firm_name", "firm_email", "firm_phone"),
+            Fieldset(_("Retention"), "draft_retention_hours", "purge_after_days",
+                     "legal_hold", "closed_on"),
+            Field("loaded_at"),
+            Submit("save_case", _("Save case record"), css_class="btn-primary"),
+        )
+
+    def clean_status_note(self):
+        note = self.cleaned_data["status_note"].strip()
+        if not note:
+            raise ValidationError(_("Write the status note the public sees."), code="required")
+        return note
+
+    def clean(self):
+        data = super().clean()
+        if data.get("registration_open") is False and not (
+                data.get("registration_closed_message") or "").strip():
+            self.add_error("registration_closed_message", ValidationError(
+                _("Write the message people see while registration is closed."),
+                code="closed_message_required",
+            ))
+        if data.get("draft_retention_hours") == 0:
+            self.add_error("draft_retention_hours", ValidationError(
+                _("Keep unfinished checks for at least 1 hour."), code="min_value"))
+        return data
+
+
+@staff_view("caseapp.change_case")
+@require_http_methods(["GET", "POST"])
+def case_record(request: HttpRequest) -> HttpResponse:
+    case = case_for_request(request)
+    status = 200
+    if request.method == "POST":
+        form = CaseForm(request.POST, instance=case_for_request(request))
+        if form.is_valid():
+            changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+            try:
+                case_update(case=case, actor=request.user,
+                            expected_updated_at=form.cleaned_data["loaded_at"],
+                            changes=changes, request=request)
+            except StaleEditError as error:
+                messages.error(request, _(
+                    "Someone else saved the case record while you were editing, so your "
+                    "changes were not saved. The form still shows what you entered; the "
+                    "current saved values are listed above it. Check them and save again."))
+                current = error.current
+                form = CaseForm(initial={**changes, "loaded_at": current.updated_at},
+                                instance=current)
+                return render(request, "caseapp/staff/case.html", {
+                    "form": form, "case_saved": current, "conflict": True, "nav": "case",
+                }, status=409)
+            messages.success(request, _("Case record saved. The public pages show it now."))
+            return redirect("staff:case")
+    else:
+        form = CaseForm(instance=case)
+    return render(request, "caseapp/staff/case.html", {
+        "form": form, "case_saved": case, "conflict": False, "nav": "case",
+    }, status=status)

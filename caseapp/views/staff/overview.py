@@ -1,0 +1,59 @@
+"""The overview: counts, the weekly chart, the funnel, the exposure."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from caseapp.review_rules import exposure_estimate
+from caseapp.selectors.overview import (
+    WeekCount,
+    funnel_totals,
+    overview_counts,
+    submissions_per_week,
+)
+from caseapp.views.staff.access import staff_view
+
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 40, 48
+
+
+def _week_chart(weeks: list[WeekCount]) -> dict:
+    """Bar geometry for the server-drawn SVG chart (no script, no CDN)."""
+    peak = max((week.count for week in weeks), default=0) or 1
+    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    slot = (CHART_WIDTH - CHART_LEFT) / max(len(weeks), 1)
+    bars = []
+    for i, week in enumerate(weeks):
+        height = round(plot_height * week.count / peak, 1)
+        bars.append({
+            "x": round(CHART_LEFT + i * slot + slot * 0.15, 1),
+            "y": round(CHART_TOP + plot_height - height, 1),
+            "width": round(slot * 0.7, 1),
+            "height": height,
+            "label_x": round(CHART_LEFT + i * slot + slot / 2, 1),
+            "show_label": (len(weeks) - 1 - i) % 4 == 0,
+            "week": week,
+        })
+    return {
+        "bars": bars, "peak": peak if any(w.count for w in weeks) else 0,
+        "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": CHART_LEFT,
+        "top": CHART_TOP, "baseline": CHART_HEIGHT - CHART_BOTTOM,
+        "label_y": CHART_HEIGHT - CHART_BOTTOM + 18,
+    }
+
+
+@staff_view("caseapp.view_submission")
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    counts = overview_counts()
+    weeks = submissions_per_week(weeks=26)
+    return render(request, "caseapp/staff/overview.html", {
+        "counts": counts,
+        "chart": _week_chart(weeks),
+        "weeks": weeks,
+        "funnel": funnel_totals(),
+        "exposure": exposure_estimate(
+            accepted=counts["accepted"], open_needs_review=counts["open_needs_review"]),
+        "nav": "overview",
+    })

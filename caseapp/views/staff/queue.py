@@ -1,0 +1,309 @@
+"""The queue: filters, sorting, keyset pages, bulk actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from caseapp import eligibility
+from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
+from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.lists import count_bounded, keyset_page
+from caseapp.selectors.queue import (
+    QUEUE_DEFAULT_SORT,
+    QUEUE_SORTS,
+    submission_queue,
+    submission_queue_rows,
+    submission_search,
+)
+from caseapp.selectors.staff_accounts import staff_reviewers
+from caseapp.services.audit import audit_record
+from caseapp.services.review import BULK_LIMIT, submission_bulk_update
+from caseapp.views import htmx_fragment
+from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.form_fields import ANY, DATE_WIDGET, ReviewerChoices
+
+PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
+
+def _sort_choices():
+    choices = []
+    for key in QUEUE_SORTS:
+        choices += [(key, key), (f"-{key}", f"-{key}")]
+    return choices
+
+class QueueFilterForm(ReviewerChoices, forms.Form):
+    """The queue's filters, read from the query string so a filtered queue is a bookmark."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=254,
+        help_text=_("A full reference (LI-XXXX-XXXX), an email address, or the exact full "
+                    "name. Names and emails are stored encrypted, so part of a name or email "
+                    "does not match."),
+        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false",
+                                      "autocomplete": "off"}),
+    )
+    outcome = forms.ChoiceField(label=_("Automatic outcome"), required=False,
+                                choices=ANY + OUTCOME_CHOICES)
+    review_status = forms.ChoiceField(label=_("Review status"), required=False,
+                                      choices=ANY + Submission.ReviewStatus.choices)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=ANY + STATE_CHOICES)
+    country = forms.ChoiceField(
+        label=_("Country answered"), required=False,
+        choices=ANY + [(c.code, c.label) for c in eligibility.question("country").choices],
+    )
+    received_from = forms.DateField(label=_("Received from"), required=False,
+                                    widget=DATE_WIDGET)
+    received_to = forms.DateField(label=_("Received to"), required=False, widget=DATE_WIDGET)
+    duplicate = forms.ChoiceField(
+        label=_("Possible duplicate"), required=False,
+        choices=ANY + [("yes", _("Yes")), ("no", _("No"))],
+    )
+    time_limit = forms.ChoiceField(
+        label=_("SCA time limit"), required=False,
+        choices=ANY + [("flagged", _("Flagged for review"))],
+    )
+    rules_version = forms.CharField(
+        label=_("Rules version"), required=False, max_length=40,
+        widget=forms.TextInput(attrs={"list": "rules-versions", "spellcheck": "false"}),
+    )
+    per_page = forms.TypedChoiceField(label=_("Rows per page"), required=False, coerce=int,
+                                      choices=PER_PAGE_CHOICES, empty_value=25)
+    sort = forms.ChoiceField(required=False, choices=_sort_choices(),
+                             widget=forms.HiddenInput)
+
+    def __init__(self, *args, reviewers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._offer_reviewers(reviewers, ANY + [("me", _("Me")), ("none", _("Unassigned"))])
+    def clean_assignee(self):
+        value = self.cleaned_data["assignee"]
+        return value if value in ("", "me", "none") or value.isdigit() else ""
+
+    def filters(self) -> dict:
+        """The valid filters only: one bad value must not hide the whole queue."""
+        data = dict(self.cleaned_data) if self.is_bound else {}
+        data["search"] = submission_search(text=data.get("q") or "")
+        return data
+
+class BulkForm(ReviewerChoices, forms.Form):
+    ACTIONS = [("assign", _("Assign")), ("status", _("Set review status"))]
+
+    references = forms.MultipleChoiceField(
+        required=True, error_messages={"required": _("Select at least one submission.")},
+    )
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.ChoiceField(
+        label=_("Assign selected to"), required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    review_status = forms.ChoiceField(
+        label=_("Set status of selected to"), required=False,
+        choices=Submission.ReviewStatus.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, reviewers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._offer_reviewers(reviewers, [("none", _("Nobody (unassign)"))])
+        references = self.data.getlist("references") if self.is_bound else []
+        self.fields["references"].choices = [(ref, ref) for ref in references]
+
+    def clean_references(self):
+        references = self.cleaned_data["references"]
+        if len(references) > BULK_LIMIT:
+            raise ValidationError(
+                _("Select at most %(limit)d submissions at a time."), code="too_many",
+                params={"limit": BULK_LIMIT},
+            )
+        return references
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign":
+            value = data.get("assignee") or ""
+            if value != "none" and value not in self.reviewers:
+                self.add_error("assignee", ValidationError(
+                    _("Choose who to assign the submissions to."), code="required"))
+            data["assignee_user"] = self.reviewers.get(value)
+        return data
+
+# --- the queue page ------------------------------------------------------------------------
+
+QUEUE_COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("received", gettext_lazy("Received")),
+    (None, gettext_lazy("Name")),
+    ("state", gettext_lazy("State")),
+    ("outcome", gettext_lazy("Automatic outcome")),
+    ("review_status", gettext_lazy("Review status")),
+    (None, gettext_lazy("Assignee")),
+    (None, gettext_lazy("Duplicate")),
+]
+
+
+def queue_filter_form(request: HttpRequest) -> QueueFilterForm:
+    form = QueueFilterForm(request.GET, reviewers=staff_reviewers())
+    form.is_valid()
+    return form
+
+
+def queue_queryset(request: HttpRequest, form: QueueFilterForm, case):
+    filters = form.filters()
+    return filters, submission_queue(filters=filters, user=request.user, case=case)
+
+
+def sort_of(form: QueueFilterForm) -> tuple[str, bool]:
+    sort = form.cleaned_data.get("sort") or QUEUE_DEFAULT_SORT
+    return sort.lstrip("-"), sort.startswith("-")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """What one queue row shows, worked out here rather than by template filters: at 25 to
+    100 rows a page, per-row date formatting, URL reversing and display lookups were most
+    of the queue's rendering time."""
+
+    reference: str
+    url: str
+    received_iso: str
+    received_text: str
+    time_limit: bool
+    name: str | None  # None once the person's data was erased
+    state: str
+    outcome: str
+    outcome_label: str
+    override_label: str
+    status_label: str
+    assignee: str
+    duplicate: str  # "marked", "possible" or ""
+
+
+def _queue_rows(rows, *, sca_from) -> list[QueueRow]:
+    url = reverse("staff:submission", args=["REFERENCE"])
+    outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
+    statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
+    shown = []
+    for row in rows:
+        local = timezone.localtime(row.created_at)
+        shown.append(QueueRow(
+            reference=row.reference, url=url.replace("REFERENCE", row.reference),
+            received_iso=local.isoformat(), received_text=local.strftime("%Y-%m-%d %H:%M"),
+            time_limit=row.created_at >= sca_from,
+            name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
+            state=row.state, outcome=row.outcome, outcome_label=outcomes[row.outcome],
+            override_label=outcomes.get(row.outcome_override, ""),
+            status_label=statuses.get(row.review_status, row.review_status),
+            assignee=row.assignee.username if row.assignee else "",
+            duplicate=("marked" if row.duplicate_of_id
+                       else "possible" if row.possible_duplicate else ""),
+        ))
+    return shown
+
+
+def _columns(sort_key: str, descending: bool) -> list[dict]:
+    columns = []
+    for key, label in QUEUE_COLUMNS:
+        column = {"key": key, "label": label, "aria_sort": None, "next": None}
+        if key is not None:
+            current = key == sort_key
+            if current:
+                column["aria_sort"] = "descending" if descending else "ascending"
+            # A first click sorts newest/Z first for dates, A first for the rest.
+            first = f"-{key}" if key == "received" else key
+            column["next"] = (key if descending else f"-{key}") if current else first
+        columns.append(column)
+    return columns
+
+
+@staff_view("caseapp.view_submission")
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    case = case_for_request(request)
+    form = queue_filter_form(request)
+    filters, qs = queue_queryset(request, form, case)
+    if filters["search"] is not None:
+        audit_record(actor=request.user, action="submission.search", request=request,
+                     details={"kind": filters["search"].kind})
+    sort_key, descending = sort_of(form)
+    per_page = form.cleaned_data.get("per_page") or 25
+    page = keyset_page(
+        submission_queue_rows(qs), sort_field=QUEUE_SORTS[sort_key],
+        descending=descending, per_page=per_page,
+        after=request.GET.get("after", "")[:500], before=request.GET.get("before", "")[:500],
+    )
+    if not (page.next_cursor or page.previous_cursor):
+        count, more = len(page.rows), False  # all of it is on this page: no COUNT to run
+    else:
+        count, more = count_bounded(qs)
+    can_bulk = request.user.has_perm("caseapp.bulk_update_submission")
+    context = {
+        "form": form,
+        "page": page,
+        "count": count,
+        "count_more": more,
+        "columns": _columns(sort_key, descending),
+        "rows": _queue_rows(page.rows, sca_from=sca_flag_from(case=case)),
+        "can_bulk": can_bulk,
+        "can_export": request.user.has_perm("caseapp.export_submission"),
+        "bulk_form": (BulkForm(reviewers=form.reviewers.values(), auto_id="bulk-%s")
+                      if can_bulk else None),
+        "review_statuses": Submission.ReviewStatus.choices,
+        "rules_versions": [eligibility.RULES_VERSION],
+        "nav": "queue",
+    }
+    template = "caseapp/staff/queue.html"
+    if htmx_fragment(request):
+        template = "caseapp/staff/_queue_results.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _queue_url(next_url: str, request: HttpRequest) -> str:
+    queue_path = reverse("staff:queue")
+    if next_url.startswith(queue_path) and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return queue_path
+
+
+@staff_view("caseapp.bulk_update_submission")
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST, reviewers=staff_reviewers())
+    back = _queue_url(request.POST.get("next", ""), request)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        result = submission_bulk_update(
+            actor=request.user, references=data["references"], action=data["action"],
+            assignee=data.get("assignee_user"), review_status=data.get("review_status", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    text = _("%(updated)d submissions updated.") % {"updated": result.updated}
+    if result.skipped:
+        text += " " + _(
+            "%(skipped)d left unchanged: they were already so, or the review workflow does "
+            "not allow that status from where they are."
+        ) % {"skipped": result.skipped}
+    messages.success(request, text)
+    return redirect(back)

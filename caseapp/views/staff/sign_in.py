@@ -1,0 +1,167 @@
+"""Signing in and out, and the two-factor steps."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from caseapp.selectors.staff_accounts import staff_totp_device
+from caseapp.services.staff_accounts import (
+    OTP_SESSION_KEY,
+    staff_second_factor_enrol,
+    staff_second_factor_verify,
+    staff_totp_device_pending,
+)
+from caseapp.views.staff.access import staff_headers, staff_view
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.widget.attrs.update({"autocomplete": "username"})
+        # AuthenticationForm sets max_length without its validator; without one, an over-long
+        # name reaches authenticate() and the lockout log's column (an error on PostgreSQL).
+        username.validators.append(MaxLengthValidator(username.max_length))
+        username.error_messages["max_length"] = _(
+            "Enter a username of %(limit_value)d characters or fewer."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template adds the form tag and ?next=
+        self.helper.layout = Layout(
+            Field("username"),
+            Field("password"),
+            Submit("sign_in", _("Sign in"), css_class="btn-primary"),
+        )
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        min_length=6, max_length=8,
+        help_text=_("From your authenticator app, for example 123 456."),
+        error_messages={
+            "required": _("Enter the 6-digit code from your authenticator app."),
+            "min_length": _("Enter all 6 digits of the code."),
+            "max_length": _("Enter only the 6 digits of the code."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field("token"),
+                                    Submit("verify", _("Verify"), css_class="btn-primary"))
+
+    def clean_token(self):
+        token = "".join(self.cleaned_data["token"].split())
+        if not token.isdigit() or len(token) != 6:
+            raise ValidationError(_("Enter the 6 digits of the code, numbers only."),
+                                  code="invalid_token")
+        return token
+
+
+
+OTP_WRONG_CODE = gettext_lazy(
+    "That code did not work. Enter the 6-digit code your authenticator app shows now."
+)
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("staff:overview")
+
+
+@staff_view("caseapp.view_submission", second_factor=False)
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    device = staff_totp_device(user=request.user, confirmed=True)
+    if device is None:
+        return redirect(_safe_next(request))
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if staff_second_factor_verify(request=request, device=device,
+                                      token=form.cleaned_data["token"]):
+            return redirect(_safe_next(request))
+        form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
+    return render(request, "caseapp/staff/otp_verify.html", {
+        "form": form, "next": _safe_next(request),
+    })
+
+
+@staff_view("caseapp.view_submission", second_factor=False)
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    if staff_totp_device(user=request.user, confirmed=True) is not None \
+            and not request.user.is_verified():
+        return redirect(f"{reverse('staff:otp_verify')}?next={quote(_safe_next(request))}")
+    device = staff_totp_device_pending(user=request.user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if staff_second_factor_enrol(request=request, device=device,
+                                     token=form.cleaned_data["token"]):
+            request.session[OTP_SESSION_KEY] = "enrolled"
+            messages.success(request, _("Two-factor sign-in is on for your account."))
+            return redirect(_safe_next(request))
+        form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
+    return render(request, "caseapp/staff/otp_setup.html", {
+        "form": form,
+        "next": _safe_next(request),
+        "qr_svg": totp_qr_svg(device),
+        "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
+        "required": request.session.get(OTP_SESSION_KEY) == "required",
+    })
+
+
+def totp_qr_svg(device) -> str:
+    """The enrolment QR code drawn on the server as SVG (no script, no other origin)."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage,
+                        box_size=8, border=2)
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308 (our own SVG, no input)
+
+
+# --- sign in and out -----------------------------------------------------------------------
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "caseapp/staff/login.html"
+    authentication_form = StaffAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        step = {"enrolled": "staff:otp_verify", "required": "staff:otp_setup"}.get(
+            self.request.session.get(OTP_SESSION_KEY))
+        if step:
+            return redirect(f"{reverse(step)}?next={quote(self.get_success_url())}")
+        return response
+
+    def dispatch(self, request, *args, **kwargs):
+        return staff_headers(super().dispatch(request, *args, **kwargs))
+
+
+login = StaffLoginView.as_view()
+logout = method_decorator(require_POST, name="dispatch")(auth_views.LogoutView).as_view()

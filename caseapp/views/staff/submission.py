@@ -1,0 +1,245 @@
+"""One submission: its page, review, assignment, notes, duplicates, erasure."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from caseapp import eligibility, wording
+from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
+from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.staff_accounts import staff_reviewers
+from caseapp.selectors.submission import (
+    submission_for_staff,
+    submission_possible_duplicates,
+    submission_timeline,
+)
+from caseapp.services.audit import audit_record
+from caseapp.services.concurrency import StaleEditError
+from caseapp.services.privacy import submission_erase_personal_data
+from caseapp.services.review import (
+    submission_assign,
+    submission_mark_duplicate,
+    submission_note_add,
+    submission_review,
+)
+from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.submission_forms import (
+    AssignForm,
+    DuplicateForm,
+    EraseForm,
+    NoteForm,
+    ReviewForm,
+)
+
+CONFLICT_MESSAGE = gettext_lazy(
+    "Someone else changed this submission while you were editing, so your change was not "
+    "saved. The page now shows the current state. What you entered is kept in the form: "
+    "check it against the changes and save again."
+)
+
+
+def _submission_or_404(reference: str) -> Submission:
+    try:
+        return submission_for_staff(reference=reference)
+    except Submission.DoesNotExist:
+        raise Http404(_("No submission has this reference.")) from None
+
+
+def _determination_rows(submission: Submission) -> list[dict]:
+    try:
+        determination = eligibility.evaluate(submission.answers)
+    except ValueError:
+        return []
+    rows = []
+    for finding in determination.findings:
+        q = eligibility.question(finding.criterion)
+        rows.append({
+            "key": q.key,
+            "question": _(q.text),
+            "code": finding.code or "",
+            "answer": _(q.choice(finding.code).label) if finding.code else _("Not answered"),
+            "status": finding.status.value,
+            "explanation": _(finding.explanation),
+        })
+    return rows
+
+
+def _timeline(submission: Submission) -> list:
+    """Timeline events with their values in words (statuses and outcomes are stored as codes)."""
+    words = {
+        "status": dict(Submission.ReviewStatus.choices),
+        "override": dict(OUTCOME_CHOICES),
+    }
+    events = submission_timeline(submission=submission)
+    for event in events:
+        labels = words.get(event.kind, {})
+        event.from_label = labels.get(event.from_value, event.from_value)
+        event.to_label = labels.get(event.to_value, event.to_value)
+    return events
+
+
+def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
+            **forms) -> HttpResponse:
+    can_review = request.user.has_perm("caseapp.review_submission")
+    case = case_for_request(request)
+    labels = dict(OUTCOME_CHOICES)
+    context = {
+        "submission": submission,
+        "state_label": dict(STATE_CHOICES).get(submission.state, submission.state),
+        "automatic_outcome_label": labels.get(submission.outcome, submission.outcome),
+        "effective_outcome_label": labels.get(submission.effective_outcome,
+                                              submission.effective_outcome),
+        "findings": _determination_rows(submission),
+        "rules_current": submission.rules_version == eligibility.RULES_VERSION,
+        "current_rules_version": eligibility.RULES_VERSION,
+        "wordings": [
+            (_("Consent to contact"), submission.consent_version, wording.CONSENT_CONTACT),
+            (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
+            (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE),
+        ],
+        "sca_flagged": submission.created_at >= sca_flag_from(case=case),
+        "sca_reference_date": case.sca_reference_date,
+        "timeline": _timeline(submission),
+        "duplicates": submission_possible_duplicates(submission=submission),
+        "can_review": can_review,
+        "nav": "queue",
+    }
+    if request.user.has_perm("caseapp.erase_submission") \
+            and not submission.personal_data_erased_at:
+        context["erase_form"] = forms.get("erase_form") or EraseForm()
+    if can_review:
+        context.update({
+            "review_form": forms.get("review_form") or ReviewForm(submission=submission),
+            # Only a reviewer's page lists the reviewers, and only when it has no form yet.
+            "assign_form": forms.get("assign_form") or AssignForm(
+                submission=submission, reviewers=staff_reviewers()),
+            "note_form": forms.get("note_form") or NoteForm(),
+            "duplicate_form": forms.get("duplicate_form"),
+        })
+    return render(request, "caseapp/staff/submission.html", context, status=status)
+
+
+@staff_view("caseapp.view_submission")
+@require_GET
+def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    audit_record(actor=request.user, action="submission.view",
+                 target=submission.reference, request=request)
+    return _detail(request, submission)
+
+
+@staff_view("caseapp.erase_submission")
+@require_POST
+def erase(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = EraseForm(request.POST)
+    if form.is_valid():
+        submission_erase_personal_data(
+            submission=submission, actor=request.user, reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        messages.success(request, _("The personal data was deleted. The anonymous record "
+                                    "stays for the counts."))
+        return redirect("staff:submission", reference=submission.reference)
+    return _detail(request, submission, status=400, erase_form=form)
+
+
+def _conflict(request, error: StaleEditError, form_name: str, form) -> HttpResponse:
+    """Re-show the page at its current state with the reviewer's input kept, unsaved."""
+    messages.error(request, CONFLICT_MESSAGE)
+    current = submission_for_staff(reference=error.current.reference)
+    kept = {**form.cleaned_data, "version": current.version}
+    forms = {}
+    if form_name == "review_form":
+        forms[form_name] = ReviewForm(submission=current, initial=kept)
+    elif form_name == "assign_form":
+        forms[form_name] = AssignForm(submission=current, reviewers=staff_reviewers(),
+                                      initial=kept)
+    return _detail(request, current, status=409, **forms)
+
+
+@staff_view("caseapp.review_submission")
+@require_POST
+def review(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = ReviewForm(request.POST, submission=submission)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission_review(
+                submission=submission, actor=request.user, expected_version=data["version"],
+                review_status=data["review_status"], outcome_override=data["outcome_override"],
+                override_reason=data["override_reason"], request=request,
+            )
+        except StaleEditError as error:
+            return _conflict(request, error, "review_form", form)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Review saved."))
+            return redirect("staff:submission", reference=submission.reference)
+    return _detail(request, submission, review_form=form)
+
+
+@staff_view("caseapp.review_submission")
+@require_POST
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = AssignForm(request.POST, submission=submission,
+                      reviewers=staff_reviewers())
+    if form.is_valid():
+        try:
+            submission_assign(
+                submission=submission, actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                assignee=form.cleaned_data["assignee"], request=request,
+            )
+        except StaleEditError as error:
+            return _conflict(request, error, "assign_form", form)
+        messages.success(request, _("Assignment saved."))
+        return redirect("staff:submission", reference=submission.reference)
+    return _detail(request, submission, assign_form=form)
+
+
+@staff_view("caseapp.review_submission")
+@require_POST
+def note(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        submission_note_add(submission=submission, actor=request.user,
+                            text=form.cleaned_data["text"], request=request)
+        messages.success(request, _("Note added."))
+        return redirect(reverse("staff:submission", args=[submission.reference]) + "#timeline")
+    return _detail(request, submission, note_form=form)
+
+
+@staff_view("caseapp.review_submission")
+@require_POST
+def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
+    submission = _submission_or_404(reference)
+    form = DuplicateForm(request.POST, submission=submission)
+    if form.is_valid():
+        try:
+            submission_mark_duplicate(
+                submission=submission, actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                duplicate_of=form.cleaned_data["duplicate_of"], request=request,
+            )
+        except StaleEditError:
+            messages.error(request, CONFLICT_MESSAGE)
+            return redirect("staff:submission", reference=submission.reference)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Duplicate mark saved."))
+            return redirect(reverse("staff:submission", args=[submission.reference])
+                            + "#duplicates")
+    return _detail(request, submission, duplicate_form=form)

@@ -1,0 +1,135 @@
+"""The forms on a submission's page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from caseapp.models import OUTCOME_CHOICES, Submission
+from caseapp.review_rules import OVERRIDE_OUTCOMES, next_statuses
+from caseapp.selectors.queue import reference_from
+from caseapp.selectors.submission import submission_by_reference
+from caseapp.validators import reject_control_characters
+from caseapp.views.staff.form_fields import ReviewerChoices
+
+
+class ReviewForm(forms.Form):
+    review_status = forms.ChoiceField(label=_("Review status"))
+    outcome_override = forms.ChoiceField(
+        label=_("Outcome"), required=False,
+        help_text=_("Leave on “Automatic” to keep the outcome the rules decided."),
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for changing the outcome"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you change the outcome. Kept with the change."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, submission: Submission, **kwargs):
+        kwargs.setdefault("initial", {
+            "review_status": submission.review_status,
+            "outcome_override": submission.outcome_override,
+            "override_reason": "",
+            "version": submission.version,
+        })
+        super().__init__(*args, **kwargs)
+        self.submission = submission
+        allowed = {submission.review_status} | next_statuses(
+            submission.review_status)
+        self.fields["review_status"].choices = [
+            (value, label) for value, label in Submission.ReviewStatus.choices
+            if value in allowed
+        ]
+        labels = dict(OUTCOME_CHOICES)
+        automatic = labels[submission.outcome]
+        self.fields["outcome_override"].choices = [
+            ("", _("Automatic (%(outcome)s)") % {"outcome": automatic}),
+        ] + [(value, labels[value]) for value in OVERRIDE_OUTCOMES]
+
+    def clean(self):
+        data = super().clean()
+        override = data.get("outcome_override", "")
+        if override != self.submission.outcome_override and not (
+                data.get("override_reason") or "").strip():
+            self.add_error("override_reason", ValidationError(
+                _("Write why you are changing the outcome; the reason is kept with the change."),
+                code="override_reason_required",
+            ))
+        return data
+
+
+class AssignForm(ReviewerChoices, forms.Form):
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, submission: Submission, reviewers, **kwargs):
+        kwargs.setdefault("initial", {"assignee": submission.assignee_id,
+                                      "version": submission.version})
+        super().__init__(*args, **kwargs)
+        self._offer_reviewers(reviewers, [("", _("Nobody"))])
+        initial = self.initial.get("assignee")
+        if hasattr(initial, "pk"):  # a user kept from a conflicting save
+            self.initial["assignee"] = initial.pk
+
+    def clean_assignee(self):
+        """The chosen reviewer, or None for nobody."""
+        return self.reviewers.get(self.cleaned_data["assignee"])
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen only by the firm's staff."),
+        error_messages={"required": _("Write the note before adding it.")},
+    )
+
+
+class DuplicateForm(forms.Form):
+    """Mark a submission as the duplicate of another; an empty reference clears the mark."""
+
+    duplicate_of = forms.CharField(label=_("Duplicate of (reference)"), required=False,
+                                   max_length=20)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, submission: Submission, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission = submission
+
+    def clean_duplicate_of(self):
+        text = self.cleaned_data["duplicate_of"].strip()
+        if not text:
+            return None
+        reference = reference_from(text)
+        other = submission_by_reference(reference=reference) if reference else None
+        if other is None:
+            raise ValidationError(
+                _("No submission has the reference “%(reference)s”. Check it and try again."),
+                code="unknown_reference", params={"reference": text},
+            )
+        return other
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you deleting this person's data?"),
+        max_length=1000,
+        help_text=_("For example: “Asked by email on 3 March to delete their data.” The reason "
+                    "is kept in the audit log."),
+        error_messages={"required": _("Write why the data is being deleted.")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand the name, email, phone and notes will be deleted for good."),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        reject_control_characters(reason, multiline=True)
+        if not reason:
+            raise ValidationError(_("Write why the data is being deleted."),
+                                  code="reason_required")
+        return reason
