@@ -46,3 +46,21 @@ def shipped_data(request):
 def fast_password_hashing(settings):
     """Hashing is not what these tests test; the production hasher stays PBKDF2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def field_keys(settings):
+    """Explicit keys for the test; the key cache is cleared before and after. Yields
+    ``(use, old)``: ``use(*keys)`` switches to those keys, newest first; ``old`` is the first."""
+    from cryptography.fernet import Fernet
+
+    from caseapp import crypto
+
+    def use(*keys):
+        settings.FIELD_KEYS = list(keys)
+        settings.BLIND_INDEX_KEY = "test-index-key"
+        crypto.reset_key_cache()
+    old = Fernet.generate_key().decode()
+    use(old)
+    yield use, old
+    crypto.reset_key_cache()
