@@ -394,12 +394,6 @@ def test_privacy_page_lists_what_is_kept(client, case):
     assert f"caduca después de {case.draft_retention_hours} horas" in spanish
 
 
-def test_healthz_reports_ok_without_personal_data(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
 # --- abuse protections --------------------------------------------------------------------
 
 def test_honeypot_filled_by_a_bot_saves_nothing(client):
