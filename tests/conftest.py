@@ -3,6 +3,8 @@ import os
 
 import pytest
 
+from caseapp.selectors.case_record import case_current
+
 # Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -18,7 +20,6 @@ def pytest_configure(config):
 
 @pytest.fixture
 def case(db):
-    from caseapp.selectors.case_record import case_current
 
     return case_current()
 
@@ -46,3 +47,21 @@ def shipped_data(request):
 def fast_password_hashing(settings):
     """Hashing is not what these tests test; the production hasher stays PBKDF2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def field_keys(settings):
+    """Explicit keys for the test; the key cache is cleared before and after. Yields
+    ``(use, old)``: ``use(*keys)`` switches to those keys, newest first; ``old`` is the first."""
+    from cryptography.fernet import Fernet
+
+    from caseapp import crypto
+
+    def use(*keys):
+        settings.FIELD_KEYS = list(keys)
+        settings.BLIND_INDEX_KEY = "test-index-key"
+        crypto.reset_key_cache()
+    old = Fernet.generate_key().decode()
+    use(old)
+    yield use, old
+    crypto.reset_key_cache()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import secrets
+
+from django.utils import timezone
 
 from caseapp.selectors.case_record import case_current
 from caseapp.services.intake import submission_create
@@ -35,6 +38,15 @@ def make_submission(*, answers=None, full_name=None, email=None, phone="", state
         idempotency_key=secrets.token_urlsafe(32),
     )
     return submission
+
+
+def close_case(case, *, days_ago, hold=False):
+    """Close the case ``days_ago`` days ago with a 30-day retention (on legal hold if asked)."""
+    case.status = "closed"
+    case.closed_on = timezone.localdate() - datetime.timedelta(days=days_ago)
+    case.purge_after_days = 30
+    case.legal_hold = hold
+    case.save()
 
 
 def draft_of(client) -> dict:

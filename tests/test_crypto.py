@@ -17,19 +17,6 @@ from caseapp.services.privacy import field_keys_rotate
 from .factories import make_submission
 
 
-@pytest.fixture
-def field_keys(settings):
-    """Explicit keys for the test; the key cache is cleared before and after."""
-    def use(*keys):
-        settings.FIELD_KEYS = list(keys)
-        settings.BLIND_INDEX_KEY = "test-index-key"
-        crypto.reset_key_cache()
-    old = Fernet.generate_key().decode()
-    use(old)
-    yield use, old
-    crypto.reset_key_cache()
-
-
 class RawToken(Value):
     """A value written to an encrypted column as it is, to plant an old or foreign token."""
 

@@ -36,7 +36,7 @@ def allowed(old: str, new: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("old", "new"), itertools.product(STATUSES, STATUSES))
+@pytest.mark.parametrize(("old", "new"), list(itertools.product(STATUSES, STATUSES)))
 def test_every_transition_is_allowed_exactly_when_the_workflow_says(old, new):
     assert (new in next_statuses(old)) is allowed(old, new)
 
@@ -57,13 +57,13 @@ def test_a_reviewer_may_set_every_decided_outcome_but_incomplete():
 
 
 @pytest.mark.parametrize(("outcome", "override"),
-                         itertools.product(OUTCOMES, ["", *review_rules.OVERRIDE_OUTCOMES]))
+                         list(itertools.product(OUTCOMES, ["", *review_rules.OVERRIDE_OUTCOMES])))
 def test_the_effective_outcome_is_the_override_where_there_is_one(outcome, override):
     assert effective_outcome(outcome, override) == (override if override else outcome)
 
 
-@pytest.mark.parametrize(("status", "outcome", "override"), itertools.product(
-    STATUSES, OUTCOMES, ["", *review_rules.OVERRIDE_OUTCOMES]))
+@pytest.mark.parametrize(("status", "outcome", "override"), list(itertools.product(
+    STATUSES, OUTCOMES, ["", *review_rules.OVERRIDE_OUTCOMES])))
 def test_open_needs_review_is_undecided_work_whose_effective_outcome_needs_review(
         status, outcome, override):
     undecided = status in {NEW, IN_REVIEW, NEEDS_INFO}

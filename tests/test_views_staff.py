@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from caseapp import eligibility, urls_staff
 from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
 from caseapp.selectors import lists
+from caseapp.selectors.audit import AUDIT_ACTIONS
 from caseapp.selectors.case_record import sca_flag_from
+from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 from caseapp.selectors.lists import count_bounded, keyset_page
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import PASSWORD, make_staff
@@ -602,7 +604,6 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
 
 def _export_as_csv_module_writes_it(case) -> str:
     """The export's contract, restated plainly: model instances through csv.writer."""
-    from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 
     sca_from = sca_flag_from(case=case)
     out = io.StringIO()
@@ -883,7 +884,6 @@ def test_every_audited_action_can_be_chosen_in_the_audit_filter():
     import pathlib
     import re
 
-    from caseapp.selectors.audit import AUDIT_ACTIONS
 
     app = pathlib.Path(__file__).resolve().parent.parent / "caseapp"
     source = "".join(p.read_text() for p in app.rglob("*.py"))
