@@ -25,7 +25,6 @@ from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
-from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
@@ -37,16 +36,19 @@ def _reverse(prefix: str, name: str, args: tuple) -> str:
 
 
 def url(name: str, *args) -> str:
-    """``{% url %}`` for the public templates, and ``reverse`` for the public views: a URL by
-    its name. URLs do not change while a process runs, so each is worked out once (per script
-    prefix, which a request may set)."""
+    """``{% url %}`` for the public templates: a URL by its name. URLs do not change while a
+    process runs, so each is worked out once (per script prefix, which a request may set).
+    Measured (scripts/measure_speedups.py, production settings): saves 4.0 % of a question
+    page request and 8.4 % of the start page."""
     return _reverse(get_script_prefix(), name, args)
 
 
 @functools.lru_cache(maxsize=256)
 def static_url(path: str) -> str:
     """``{% static %}``: the fingerprinted file name is fixed once collectstatic has run, which
-    the deploy does before the server starts."""
+    the deploy does before the server starts. Measured (scripts/measure_speedups.py): the
+    manifest lookup is 50 µs a file, and the cache saves 4.2 % of a question page request and
+    5.7 % of the start page."""
     return static(path)
 
 
@@ -70,13 +72,13 @@ def public_context(request) -> dict:
     token = get_token(request)
     return {
         # ``_()`` in a template calls the context's gettext: this one looks each text up once
-        # per language and process, not through the active-language lookup every time (a
-        # question page shows eighteen texts). The catalogs are compiled before the server
-        # starts and do not change under it.
+        # per language and process, not through the active-language lookup every time. The
+        # catalogs are compiled before the server starts and do not change under it.
+        # Measured (scripts/measure_speedups.py): saves 2.2 % of a question page request (12
+        # texts) and 7.7 % of the start page (26), about 3.5 % of a page across the check.
         "gettext": functools.partial(_translated, language),
         "case": case,
-        # What get_status_display() says, without hashing the field's choices on every call.
-        "case_status": str(Case.Status(case.status).label),
+        "case_status": case.get_status_display(),
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
