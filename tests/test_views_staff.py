@@ -19,7 +19,7 @@ from caseapp.selectors.audit import AUDIT_ACTIONS
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 from caseapp.selectors.lists import count_bounded, keyset_page
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, case_form_data, make_submission
 from tests.staff_users import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -703,19 +703,7 @@ def test_export_keeps_markup_as_plain_text(supervisor_client, case):
 # --- the case record ----------------------------------------------------------------------
 
 def case_form(case, **changes):
-    data = {
-        "status": case.status, "status_note": case.status_note,
-        "registration_open": "on" if case.registration_open else "",
-        "registration_closed_message": case.registration_closed_message,
-        "sca_reference_date": case.sca_reference_date.isoformat(),
-        "firm_name": case.firm_name, "firm_email": case.firm_email,
-        "firm_phone": case.firm_phone, "draft_retention_hours": case.draft_retention_hours,
-        "purge_after_days": case.purge_after_days,
-        "legal_hold": "on" if case.legal_hold else "", "closed_on": "",
-        "loaded_at": case.updated_at.isoformat(),
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value != ""}
+    return case_form_data(case, closed_on="", **changes)
 
 
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
