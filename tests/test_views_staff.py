@@ -739,6 +739,28 @@ def test_stale_case_record_save_is_refused(supervisor_client, case):
     assert 'value="Mine"' in response.content.decode()
 
 
+@pytest.mark.parametrize("status", Case.Status.values)
+def test_every_status_needs_its_wording_in_english_and_spanish(supervisor_client, case, status):
+    for field in (f"status_text_{status}", f"status_text_{status}_es"):
+        response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: " "}))
+        assert response.status_code == 200, field
+        assert "Write what the public pages say for this status" in response.content.decode()
+
+
+def test_supervisor_edits_the_status_wording_and_the_firm(supervisor_client, case, client):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_text_active="Active now; no class certified.",
+        firm_name="Rivera & Cole LLP", firm_address="1 Market Street", firm_attorney="Dana",
+        firm_bar_states="California", advertising_label=""))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.advertising_label) == ("active", False)
+    page = client.get("/").content.decode()
+    assert "Active now; no class certified." in page and "Dana" in page
+    changed = AuditEvent.objects.get(action="case.update").details["changed"]
+    assert {"status", "status_text_active", "firm_attorney", "advertising_label"} <= set(changed)
+
+
 # --- the audit log ------------------------------------------------------------------------
 
 def test_audit_log_lists_and_filters_events(supervisor_client, supervisor, reviewer, case):
