@@ -12,7 +12,9 @@ chosen in Python (``ngettext``), where ``makemessages`` sees them too.
 
 from __future__ import annotations
 
+import datetime
 import functools
+from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -20,11 +22,13 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import translation
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
+from caseapp import eligibility
+from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
@@ -79,6 +83,9 @@ def public_context(request) -> dict:
         "gettext": functools.partial(_translated, language),
         "case": case,
         "case_status": case.get_status_display(),
+        "case_status_text": case.status_text(language),
+        # "As of" the case record's last change: the date staff last saved what it says.
+        "case_as_of": timezone.localdate(case.updated_at),
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
@@ -86,6 +93,25 @@ def public_context(request) -> dict:
         "csrf_input": format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
     }
+
+
+def long_date(value: datetime.date) -> str:
+    """A date as a reader writes it: "September 18, 2026", "18 de septiembre de 2026"."""
+    return dateformat.format(value, translation.gettext("F j, Y"))
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    reference_date: datetime.date
+    last_day: datetime.date
+    passed: bool
+
+
+def sca_time_limit(case: Case) -> TimeLimit:
+    """The 18 U.S.C. § 2707(f) limit counted from the case record's reference date, today."""
+    last_day = eligibility.sca_limit_last_day(case.sca_reference_date)
+    return TimeLimit(case.sca_reference_date, last_day,
+                     eligibility.sca_limit_passed(case.sca_reference_date, timezone.localdate()))
 
 
 @receiver(setting_changed)
@@ -107,9 +133,11 @@ def environment(**options) -> Environment:
         htmx_config_meta=htmx_config_meta,
         error_summary=error_summary,
         get_current_language=translation.get_language,
+        sca_time_limit=sca_time_limit,
     )
     env.filters.update(
         dollars=dollars,
+        long_date=long_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         time=defaultfilters.time,
     )

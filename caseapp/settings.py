@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "caseapp.middleware.FirmIdentityMiddleware",  # public pages closed until a firm is named
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -258,6 +259,10 @@ if not DEBUG and not (FIELD_KEYS and BLIND_INDEX_KEY):
 CASEAPP_REGISTRATION_RATE = os.environ.get("CASEAPP_REGISTRATION_RATE", "20/h")
 #: Seconds between the start of a check and its registration below which a person is unlikely.
 CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
+#: The public pages show a "not open yet" page until the case record names the firm (attorney
+#: advertising: CASE_FACTS "Who is speaking"). On in production; read once here, so tests (which
+#: pytest-django runs with DEBUG off) follow the environment they were started in.
+CASEAPP_FIRM_IDENTITY_REQUIRED = env_bool("CASEAPP_FIRM_IDENTITY_REQUIRED", not DEBUG)
 CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", "0"))
 # Seconds a public page may show a case record another request in this process read
 # (selectors.case_record.PublicCaseCache); 0 reads it on every request.

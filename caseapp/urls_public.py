@@ -11,5 +11,6 @@ urlpatterns = [
     path("result/", check.result, name="result"),
     path("register/", register.register, name="register"),
     path("confirmation/", register.confirmation, name="confirmation"),
+    path("new-check/", register.new_check, name="new_check"),
     path("privacy/", pages.privacy, name="privacy"),
 ]

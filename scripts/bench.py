@@ -226,6 +226,9 @@ def app_environment(tmp: Path, database_url: str, keys: dict) -> dict[str, str]:
         "CASEAPP_BLIND_INDEX_KEY": keys["blind_index_key"],
         "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
         "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
+        # Production settings with the made-up example firm (manage.py example_firm), which
+        # would otherwise keep the public pages "not open yet".
+        "CASEAPP_FIRM_IDENTITY_REQUIRED": "0",
         "DATABASE_URL": database_url,
     })
     return env
@@ -275,6 +278,7 @@ def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -
              and state.get("seeded") and db.exists())
     if reuse:
         manage(env, "migrate", "--noinput")
+        manage(env, "example_firm")
         sample = _sample(env)
         if sample["rows"] == count:
             log(f"reusing {db.label}: {count:,} rows, seeded {state['seeded_at']}")
@@ -282,6 +286,7 @@ def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -
         log(f"{db.label} has {sample['rows']:,} rows, not {count:,}: seeding anew")
     db.create()
     manage(env, "migrate", "--noinput")
+    manage(env, "example_firm")
     manage(env, "shell", "-c", USERS_CODE)
     log(f"seeding {count:,} submissions into {db.label} (seed_demo; minutes at a million)")
     started = time.monotonic()

@@ -221,6 +221,9 @@ def app_environment(tmp: Path, database_url: str) -> dict[str, str]:
         "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
         "CASEAPP_REGISTRATION_RATE": "1000000/h",
         "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
+        # Production settings with the made-up example firm (manage.py example_firm), which
+        # would otherwise keep the public pages "not open yet".
+        "CASEAPP_FIRM_IDENTITY_REQUIRED": "0",
         "DATABASE_URL": database_url,
     })
     return env
@@ -1052,6 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             CLEANUP.add(f"database {db.label}", db.drop)
         manage(env, "migrate", "--noinput")
+        manage(env, "example_firm")
         if not collected:
             manage(env, "collectstatic", "--noinput")
             collected = True

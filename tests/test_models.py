@@ -69,3 +69,19 @@ def test_the_states_are_the_fifty_dc_and_five_territories_plus_everyone_else():
     assert len(codes) == len(set(codes)) == 56
     assert {"DC", "PR", "GU", "VI", "AS", "MP"} <= set(codes)
     assert [code for code, _label in STATE_CHOICES] == [*codes, "outside_us"]
+
+
+@pytest.mark.django_db
+def test_the_case_gives_its_status_wording_in_the_readers_language(case):
+    case.status = Case.Status.ACTIVE
+    assert case.status_text("en") == case.status_text_active
+    assert case.status_text("es-mx") == case.status_text_active_es
+    assert Case.status_text_field("settled") == "status_text_settled"
+
+
+@pytest.mark.parametrize("blank", list(Case.FIRM_IDENTITY_REQUIRED))
+def test_the_firm_identity_is_complete_only_with_every_required_field(blank):
+    firm = {field: "x" for field in Case.FIRM_IDENTITY_REQUIRED}
+    assert Case(**firm).firm_identity_complete
+    assert not Case(**{**firm, blank: "  "}).firm_identity_complete
+    assert not Case(**firm, firm_is_example=True).firm_identity_complete

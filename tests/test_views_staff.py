@@ -19,7 +19,7 @@ from caseapp.selectors.audit import AUDIT_ACTIONS
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 from caseapp.selectors.lists import count_bounded, keyset_page
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, case_form_data, make_submission
 from tests.staff_users import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -703,19 +703,7 @@ def test_export_keeps_markup_as_plain_text(supervisor_client, case):
 # --- the case record ----------------------------------------------------------------------
 
 def case_form(case, **changes):
-    data = {
-        "status": case.status, "status_note": case.status_note,
-        "registration_open": "on" if case.registration_open else "",
-        "registration_closed_message": case.registration_closed_message,
-        "sca_reference_date": case.sca_reference_date.isoformat(),
-        "firm_name": case.firm_name, "firm_email": case.firm_email,
-        "firm_phone": case.firm_phone, "draft_retention_hours": case.draft_retention_hours,
-        "purge_after_days": case.purge_after_days,
-        "legal_hold": "on" if case.legal_hold else "", "closed_on": "",
-        "loaded_at": case.updated_at.isoformat(),
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value != ""}
+    return case_form_data(case, closed_on="", **changes)
 
 
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
@@ -749,6 +737,28 @@ def test_stale_case_record_save_is_refused(supervisor_client, case):
     case.refresh_from_db()
     assert case.firm_name == "Theirs"
     assert 'value="Mine"' in response.content.decode()
+
+
+@pytest.mark.parametrize("status", Case.Status.values)
+def test_every_status_needs_its_wording_in_english_and_spanish(supervisor_client, case, status):
+    for field in (f"status_text_{status}", f"status_text_{status}_es"):
+        response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: " "}))
+        assert response.status_code == 200, field
+        assert "Write what the public pages say for this status" in response.content.decode()
+
+
+def test_supervisor_edits_the_status_wording_and_the_firm(supervisor_client, case, client):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_text_active="Active now; no class certified.",
+        firm_name="Rivera & Cole LLP", firm_address="1 Market Street", firm_attorney="Dana",
+        firm_bar_states="California", advertising_label=""))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.advertising_label) == ("active", False)
+    page = client.get("/").content.decode()
+    assert "Active now; no class certified." in page and "Dana" in page
+    changed = AuditEvent.objects.get(action="case.update").details["changed"]
+    assert {"status", "status_text_active", "firm_attorney", "advertising_label"} <= set(changed)
 
 
 # --- the audit log ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
+from caseapp import eligibility
 from caseapp.models import Case
 
 CASE_SLUG = "de-la-torre-v-linkedin"
@@ -69,10 +70,6 @@ def case_for_request(request, *, fresh: bool = False) -> Case:
 def sca_flag_from(*, case: Case) -> datetime.datetime:
     """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
     reference date; submissions received from then on are flagged for a time-limit review."""
-    ref = case.sca_reference_date
-    try:
-        last_day = ref.replace(year=ref.year + 2)
-    except ValueError:  # 29 February
-        last_day = ref.replace(year=ref.year + 2, day=28)
-    first_flagged = last_day + datetime.timedelta(days=1)
+    first_flagged = eligibility.sca_limit_last_day(case.sca_reference_date) + \
+        datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))
