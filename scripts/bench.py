@@ -113,6 +113,7 @@ class QueryCountMiddleware:
 urlpatterns = [path("bench/hello", hello), *app_urlpatterns]
 '''
 
+# --- the seeded database -----------------------------------------------------------------------
 
 USERS_CODE = """
 import os
@@ -176,6 +177,8 @@ def _sample(env: dict) -> dict:
     line = next(x for x in out.splitlines() if x.startswith("BENCH_SAMPLE "))
     return json.loads(line.split(" ", 1)[1])
 
+
+# --- a staff member's browser ------------------------------------------------------------------
 
 class Browser(harness.Visitor):
     """Cookies and CSRF for a signed-in staff member."""

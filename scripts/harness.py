@@ -328,7 +328,7 @@ class Server:
                 raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n"
                                  + self.log_path.read_text()[-3000:])
             # Every worker up, so that no measurement starts while one is still booting.
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, Disconnected):
                 if fetch(self.port, "GET", "/healthz", timeout=5).status == 200 \
                         and len(self.worker_pids()) == self.workers:
                     return
