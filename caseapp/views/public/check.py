@@ -193,7 +193,6 @@ def result(request: HttpRequest) -> HttpResponse:
     ]
     return render_page(request, "caseapp/public/result.html", {
         "determination": determination,
-        "outcome_label": _(determination.label),
         "findings": findings,
         "ruled_out": [f for f in findings if f["status"] == "not_met"],
         "other_findings": [f for f in findings if f["status"] != "not_met"],
