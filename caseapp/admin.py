@@ -1,5 +1,7 @@
-"""Django's admin for superusers: a plain changelist of submissions, also the staff queue's
-performance peer in ``make bench``. Reviewers work in the staff workspace, not here."""
+"""Django's admin for superusers: a plain changelist of submissions.
+
+It is also the staff queue's performance peer in ``make bench``. Reviewers work in the staff
+workspace, not here."""
 
 from django.contrib import admin
 

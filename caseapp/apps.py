@@ -1,3 +1,5 @@
+"""The app's configuration, and the signals it listens to: sign-in audit, case-record cache."""
+
 from django.apps import AppConfig
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _

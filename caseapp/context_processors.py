@@ -1,3 +1,5 @@
+"""What every staff page (Django's templates) is given: the case record and the CSP nonce."""
+
 from django.utils.functional import SimpleLazyObject
 
 from caseapp.selectors.case_record import case_for_request

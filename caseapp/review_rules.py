@@ -1,5 +1,7 @@
-"""The review workflow's rules: which status may follow which, what a reviewer may set as the
-outcome, and what counts toward the exposure estimate. Pure Python, like ``eligibility``.
+"""The review workflow's rules, in pure Python like ``eligibility``.
+
+Which status may follow which, what a reviewer may set as the outcome, and what counts toward
+the exposure estimate.
 
 Statuses and outcomes are the codes stored on a submission; ``models.Submission.ReviewStatus``
 gives them their labels (a test checks that both name the same codes).

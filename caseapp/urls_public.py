@@ -1,3 +1,5 @@
+"""The public self-check's URLs (namespace ``public``)."""
+
 from django.urls import path
 
 from caseapp.views.public import check, pages, register

@@ -1,3 +1,5 @@
+"""The staff workspace's URLs (namespace ``staff``)."""
+
 from django.urls import path
 
 from caseapp.views.staff import audit, case_record, export, overview, queue, sign_in, submission

@@ -1,5 +1,4 @@
-"""The one case record: read once per request, briefly shared by public pages, and the dates
-derived from it."""
+"""The one case record, read once per request, and the dates derived from it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Registrations from the public: references, the anonymous funnel counter, blind indexes,
-duplicate flags."""
+"""Registrations from the public: references, funnel counts, blind indexes, duplicate flags."""
 
 from __future__ import annotations
 

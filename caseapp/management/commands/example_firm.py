@@ -1,5 +1,7 @@
-"""``make run`` fills the case record with a made-up firm, so the pages show what a firm's
-identity looks like; every page marks it as an example, and production never opens with it."""
+"""Fill the case record with a made-up firm for ``make run``.
+
+The pages then show what a firm's identity looks like; every page marks it as an example, and
+production never opens with it."""
 
 from django.core.management.base import BaseCommand
 
