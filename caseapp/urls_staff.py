@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from caseapp.views.staff import audit, case_record, export, overview, queue, sign_in, submission
+from caseapp.views.staff import (
+    audit,
+    case_record,
+    export,
+    overview,
+    queue,
+    sign_in,
+    submission,
+    work_queue,
+)
 
 app_name = "staff"
 
@@ -15,8 +24,11 @@ urlpatterns = [
     path("submissions/", queue.queue, name="queue"),
     path("submissions/export.csv", export.export, name="export"),
     path("submissions/bulk/", queue.bulk, name="bulk"),
+    path("submissions/start/", work_queue.start, name="queue_start"),
+    path("submissions/claim/", work_queue.claim, name="claim"),
     path("submissions/<str:reference>/", submission.submission_detail, name="submission"),
     path("submissions/<str:reference>/review/", submission.review, name="review"),
+    path("submissions/<str:reference>/decide/", submission.decide, name="decide"),
     path("submissions/<str:reference>/assign/", submission.assign, name="assign"),
     path("submissions/<str:reference>/notes/", submission.note, name="note"),
     path("submissions/<str:reference>/duplicate/", submission.duplicate, name="duplicate"),

@@ -110,9 +110,11 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
         client.force_login(user)
         for name, url, _view in staff_urls(reference):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
-                                                   "/duplicate/", "/bulk/", "/erase/")):
+                                                   "/duplicate/", "/bulk/", "/erase/",
+                                                   "/decide/", "/claim/")):
                 continue
-            expected = 302 if name == "otp_verify" else 200  # no device: nothing to verify
+            # No device: nothing to verify; "Start reviewing" opens the first submission.
+            expected = 302 if name in ("otp_verify", "queue_start") else 200
             assert client.get(url).status_code == expected, name
 
 
@@ -372,19 +374,24 @@ def test_supervisor_bulk_assigns_and_sets_status(supervisor_client, supervisor, 
     })
     assert response["Location"] == next_url
     assert Submission.objects.filter(assignee=supervisor).count() == 2
-    supervisor_client.post(reverse("staff:bulk"), {
+    # Assigning the two new ones started their review; the third is moved by the bulk action.
+    response = supervisor_client.post(reverse("staff:bulk"), {
         "references": [s.reference for s in made], "action": "status",
         "review_status": "in_review",
-    })
-    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
-    response = supervisor_client.post(reverse("staff:bulk"), {
-        "references": [made[0].reference], "action": "status", "review_status": "new",
     }, follow=True)
-    assert "1 left unchanged" in response.content.decode()
+    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
+    html = response.content.decode()
+    assert f"1 submission changed: {made[2].reference}." in html
+    assert (f"2 left as they were ({', '.join(sorted(references))}): It already has that "
+            "status.") in html
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "references": [made[0].reference], "action": "status", "review_status": "accepted",
+    }, follow=True)
+    assert f"1 submission changed: {made[0].reference}." in response.content.decode()
     assert ReviewEvent.objects.filter(kind="assign").count() == 2
-    assert ReviewEvent.objects.filter(kind="status").count() == 3
+    assert ReviewEvent.objects.filter(kind="status").count() == 4
     event = AuditEvent.objects.filter(action="submission.bulk_update").order_by("id")[1]
-    assert event.details["updated"] == 3 and event.details["action"] == "status"
+    assert event.details["updated"] == 1 and event.details["action"] == "status"
 
 
 def test_bulk_refuses_an_outside_next_url_and_empty_selection(supervisor_client, case):
@@ -450,11 +457,15 @@ def test_review_moves_through_the_workflow_and_shows_the_timeline(reviewer_clien
 
 def test_review_refuses_a_jump_the_workflow_does_not_allow(reviewer_client, case):
     submission = make_submission()
-    response = review(reviewer_client, submission, review_status="accepted")
+    response = review(reviewer_client, submission, review_status="new")
+    assert response.status_code == 302  # "new" to "new": nothing to do
+    review(reviewer_client, submission, review_status="in_review")
+    submission.refresh_from_db()
+    response = review(reviewer_client, submission, review_status="new")
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     submission.refresh_from_db()
-    assert submission.review_status == "new"
+    assert submission.review_status == "in_review"
 
 
 def test_override_needs_a_written_reason(reviewer_client, case):
@@ -840,7 +851,9 @@ def test_submission_page_query_count_does_not_grow(reviewer_client, reviewer, ca
     for i in range(rows):
         ReviewEvent.objects.create(submission=target, actor=reviewer, kind="note",
                                    text=f"note {i}")
-    with django_assert_max_num_queries(12):
+    # Opening a new submission starts its review: a conditional UPDATE, its timeline entry,
+    # the audit entry and a re-read (4 queries, whatever the size).
+    with django_assert_max_num_queries(16):
         response = detail(reviewer_client, target)
     assert response.status_code == 200
 
@@ -899,3 +912,23 @@ def test_every_audited_action_can_be_chosen_in_the_audit_filter():
     source = "".join(p.read_text() for p in app.rglob("*.py"))
     recorded = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
     assert recorded <= set(AUDIT_ACTIONS), recorded - set(AUDIT_ACTIONS)
+
+
+def test_exposure_counts_only_accepted_eligible_registrants_not_marked_duplicate(
+        reviewer_client, reviewer, case):
+    """Issue 11: an accepted submission overridden to "needs review", or marked as another's
+    duplicate, cannot be owed the minimum; the overview says registrants, never members."""
+    counted, duplicate, original, unsure = (make_submission() for _ in range(4))
+    Submission.objects.filter(pk__in=[counted.pk, duplicate.pk, original.pk, unsure.pk]
+                              ).update(review_status="accepted")
+    Submission.objects.filter(pk=duplicate.pk).update(duplicate_of=original)
+    Submission.objects.filter(pk=unsure.pk).update(outcome_override="needs_review")
+    response = reviewer_client.get(reverse("staff:overview"))
+    assert response.context["counts"]["owed"] == 2
+    assert response.context["exposure"]["low"] == 2000
+    html = response.content.decode()
+    assert "Accepted eligible registrants: 2 ×" in html
+    assert "(2 of the 4 accepted submissions)" in html
+    assert "member" not in html.lower().replace("staff member", "")
+    effective = {v: n for v, _l, n in response.context["counts"]["by_effective_outcome"]}
+    assert (effective["eligible"], effective["needs_review"]) == (3, 1)

@@ -19,6 +19,7 @@ AUDIT_ACTIONS = {
     "submission.export": _("Exported submissions"),
     "submission.review": _("Changed a review"),
     "submission.assign": _("Assigned a submission"),
+    "submission.claim": _("Claimed the next submission"),
     "submission.note": _("Added a note"),
     "submission.duplicate": _("Marked a duplicate"),
     "submission.bulk_update": _("Bulk action"),

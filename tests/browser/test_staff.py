@@ -45,11 +45,11 @@ def test_reviewer_filters_opens_overrides_and_notes(page):
     assert page.get_by_text("Ellie Eligible").count() == 0
 
     page.get_by_role("link", name=target.reference).click()
-    page.wait_for_url(f"**/staff/submissions/{target.reference}/")
+    page.wait_for_url(re.compile(rf"/staff/submissions/{target.reference}/\?"))
     assert_accessible(page, "submission")
     page.get_by_label("Review status").select_option("in_review")
     page.get_by_label("Outcome", exact=True).select_option("not_eligible")
-    page.get_by_label("Reason for changing the outcome").fill("Confirmed: never had Premium.")
+    page.get_by_label("Reason for the change").fill("Confirmed: never had Premium.")
     page.get_by_role("button", name="Save review").click()
     page.get_by_text("Review saved.").wait_for()
     note = page.get_by_role("textbox", name=re.compile("^Internal note"))
@@ -101,7 +101,7 @@ def test_supervisor_bulk_assigns_with_select_all(page):
     page.get_by_label("Select all rows on this page").check()
     page.get_by_label("Assign selected to").select_option(label="sam")
     page.get_by_role("button", name="Assign", exact=True).click()
-    page.get_by_text("3 submissions updated.").wait_for()
+    page.get_by_text("3 submissions changed:").wait_for()
     assert Submission.objects.filter(assignee=sam).count() == 3
 
 

@@ -43,6 +43,16 @@ def _week_chart(weeks: list[WeekCount]) -> dict:
     }
 
 
+def _outcome_rows(counts: dict) -> list[tuple]:
+    """(code, label, automatic count, count after review) for each outcome either side has."""
+    effective = {value: n for value, _label, n in counts["by_effective_outcome"]}
+    automatic = {value: (label, n) for value, label, n in counts["by_outcome"]}
+    labels = {value: label for value, label, _n in counts["by_effective_outcome"]}
+    labels.update({value: label for value, (label, _n) in automatic.items()})
+    return [(value, label, automatic.get(value, ("", 0))[1], effective.get(value, 0))
+            for value, label in labels.items()]
+
+
 @staff_view("caseapp.view_submission")
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
@@ -50,10 +60,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     weeks = submissions_per_week(weeks=26)
     return render(request, "caseapp/staff/overview.html", {
         "counts": counts,
+        "outcome_rows": _outcome_rows(counts),
         "chart": _week_chart(weeks),
         "weeks": weeks,
         "funnel": funnel_totals(),
         "exposure": exposure_estimate(
-            accepted=counts["accepted"], open_needs_review=counts["open_needs_review"]),
+            accepted=counts["owed"], open_needs_review=counts["open_needs_review"]),
         "nav": "overview",
     })

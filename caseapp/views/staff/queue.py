@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +31,7 @@ from caseapp.selectors.queue import (
 )
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
-from caseapp.services.review import BULK_LIMIT, submission_bulk_update
+from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import ANY, DATE_WIDGET, ReviewerChoices
@@ -109,9 +109,15 @@ class BulkForm(ReviewerChoices, forms.Form):
         label=_("Assign selected to"), required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     review_status = forms.ChoiceField(
-        label=_("Set status of selected to"), required=False,
-        choices=Submission.ReviewStatus.choices,
+        label=_("Decide selected"), required=False,
+        choices=[(value, label) for value, label in Submission.ReviewStatus.choices
+                 if value != Submission.ReviewStatus.NEW],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000,
+        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask "
+                    "for information."),
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, reviewers=(), **kwargs):
@@ -153,10 +159,48 @@ QUEUE_COLUMNS = [
 ]
 
 
-def queue_filter_form(request: HttpRequest) -> QueueFilterForm:
-    form = QueueFilterForm(request.GET, reviewers=staff_reviewers())
+def queue_filter_form(request: HttpRequest, data: QueryDict | None = None) -> QueueFilterForm:
+    form = QueueFilterForm(request.GET if data is None else data, reviewers=staff_reviewers())
     form.is_valid()
     return form
+
+
+#: The query-string keys that describe a queue (filters and sort, not the page): they travel
+#: from the queue to each submission and back, so Back and "… and next" keep the queue.
+QUEUE_KEYS = tuple(name for name in QueueFilterForm.base_fields if name != "per_page")
+#: Marks a submission page opened from a queue: work-queue mode, with "… and next".
+WORK_QUEUE_FLAG = "wq"
+#: Where the reviewer's last queue is kept, so the Submissions link returns to it.
+LAST_QUEUE_SESSION_KEY = "staff_last_queue"
+
+
+def queue_params(query: QueryDict) -> QueryDict:
+    """The queue part of a query string, in a fixed order, empty values dropped."""
+    params = QueryDict(mutable=True)
+    for key in QUEUE_KEYS:
+        value = query.get(key, "")[:254]
+        if value:
+            params[key] = value
+    return params
+
+
+def work_queue_query(query: QueryDict) -> str:
+    """The query string of a submission page in work-queue mode for this queue."""
+    params = queue_params(query)
+    params[WORK_QUEUE_FLAG] = "1"
+    return params.urlencode()
+
+
+def queue_url_for(query: QueryDict) -> str:
+    """The queue page with these filters and sort."""
+    params = queue_params(query).urlencode()
+    return reverse("staff:queue") + (f"?{params}" if params else "")
+
+
+def remember_queue(request: HttpRequest) -> None:
+    params = queue_params(request.GET).urlencode()
+    if request.session.get(LAST_QUEUE_SESSION_KEY, "") != params:
+        request.session[LAST_QUEUE_SESSION_KEY] = params
 
 
 def queue_queryset(request: HttpRequest, form: QueueFilterForm, case):
@@ -190,8 +234,8 @@ class QueueRow:
     duplicate: str  # "marked", "possible" or ""
 
 
-def _queue_rows(rows, *, sca_from) -> list[QueueRow]:
-    url = reverse("staff:submission", args=["REFERENCE"])
+def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
+    url = reverse("staff:submission", args=["REFERENCE"]) + (f"?{query}" if query else "")
     outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
     statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
     shown = []
@@ -248,13 +292,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         count, more = count_bounded(qs)
     can_bulk = request.user.has_perm("caseapp.bulk_update_submission")
+    remember_queue(request)
+    wq_query = work_queue_query(request.GET)
     context = {
         "form": form,
         "page": page,
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        "rows": _queue_rows(page.rows, sca_from=sca_flag_from(case=case)),
+        "rows": _queue_rows(page.rows, sca_from=sca_flag_from(case=case), query=wq_query),
+        "wq_query": wq_query,
+        "can_review": request.user.has_perm("caseapp.review_submission"),
         "can_bulk": can_bulk,
         "can_export": request.user.has_perm("caseapp.export_submission"),
         "bulk_form": (BulkForm(reviewers=form.reviewers.values(), auto_id="bulk-%s")
@@ -294,16 +342,22 @@ def bulk(request: HttpRequest) -> HttpResponse:
         result = submission_bulk_update(
             actor=request.user, references=data["references"], action=data["action"],
             assignee=data.get("assignee_user"), review_status=data.get("review_status", ""),
-            request=request,
+            reason=data.get("reason", ""), request=request,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    text = _("%(updated)d submissions updated.") % {"updated": result.updated}
-    if result.skipped:
-        text += " " + _(
-            "%(skipped)d left unchanged: they were already so, or the review workflow does "
-            "not allow that status from where they are."
-        ) % {"skipped": result.skipped}
-    messages.success(request, text)
+    if result.changed:
+        messages.success(request, ngettext(
+            "%(n)d submission changed: %(references)s.",
+            "%(n)d submissions changed: %(references)s.", len(result.changed),
+        ) % {"n": len(result.changed), "references": ", ".join(result.changed)})
+    else:
+        messages.info(request, _("No submission changed."))
+    for code, references in result.refused.items():
+        messages.warning(request, ngettext(
+            "%(n)d left as it was (%(references)s): %(why)s",
+            "%(n)d left as they were (%(references)s): %(why)s", len(references),
+        ) % {"n": len(references), "references": ", ".join(references),
+             "why": refusal_message(code)})
     return redirect(back)

@@ -1,0 +1,184 @@
+"""Work-queue mode and one-step decisions through the test client: start, decide and next,
+claim, the queue kept in the URL and remembered."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from caseapp.models import AuditEvent, ReviewEvent, Submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.staff_users import make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_staff("rita", "Reviewer")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+def reference_in(location: str) -> str:
+    return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def query_of(location: str) -> dict:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def decide(client, location: str, decision: str, reason: str = ""):
+    """Post the decision form of the submission page at ``location``, as its button would."""
+    page = client.get(location)
+    submission = page.context["submission"]
+    action = reverse("staff:decide", args=[submission.reference])
+    query = urlsplit(location).query
+    return client.post(f"{action}?{query}" if query else action, {
+        "decision": decision, "reason": reason, "version": submission.version})
+
+
+def test_the_queue_offers_start_reviewing_and_a_search_box(reviewer_client, case):
+    make_submission()
+    html = reviewer_client.get(reverse("staff:queue"), {"outcome": "eligible"}).content.decode()
+    assert ">Start reviewing</a>" in html
+    assert 'type="search"' in html
+    assert "Claim next unassigned" in html
+
+
+def test_start_reviewing_opens_the_first_submission_of_the_filtered_sorted_queue(
+        reviewer_client, case):
+    first_ny = make_submission(state="NY")
+    make_submission(state="CA")
+    second_ny = make_submission(state="NY")
+    response = reviewer_client.get(reverse("staff:queue_start"),
+                                   {"state": "NY", "sort": "received"})
+    assert reference_in(response["Location"]) == first_ny.reference
+    assert query_of(response["Location"]) == {"state": "NY", "sort": "received", "wq": "1"}
+    response = reviewer_client.get(reverse("staff:queue_start"), {"state": "NY"})
+    assert reference_in(response["Location"]) == second_ny.reference  # newest first
+
+
+def test_start_reviewing_an_empty_queue_says_so(reviewer_client, case):
+    response = reviewer_client.get(reverse("staff:queue_start"), {"state": "TX"}, follow=True)
+    assert "nothing to review" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("staff:queue") + "?state=TX"
+
+
+def test_accept_and_next_walks_the_queue_in_one_request_each(reviewer_client, case):
+    made = [make_submission(state="NY") for _ in range(3)]
+    make_submission(state="CA")
+    location = reviewer_client.get(reverse("staff:queue_start"),
+                                   {"state": "NY", "sort": "received"})["Location"]
+    html = reviewer_client.get(location).content.decode()
+    for label in ("Accept and next", "Reject and next", "Needs information and next"):
+        assert f">{label}</button>" in html
+    seen = []
+    for _ in made:
+        seen.append(reference_in(location))
+        response = decide(reviewer_client, location, "accepted:next")
+        assert response.status_code == 302
+        location = response["Location"]
+    assert seen == [s.reference for s in made]
+    assert location == reverse("staff:queue") + "?state=NY&sort=received"
+    assert set(Submission.objects.filter(state="NY").values_list(
+        "review_status", flat=True)) == {"accepted"}
+    assert Submission.objects.get(state="CA").review_status == "new"
+
+
+def test_next_finds_the_successor_of_a_submission_that_left_the_filter(reviewer_client, case):
+    made = [make_submission() for _ in range(2)]
+    location = reverse("staff:submission", args=[made[0].reference]) + (
+        "?review_status=new&sort=received&wq=1")
+    # Opening it made it "in review", so it no longer matches; its successor is still next.
+    response = decide(reviewer_client, location, "accepted:next")
+    assert reference_in(response["Location"]) == made[1].reference
+
+
+def test_a_refused_decision_is_explained_and_changes_nothing(reviewer_client, case):
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(outcome="not_eligible")
+    location = reverse("staff:submission", args=[submission.reference]) + "?wq=1"
+    response = decide(reviewer_client, location, "accepted:next")
+    assert response.status_code == 400
+    assert "An accepted submission cannot have the outcome" in response.content.decode()
+    assert Submission.objects.get(pk=submission.pk).review_status == "in_review"
+    response = decide(reviewer_client, location, "rejected:next")
+    assert response.status_code == 302
+
+
+def test_a_reason_is_asked_for_and_kept(reviewer_client, case):
+    submission = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    location = reverse("staff:submission", args=[submission.reference])
+    response = decide(reviewer_client, location, "needs_info")
+    assert response.status_code == 400
+    assert "Write a reason" in response.content.decode()
+    response = decide(reviewer_client, location, "needs_info", reason="Send a billing record")
+    assert response["Location"] == location
+    event = ReviewEvent.objects.get(kind="status", to_value="needs_info")
+    assert event.text == "Send a billing record"
+
+
+def test_opening_a_new_submission_starts_its_review_for_a_reviewer_only(
+        reviewer_client, client, case):
+    submission = make_submission()
+    reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
+    assert Submission.objects.get(pk=submission.pk).review_status == "in_review"
+    assert AuditEvent.objects.filter(action="submission.review",
+                                     details__on="open").count() == 1
+
+
+def test_outside_work_queue_mode_the_decisions_stay_on_the_page(reviewer_client, case):
+    submission = make_submission()
+    location = reverse("staff:submission", args=[submission.reference])
+    html = reviewer_client.get(location).content.decode()
+    assert "Accept and next" not in html and ">Accept</button>" in html
+    assert decide(reviewer_client, location, "accepted")["Location"] == location
+
+
+def test_back_previous_and_next_keep_the_queue(reviewer_client, case):
+    made = [make_submission(state="NY") for _ in range(3)]
+    location = (reverse("staff:submission", args=[made[1].reference])
+                + "?state=NY&sort=received&wq=1")
+    context = reviewer_client.get(location).context
+    assert context["queue_url"] == reverse("staff:queue") + "?state=NY&sort=received"
+    assert reference_in(context["previous_url"]) == made[0].reference
+    assert reference_in(context["next_url"]) == made[2].reference
+    assert query_of(context["next_url"]) == {"state": "NY", "sort": "received", "wq": "1"}
+
+
+def test_the_last_queue_is_remembered_for_the_back_link(reviewer_client, case):
+    submission = make_submission(state="NY")
+    reviewer_client.get(reverse("staff:queue"), {"state": "NY", "after": "x"})
+    context = reviewer_client.get(reverse("staff:submission", args=[submission.reference])
+                                  ).context
+    assert context["queue_url"] == reverse("staff:queue") + "?state=NY"
+
+
+def test_claim_next_unassigned_assigns_opens_and_audits(reviewer_client, reviewer, case):
+    older, newer = make_submission(), make_submission()
+    response = reviewer_client.post(reverse("staff:claim") + "?assignee=me&sort=received")
+    assert reference_in(response["Location"]) == older.reference
+    assert query_of(response["Location"])["assignee"] == "me"
+    older.refresh_from_db()
+    assert (older.assignee, older.review_status) == (reviewer, "in_review")
+    assert AuditEvent.objects.filter(action="submission.claim", target=older.reference).exists()
+    reviewer_client.post(reverse("staff:claim"))
+    response = reviewer_client.post(reverse("staff:claim"), follow=True)
+    assert "Every undecided submission in this queue has someone assigned" in (
+        response.content.decode())
+    assert Submission.objects.get(pk=newer.pk).assignee == reviewer
+
+
+def test_adding_a_note_in_work_queue_mode_stays_in_it(reviewer_client, case):
+    submission = make_submission()
+    action = reverse("staff:note", args=[submission.reference]) + "?state=CA&wq=1"
+    response = reviewer_client.post(action, {"text": "Called, no answer"})
+    assert response["Location"] == (reverse("staff:submission", args=[submission.reference])
+                                    + "?state=CA&wq=1#timeline")
