@@ -1,8 +1,17 @@
 """What every staff page (Django's templates) is given: the case record and the CSP nonce."""
 
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from caseapp.selectors.case_record import case_for_request
+from caseapp.selectors.queue import queue_home_query
+
+
+def _queue_home(request) -> str:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return reverse("staff:queue")
+    query = queue_home_query(session=request.session, user=request.user)
+    return reverse("staff:queue") + (f"?{query}" if query else "")
 
 
 def site(request):
@@ -14,4 +23,6 @@ def site(request):
     return {
         "case": SimpleLazyObject(lambda: case_for_request(request)),
         "csp_nonce": getattr(request, "csp_nonce", ""),
+        # The staff navigation's Submissions link: the reviewer's last or default queue.
+        "queue_home": SimpleLazyObject(lambda: _queue_home(request)),
     }

@@ -210,6 +210,66 @@ class Submission(models.Model):
         return review_rules.effective_outcome(self.outcome, self.outcome_override)
 
 
+class SubmissionNameToken(models.Model):
+    """One word of a submission's name as a blind index, so staff can find "Smith" without the
+    database holding names in clear (``crypto.name_tokens``; docs/decisions.md says what it
+    reveals). Written by the intake service, deleted with the name on erasure."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+                                   related_name="name_tokens")
+    token_index = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            # Also the index the search seeks: token first, then the submissions it names.
+            models.UniqueConstraint(fields=["token_index", "submission"],
+                                    name="submissionnametoken_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"token of {self.submission_id}"
+
+
+class SavedView(models.Model):
+    """A reviewer's named queue: the filters and sort as the queue's query string."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="saved_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DecisionCount(models.Model):
+    """Decisions each reviewer made each day (the firm's day): the overview's throughput,
+    added to by the review service in the decision's own transaction, so the overview reads a
+    few hundred rows instead of the whole review timeline."""
+
+    day = models.DateField()
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    decision = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "reviewer", "decision"],
+                                    name="decisioncount_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reviewer_id} {self.decision}: {self.count}"
+
+
 class SubmissionTally(models.Model):
     """How many submissions have each (outcome, override, review status): the overview's
     running counts. Database triggers keep it (migration 0007), so every write counts, the

@@ -188,7 +188,8 @@ LOGOUT_REDIRECT_URL = "staff:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Español"))]
 LOCALE_PATHS = [BASE_DIR / "caseapp" / "locale"]
-TIME_ZONE = "America/Los_Angeles"
+#: The firm's time zone: every staff page and the CSV show times in it, with its offset.
+TIME_ZONE = os.environ.get("CASEAPP_FIRM_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
 

@@ -182,3 +182,90 @@ def test_adding_a_note_in_work_queue_mode_stays_in_it(reviewer_client, case):
     response = reviewer_client.post(action, {"text": "Called, no answer"})
     assert response["Location"] == (reverse("staff:submission", args=[submission.reference])
                                     + "?state=CA&wq=1#timeline")
+
+
+# --- saved views and the default queue ------------------------------------------------------
+
+def test_a_reviewer_saves_names_and_deletes_a_view_without_its_search_text(
+        reviewer_client, reviewer, case):
+    from caseapp.models import SavedView
+
+    response = reviewer_client.post(reverse("staff:saved_view_save"), {
+        "name": "  NY   new ", "query": "state=NY&review_status=new&q=Maria+Smith&evil=1"})
+    assert response["Location"] == reverse("staff:queue") + "?review_status=new&state=NY"
+    view = SavedView.objects.get(owner=reviewer)
+    assert (view.name, view.query) == ("NY new", "review_status=new&state=NY")
+    html = reviewer_client.get(reverse("staff:queue"), {"state": "NY",
+                                                         "review_status": "new"}).content.decode()
+    assert ">NY new</a>" in html and 'aria-current="page" class="fw-bold">NY new' in html
+    reviewer_client.post(reverse("staff:saved_view_delete", args=[view.pk]))
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_belongs_to_its_owner(client, reviewer, case):
+    from caseapp.models import SavedView
+
+    view = SavedView.objects.create(owner=reviewer, name="Mine", query="state=NY")
+    client.force_login(make_staff("otto", "Reviewer"))
+    client.post(reverse("staff:saved_view_delete", args=[view.pk]))
+    assert SavedView.objects.filter(pk=view.pk).exists()
+    assert "Mine" not in client.get(reverse("staff:queue")).content.decode()
+
+
+def test_my_open_items_is_a_reviewers_default_queue_until_another_is_used(
+        reviewer_client, reviewer, case):
+    mine, _other, done = make_submission(), make_submission(), make_submission()
+    Submission.objects.filter(pk__in=[mine.pk, done.pk]).update(assignee=reviewer)
+    Submission.objects.filter(pk=done.pk).update(review_status="accepted")
+    html = reviewer_client.get(reverse("staff:overview")).content.decode()
+    home = reverse("staff:queue") + "?review_status=open&amp;assignee=me&amp;sort=received"
+    assert f'href="{home}"' in html
+    response = reviewer_client.get(reverse("staff:queue"), {
+        "review_status": "open", "assignee": "me", "sort": "received"})
+    assert [row.reference for row in response.context["page"].rows] == [mine.reference]
+    reviewer_client.get(reverse("staff:queue"))
+    html = reviewer_client.get(reverse("staff:overview")).content.decode()
+    assert f'href="{reverse("staff:queue")}?sort=-received"' in html
+
+
+def test_a_supervisors_default_queue_is_the_whole_queue(client, case):
+    client.force_login(make_staff("sam", "Supervisor"))
+    html = client.get(reverse("staff:overview")).content.decode()
+    assert f'href="{reverse("staff:queue")}"' in html
+
+
+# --- the readable queue -------------------------------------------------------------------
+
+def test_the_queue_shows_labels_age_and_the_time_limit_badge_only_on_open_work(
+        reviewer_client, case):
+    import datetime
+
+    from django.utils import timezone
+
+    open_late, decided_late = make_submission(state="outside_us"), make_submission()
+    late = timezone.make_aware(datetime.datetime(2026, 9, 25, 9))
+    Submission.objects.filter(pk__in=[open_late.pk, decided_late.pk]).update(created_at=late)
+    Submission.objects.filter(pk=decided_late.pk).update(review_status="accepted")
+    response = reviewer_client.get(reverse("staff:queue"))
+    rows = {row.reference: row for row in response.context["rows"]}
+    assert rows[open_late.reference].time_limit and not rows[decided_late.reference].time_limit
+    assert rows[open_late.reference].state_label == "Outside the U.S."
+    assert rows[open_late.reference].age_text.endswith("days")
+    html = response.content.decode()
+    assert ">outside_us<" not in html and html.count("Time limit: check</span>") == 1
+
+
+def test_the_main_filters_show_and_the_rest_fold_open_when_set(reviewer_client, case):
+    html = reviewer_client.get(reverse("staff:queue")).content.decode()
+    assert '<details class="more-filters mt-2">' in html
+    html = reviewer_client.get(reverse("staff:queue"), {"state": "NY"}).content.decode()
+    assert '<details class="more-filters mt-2" open>' in html and "1 set" in html
+
+
+def test_the_keyboard_help_lists_the_shortcuts(reviewer_client, case):
+    html = reviewer_client.get(reverse("staff:keyboard")).content.decode()
+    for key in ("?", "/", "j", "k", "a", "r", "i", "n", "u"):
+        assert f"<kbd>{key}</kbd>" in html
+    queue_html = reviewer_client.get(reverse("staff:queue")).content.decode()
+    assert 'href="#queue-table">Skip to results' in queue_html
+    assert 'data-shortcut="?"' in queue_html

@@ -22,6 +22,8 @@ AUDIT_ACTIONS = {
     "submission.claim": _("Claimed the next submission"),
     "submission.note": _("Added a note"),
     "submission.duplicate": _("Marked a duplicate"),
+    "submission.merge": _("Kept one of several duplicates"),
+    "submission.compare": _("Compared possible duplicates"),
     "submission.bulk_update": _("Bulk action"),
     "case.update": _("Changed the case record"),
     "submission.erase": _("Deleted a person's data"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from caseapp import review_rules
-from caseapp.models import ReviewEvent, Submission
+from caseapp.models import DecisionCount, ReviewEvent, Submission
 from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
@@ -60,6 +60,20 @@ def _submission_bump(*, submission: Submission, expected_version: int, **changes
     )
     if not updated:
         raise StaleEditError(Submission.objects.get(pk=submission.pk))
+
+
+def decision_count_add(*, reviewer: AbstractBaseUser, decision: str, amount: int = 1) -> None:
+    """Count decisions toward today's throughput: one upsert, safe when two reviewers decide
+    at once; called inside the decision's transaction, so it counts exactly what was saved."""
+    if amount <= 0 or decision not in review_rules.DECISIONS:
+        return
+    table = connection.ops.quote_name(DecisionCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, reviewer_id, decision, count) VALUES (%s, %s, %s, %s) "  # noqa: S608 (the table name is the model's)
+            f"ON CONFLICT (day, reviewer_id, decision) "
+            f"DO UPDATE SET count = {table}.count + excluded.count",
+            [timezone.localdate(), reviewer.pk, decision, amount])
 
 
 @transaction.atomic
@@ -115,6 +129,8 @@ def submission_review(
         return current
     _submission_bump(submission=current, expected_version=expected_version, **changes)
     ReviewEvent.objects.bulk_create(events)
+    if "review_status" in changes:
+        decision_count_add(reviewer=actor, decision=review_status)
     audit_record(actor=actor, action="submission.review", target=current.reference, request=request,
                  details={key: value for key, value in changes.items()
                           if key != "override_reason"})
@@ -335,6 +351,7 @@ def submission_bulk_update(
                   for row in chosen]
         Submission.objects.filter(pk__in=[row.pk for row in chosen]).update(
             version=F("version") + 1, updated_at=now, review_status=review_status)
+        decision_count_add(reviewer=actor, decision=review_status, amount=len(chosen))
         details = {"review_status": review_status}
     else:
         raise ValidationError(_("Choose a bulk action."), code="invalid_action")
@@ -393,3 +410,45 @@ def submission_claim_next(*, actor: AbstractBaseUser, candidates: QuerySet,
                  if started else {})
     claimed.refresh_from_db()
     return claimed
+
+
+@transaction.atomic
+def submission_keep_one(*, keep: Submission, duplicates: list[Submission],
+                        actor: AbstractBaseUser, request: HttpRequest | None = None,
+                        ) -> list[str]:
+    """Keep ``keep`` and mark each of ``duplicates`` as its duplicate; return the references
+    marked. If the kept one was itself marked as a duplicate of one of them, that mark is
+    cleared first (it is now the original), and whatever was marked as a duplicate of a
+    newly marked one follows to the kept one, so no chain is left behind."""
+    ids = sorted({keep.pk, *(other.pk for other in duplicates)})
+    rows = {row.pk: row for row in Submission.objects.select_for_update()
+            .filter(pk__in=ids).order_by("pk")}
+    kept = rows[keep.pk]
+    others = [rows[other.pk] for other in duplicates if other.pk in rows and other.pk != kept.pk]
+    now = timezone.now()
+    events = []
+    if kept.duplicate_of_id in {other.pk for other in others}:
+        events.append(ReviewEvent(submission=kept, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
+                                  from_value=rows[kept.duplicate_of_id].reference, to_value=""))
+        Submission.objects.filter(pk=kept.pk).update(
+            duplicate_of=None, version=F("version") + 1, updated_at=now)
+    marked = []
+    for other in others:
+        if other.duplicate_of_id == kept.pk:
+            continue
+        events.append(ReviewEvent(
+            submission=other, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
+            from_value=rows[other.duplicate_of_id].reference
+            if other.duplicate_of_id in rows else "", to_value=kept.reference))
+        marked.append(other)
+    Submission.objects.filter(pk__in=[other.pk for other in marked]).update(
+        duplicate_of=kept.pk, possible_duplicate=True, version=F("version") + 1, updated_at=now)
+    followers = Submission.objects.filter(duplicate_of__in=[other.pk for other in marked])
+    Submission.objects.filter(pk__in=list(followers.values_list("pk", flat=True))).update(
+        duplicate_of=kept.pk, version=F("version") + 1, updated_at=now)
+    Submission.objects.filter(pk=kept.pk).update(possible_duplicate=True)
+    ReviewEvent.objects.bulk_create(events)
+    references = sorted(other.reference for other in marked)
+    audit_record(actor=actor, action="submission.merge", target=kept.reference, request=request,
+                 details={"kept": kept.reference, "marked": references})
+    return references

@@ -18,17 +18,21 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
 from caseapp.selectors.lists import count_bounded, keyset_page
 from caseapp.selectors.queue import (
+    LAST_QUEUE_SESSION_KEY,
+    MY_OPEN_ITEMS_QUERY,
+    OPEN,
     QUEUE_DEFAULT_SORT,
     QUEUE_SORTS,
     submission_queue,
     submission_queue_rows,
     submission_search,
 )
+from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
 from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
@@ -49,16 +53,18 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
 
     q = forms.CharField(
         label=_("Search"), required=False, max_length=254,
-        help_text=_("A full reference (LI-XXXX-XXXX), an email address, or the exact full "
-                    "name. Names and emails are stored encrypted, so part of a name or email "
-                    "does not match."),
+        help_text=_("A reference (LI-XXXX-XXXX), a full email address, or one or more whole "
+                    "words of a name (“smith”, “maria” finds “María”). Part of a word does "
+                    "not match: names and emails are stored encrypted."),
         widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false",
                                       "autocomplete": "off"}),
     )
     outcome = forms.ChoiceField(label=_("Automatic outcome"), required=False,
                                 choices=ANY + OUTCOME_CHOICES)
-    review_status = forms.ChoiceField(label=_("Review status"), required=False,
-                                      choices=ANY + Submission.ReviewStatus.choices)
+    review_status = forms.ChoiceField(
+        label=_("Review status"), required=False,
+        choices=ANY + [(OPEN, _("Open (new, in review, needs information)"))]
+        + Submission.ReviewStatus.choices)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False, choices=ANY + STATE_CHOICES)
     country = forms.ChoiceField(
@@ -91,6 +97,20 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
     def clean_assignee(self):
         value = self.cleaned_data["assignee"]
         return value if value in ("", "me", "none") or value.isdigit() else ""
+
+    #: Shown at once; the others fold under "More filters".
+    MAIN_FILTERS = ("q", "review_status", "outcome", "assignee")
+
+    def main_filters(self):
+        return [self[name] for name in self.MAIN_FILTERS]
+
+    def more_filters(self):
+        return [field for field in self.visible_fields() if field.name not in self.MAIN_FILTERS]
+
+    def more_filters_set(self) -> int:
+        """How many of the folded filters have a value (so the fold opens to show them)."""
+        return sum(1 for field in self.more_filters()
+                   if self.data.get(field.name) not in (None, ""))
 
     def filters(self) -> dict:
         """The valid filters only: one bad value must not hide the whole queue."""
@@ -170,8 +190,6 @@ def queue_filter_form(request: HttpRequest, data: QueryDict | None = None) -> Qu
 QUEUE_KEYS = tuple(name for name in QueueFilterForm.base_fields if name != "per_page")
 #: Marks a submission page opened from a queue: work-queue mode, with "… and next".
 WORK_QUEUE_FLAG = "wq"
-#: Where the reviewer's last queue is kept, so the Submissions link returns to it.
-LAST_QUEUE_SESSION_KEY = "staff_last_queue"
 
 
 def queue_params(query: QueryDict) -> QueryDict:
@@ -198,7 +216,9 @@ def queue_url_for(query: QueryDict) -> str:
 
 
 def remember_queue(request: HttpRequest) -> None:
-    params = queue_params(request.GET).urlencode()
+    # The whole queue is remembered as its default sort, so that it differs from "nothing
+    # remembered" (which opens a Reviewer's "My open items").
+    params = queue_params(request.GET).urlencode() or f"sort={QUEUE_DEFAULT_SORT}"
     if request.session.get(LAST_QUEUE_SESSION_KEY, "") != params:
         request.session[LAST_QUEUE_SESSION_KEY] = params
 
@@ -223,9 +243,11 @@ class QueueRow:
     url: str
     received_iso: str
     received_text: str
-    time_limit: bool
+    age_text: str  # how long it has waited, in whole days
+    time_limit: bool  # flagged and still undecided: a reviewer must look at the date
     name: str | None  # None once the person's data was erased
     state: str
+    state_label: str
     outcome: str
     outcome_label: str
     override_label: str
@@ -238,15 +260,23 @@ def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
     url = reverse("staff:submission", args=["REFERENCE"]) + (f"?{query}" if query else "")
     outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
     statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
+    states = {value: str(label) for value, label in STATE_CHOICES}
+    now = timezone.now()
     shown = []
     for row in rows:
         local = timezone.localtime(row.created_at)
+        days = (now - row.created_at).days
         shown.append(QueueRow(
             reference=row.reference, url=url.replace("REFERENCE", row.reference),
             received_iso=local.isoformat(), received_text=local.strftime("%Y-%m-%d %H:%M"),
-            time_limit=row.created_at >= sca_from,
+            age_text=(ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days
+                      else str(_("today"))),
+            # A decided submission's date no longer asks anything of the reviewer.
+            time_limit=(row.created_at >= sca_from
+                        and row.review_status in review_rules.OPEN_STATUSES),
             name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
-            state=row.state, outcome=row.outcome, outcome_label=outcomes[row.outcome],
+            state=row.state, state_label=states.get(row.state, row.state) if row.state else "",
+            outcome=row.outcome, outcome_label=outcomes[row.outcome],
             override_label=outcomes.get(row.outcome_override, ""),
             status_label=statuses.get(row.review_status, row.review_status),
             assignee=row.assignee.username if row.assignee else "",
@@ -296,6 +326,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     wq_query = work_queue_query(request.GET)
     context = {
         "form": form,
+        "main_filters": form.main_filters(),
+        "saved_views": saved_views_for(owner=request.user),
+        "current_query": queue_params(request.GET).urlencode(),
+        "my_open_items_query": MY_OPEN_ITEMS_QUERY,
+        "more_filters": form.more_filters(),
+        "more_filters_set": form.more_filters_set(),
         "page": page,
         "count": count,
         "count_more": more,

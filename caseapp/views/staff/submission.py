@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from caseapp import eligibility, wording
+from caseapp import eligibility, review_rules, wording
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.queue import queue_home_query
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.selectors.submission import (
     submission_for_staff,
@@ -32,7 +33,7 @@ from caseapp.services.review import (
     submission_review,
 )
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import LAST_QUEUE_SESSION_KEY, queue_url_for, work_queue_query
+from caseapp.views.staff.queue import queue_url_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
     AssignForm,
     DecisionForm,
@@ -105,9 +106,8 @@ def _queue_links(request: HttpRequest, submission: Submission) -> dict:
     """Back to the queue the reviewer came from (or last used); in work-queue mode, the
     previous and next submissions of that queue and its query string for the forms."""
     if not in_work_queue(request):
-        remembered = request.session.get(LAST_QUEUE_SESSION_KEY, "")
-        return {"queue_url": reverse("staff:queue") + (f"?{remembered}" if remembered else ""),
-                "wq": ""}
+        home = queue_home_query(session=request.session, user=request.user)
+        return {"queue_url": reverse("staff:queue") + (f"?{home}" if home else ""), "wq": ""}
     previous = neighbour_in_queue(request, submission, backwards=True)
     following = neighbour_in_queue(request, submission)
     return {
@@ -152,6 +152,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         context.update({
             "decision_form": forms.get("decision_form") or DecisionForm(
                 initial={"version": submission.version}),
+            "reject_needs_reason": review_rules.decision_needs_reason(
+                decision=review_rules.REJECTED, outcome=submission.outcome,
+                override=submission.outcome_override),
             "review_form": forms.get("review_form") or ReviewForm(submission=submission),
             # Only a reviewer's page lists the reviewers, and only when it has no form yet.
             "assign_form": forms.get("assign_form") or AssignForm(
