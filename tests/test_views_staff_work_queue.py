@@ -252,7 +252,14 @@ def test_the_queue_shows_labels_age_and_the_time_limit_badge_only_on_open_work(
     assert rows[open_late.reference].state_label == "Outside the U.S."
     assert rows[open_late.reference].age_text.endswith("days")
     html = response.content.decode()
-    assert ">outside_us<" not in html and html.count("Time limit: check</span>") == 1
+    # One badge on the flagged row (the page mixes flagged and unflagged), one on the note.
+    assert ">outside_us<" not in html and html.count("Time limit: check</span>") == 2
+    assert "1 undecided submission on this page came in on or after 2026-09-19" in html
+    Submission.objects.filter(pk=decided_late.pk).update(review_status="new")
+    html = reviewer_client.get(reverse("staff:queue")).content.decode()
+    # Every row flagged: the note says so once, and no row repeats it.
+    assert html.count("Time limit: check</span>") == 1
+    assert "2 undecided submissions on this page" in html
 
 
 def test_the_main_filters_show_and_the_rest_fold_open_when_set(reviewer_client, case):

@@ -33,8 +33,11 @@ def test_reviewer_filters_opens_overrides_and_notes(page):
 
     sign_in(page, "rita", check_a11y=True)
     assert_accessible(page, "overview")
+    # A Reviewer's Submissions link opens "My open items" (issue 14); this test wants them all.
     page.get_by_role("link", name="Submissions").click()
-    page.wait_for_url("**/staff/submissions/")
+    page.wait_for_url(re.compile(r"/staff/submissions/\?review_status=open&assignee=me"))
+    page.get_by_role("link", name="All submissions").click()
+    page.wait_for_url(re.compile(r"/staff/submissions/\?sort=-received$"))
     assert_accessible(page, "queue")
     page.get_by_label("Automatic outcome").select_option("needs_review")
     # htmx swaps the table and puts the filter in the address bar.
@@ -73,6 +76,7 @@ def test_supervisor_exports_the_filtered_queue(page, tmp_path):
 
     sign_in(page, "sam")
     page.goto("/staff/submissions/")
+    page.get_by_text("More filters").click()  # State is one of the folded filters
     page.get_by_label("State", exact=True).select_option("NY")
     page.wait_for_url(re.compile(r"state=NY"))
     page.locator("#queue-count", has_text="2 submissions match.").wait_for()

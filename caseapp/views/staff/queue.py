@@ -286,6 +286,15 @@ def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
     return shown
 
 
+def _time_limit_marks(rows: list[QueueRow]) -> dict:
+    """Where to say "time limit". Since the limit passed, every new registration is flagged,
+    and a badge on every row told the reviewer nothing; so a row is marked only when the page
+    mixes flagged and unflagged open rows, and one line above the table says how many are."""
+    flagged = sum(1 for row in rows if row.time_limit)
+    return {"rows": rows, "time_limit_flagged": flagged,
+            "time_limit_per_row": 0 < flagged < len(rows)}
+
+
 def _columns(sort_key: str, descending: bool) -> list[dict]:
     columns = []
     for key, label in QUEUE_COLUMNS:
@@ -336,7 +345,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        "rows": _queue_rows(page.rows, sca_from=sca_flag_from(case=case), query=wq_query),
+        **_time_limit_marks(_queue_rows(page.rows, sca_from=sca_flag_from(case=case),
+                                        query=wq_query)),
+        "sca_from": sca_flag_from(case=case),
         "wq_query": wq_query,
         "can_review": request.user.has_perm("caseapp.review_submission"),
         "can_bulk": can_bulk,
