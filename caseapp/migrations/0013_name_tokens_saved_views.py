@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     decisions each reviewer makes per day."""
 
     dependencies = [
-        ('caseapp', '0009_submission_state_status_index'),
+        ('caseapp', '0010_case_status_wording_and_firm_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
