@@ -3,8 +3,11 @@ the submissions, through every kind of write, on SQLite and on PostgreSQL alike.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
@@ -50,10 +53,13 @@ def op_review(index, actor):
     allowed = sorted(next_statuses(submission.review_status))
     status = allowed[index % len(allowed)] if allowed else submission.review_status
     override = OVERRIDES[index % len(OVERRIDES)]
-    submission_review(submission=submission, actor=actor,
-                      expected_version=submission.version, review_status=status,
-                      outcome_override=override,
-                      override_reason="checked the account records" if override else "")
+    # A move the rules refuse (accepted and not eligible) writes nothing: still counted right.
+    with contextlib.suppress(ValidationError):
+        submission_review(submission=submission, actor=actor,
+                          expected_version=submission.version, review_status=status,
+                          outcome_override=override,
+                          override_reason="checked the account records")
+
 
 
 def op_bulk(index, actor):
@@ -128,5 +134,7 @@ def test_emptying_the_table_empties_the_tally(case):
         if connection.vendor == "postgresql":
             cursor.execute("TRUNCATE caseapp_submission CASCADE")
         else:
+            # The name tokens point at the submissions (Django cascades them, not SQLite).
+            cursor.execute("DELETE FROM caseapp_submissionnametoken")
             cursor.execute("DELETE FROM caseapp_submission")
     assert tallied() == {}
