@@ -276,3 +276,14 @@ def test_the_keyboard_help_lists_the_shortcuts(reviewer_client, case):
     queue_html = reviewer_client.get(reverse("staff:queue")).content.decode()
     assert 'href="#queue-table">Skip to results' in queue_html
     assert 'data-shortcut="?"' in queue_html
+
+
+def test_a_searched_queue_is_audited_where_the_walk_starts_not_on_every_page(
+        reviewer_client, case):
+    made = [make_submission(full_name="Ada Smith") for _ in range(3)]
+    location = reviewer_client.get(reverse("staff:queue_start"), {"q": "smith"})["Location"]
+    assert reference_in(location) == made[-1].reference  # newest first
+    for _ in range(2):
+        location = decide(reviewer_client, location, "accepted:next")["Location"]
+    searches = AuditEvent.objects.filter(action="submission.search")
+    assert [event.details for event in searches] == [{"kind": "name"}]

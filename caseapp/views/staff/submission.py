@@ -44,7 +44,7 @@ from caseapp.views.staff.submission_forms import (
 )
 from caseapp.views.staff.work_queue import (
     in_work_queue,
-    neighbour_in_queue,
+    neighbours_in_queue,
     submission_url_in_queue,
 )
 
@@ -108,8 +108,7 @@ def _queue_links(request: HttpRequest, submission: Submission) -> dict:
     if not in_work_queue(request):
         home = queue_home_query(session=request.session, user=request.user)
         return {"queue_url": reverse("staff:queue") + (f"?{home}" if home else ""), "wq": ""}
-    previous = neighbour_in_queue(request, submission, backwards=True)
-    following = neighbour_in_queue(request, submission)
+    previous, following = neighbours_in_queue(request, submission, directions=(True, False))
     return {
         "queue_url": queue_url_for(request.GET),
         "wq": work_queue_query(request.GET),
@@ -318,7 +317,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, DECIDED[data["decision"]] % {"reference": reference})
             if data["then_next"]:
-                following = neighbour_in_queue(request, submission)
+                (following,) = neighbours_in_queue(request, submission)
                 if following is None:
                     messages.info(request, _("That was the last submission in this queue."))
                     return redirect(queue_url_for(request.GET))

@@ -36,33 +36,36 @@ def submission_url_in_queue(reference: str, query: QueryDict) -> str:
     return f"{reverse('staff:submission', args=[reference])}?{work_queue_query(query)}"
 
 
-def _queue(request: HttpRequest, *, ignore: tuple[str, ...] = ()):
-    """The queryset and sort of the queue the request's query string describes."""
+def _queue(request: HttpRequest, *, ignore: tuple[str, ...] = (), audit: bool = False):
+    """The queryset and sort of the queue the request's query string describes; ``audit``
+    records a search once, where the reviewer starts (not on every page of the walk)."""
     params = queue_params(request.GET)
     for key in ignore:
         params.pop(key, None)
     form = queue_filter_form(request, data=params)
     filters, qs = queue_queryset(request, form, case_for_request(request))
-    if filters["search"] is not None:
+    if audit and filters["search"] is not None:
         audit_record(actor=request.user, action="submission.search", request=request,
                      details={"kind": filters["search"].kind})
     sort_key, descending = sort_of(form)
     return qs, QUEUE_SORTS[sort_key], descending
 
 
-def neighbour_in_queue(request: HttpRequest, submission: Submission, *,
-                       backwards: bool = False) -> Submission | None:
-    """The submission after (or before) this one in the request's queue, or None."""
+def neighbours_in_queue(request: HttpRequest, submission: Submission, *,
+                        directions: tuple[bool, ...] = (False,)) -> list[Submission | None]:
+    """The submissions after (False) and/or before (True) this one in the request's queue,
+    one read of the queue's filters for both."""
     qs, sort_field, descending = _queue(request)
-    return keyset_neighbour(qs.only("id", "reference"), sort_field=sort_field,
-                            descending=descending, row=submission, backwards=backwards)
+    return [keyset_neighbour(qs.only("id", "reference"), sort_field=sort_field,
+                             descending=descending, row=submission, backwards=direction)
+            for direction in directions]
 
 
 @staff_view("caseapp.view_submission")
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     """"Start reviewing": the queue's first submission, in work-queue mode."""
-    qs, sort_field, descending = _queue(request)
+    qs, sort_field, descending = _queue(request, audit=True)
     first = (qs.order_by(*keyset_order(sort_field=sort_field, descending=descending))
              .only("id", "reference").first())
     if first is None:
@@ -78,7 +81,7 @@ def claim(request: HttpRequest) -> HttpResponse:
     """"Claim next unassigned": the first undecided submission of this queue that nobody has,
     now assigned to the reviewer and in review."""
     # "Unassigned" is what is claimed, whoever the queue's own assignee filter names.
-    qs, sort_field, descending = _queue(request, ignore=("assignee",))
+    qs, sort_field, descending = _queue(request, ignore=("assignee",), audit=True)
     claimed = submission_claim_next(
         actor=request.user, candidates=qs,
         order=keyset_order(sort_field=sort_field, descending=descending), request=request)
