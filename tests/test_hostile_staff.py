@@ -187,7 +187,7 @@ def test_erase_reason_takes_any_input(staff):
     for value in CORPUS:
         submission = make_submission()
         response = staff.post(reverse("staff:erase", args=[submission.reference]),
-                              {"reason": value, "confirm": "on"})
+                              {"category": "other", "note": value, "confirm": "on"})
         assert response.status_code in OK, short(value)
         erased = Submission.objects.get(pk=submission.pk).personal_data_erased_at is not None
         assert erased == (response.status_code == 302), short(value)

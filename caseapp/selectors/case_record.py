@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from caseapp.models import Case
+from caseapp.validators import LATEST_DATE
 
 CASE_SLUG = "de-la-torre-v-linkedin"
 
@@ -69,7 +70,8 @@ def case_for_request(request, *, fresh: bool = False) -> Case:
 def sca_flag_from(*, case: Case) -> datetime.datetime:
     """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
     reference date; submissions received from then on are flagged for a time-limit review."""
-    ref = case.sca_reference_date
+    # A date beyond the forms' range (written past them) must not overflow every page.
+    ref = min(case.sca_reference_date, LATEST_DATE)
     try:
         last_day = ref.replace(year=ref.year + 2)
     except ValueError:  # 29 February

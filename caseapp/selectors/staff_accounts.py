@@ -69,9 +69,24 @@ def staff_reviewers() -> list:
 
 
 def staff_totp_device(*, user, confirmed: bool):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from caseapp.models import SealedTOTPDevice
 
-    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
+
+
+def staff_backup_device(*, user):
+    """The user's backup codes (django-otp's static device), or None."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    return StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).first()
+
+
+def staff_backup_codes_left(*, user) -> int:
+    device = staff_backup_device(user=user)
+    return device.token_set.count() if device is not None else 0
+
+
+BACKUP_DEVICE_NAME = "backup codes"
 
 
 def staff_second_factor_state(*, user, required_for_supervisors: bool) -> str:
