@@ -71,7 +71,7 @@ class AccountLockBackend:
 
         if username and account_locked(username):
             raise PermissionDenied("account locked")  # stops every later backend
-        return None
+        return None  # no opinion: the next backends decide
 
-    def get_user(self, user_id):
-        return None
+    # No get_user: sessions name the backend that signed the user in, never this one (and
+    # Django's test client picks the first backend that has one).

@@ -118,7 +118,8 @@ def test_supervisors_must_enrol_when_the_setting_requires_it(client, case, setti
     device = TOTPDevice.objects.get(confirmed=False)
     response = client.post("/staff/two-factor/setup/", {"token": current_code(device),
                                                          "next": "/staff/case/"})
-    assert response["Location"] == "/staff/case/"
+    # Backup codes are offered next, then on to where the person was going.
+    assert response["Location"] == "/staff/two-factor/backup-codes/?next=/staff/case/"
     assert TOTPDevice.objects.get().confirmed
     assert client.get("/staff/case/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.otp_enrolled").count() == 1

@@ -118,11 +118,15 @@ class Migration(migrations.Migration):
             name='note',
             field=caseapp.crypto.EncryptedTextField(blank=True),
         ),
-        migrations.AlterField(
-            model_name='submission',
-            name='override_reason',
-            field=caseapp.crypto.EncryptedTextField(blank=True),
-        ),
+        # The column stays text: only the model changes. A schema AlterField would make SQLite
+        # rebuild the table and lose the tally triggers of migration 0007.
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.AlterField(
+                model_name='submission',
+                name='override_reason',
+                field=caseapp.crypto.EncryptedTextField(blank=True),
+            ),
+        ]),
         migrations.RunPython(seal_free_text, migrations.RunPython.noop),
         migrations.RunPython(audit_append_only, audit_append_only_reverse),
         migrations.CreateModel(

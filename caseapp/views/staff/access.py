@@ -56,7 +56,9 @@ def second_factor_step(request: HttpRequest) -> str | None:
     Decided on every request from the user's devices and groups and the setting as they are
     now: a user added to Supervisors, or a setting turned on, mid-session is stopped on the
     next page, not at the next sign-in."""
-    if request.user.is_verified():
+    # Right after login() the user object is new, without django-otp's is_verified: unverified.
+    is_verified = getattr(request.user, "is_verified", None)
+    if is_verified is not None and is_verified():
         return None
     state = staff_second_factor_state(
         user=request.user,
