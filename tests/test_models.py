@@ -81,7 +81,7 @@ def test_the_database_itself_refuses_to_change_or_delete_an_audit_event(db):
         pytest.skip("the trigger is PostgreSQL's; .ci/run runs this suite on PostgreSQL")
     event = audit_record(actor=None, action="case.update", target="x", note="sealed words")
     for sql in ("UPDATE caseapp_auditevent SET action = 'forged' WHERE id = %s",
-                "UPDATE caseapp_auditevent SET details = '{}' WHERE id = %s",
+                "UPDATE caseapp_auditevent SET details = '{\"forged\": 1}' WHERE id = %s",
                 "DELETE FROM caseapp_auditevent WHERE id = %s"):
         with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
               connection.cursor() as cursor):
@@ -89,3 +89,8 @@ def test_the_database_itself_refuses_to_change_or_delete_an_audit_event(db):
     assert AuditEvent.objects.get(pk=event.pk).action == "case.update"
     assert AuditEvent.objects.notes_reseal() == 1
     assert AuditEvent.objects.get(pk=event.pk).note == "sealed words"
+    # Deleting a staff account clears its events' actor (the name stays in actor_label).
+    user = get_user_model().objects.create_user("leaver", password="x" * 16)
+    by_user = audit_record(actor=user, action="auth.login")
+    user.delete()
+    assert AuditEvent.objects.get(pk=by_user.pk).actor_label == "leaver"

@@ -650,7 +650,7 @@ def test_export_is_byte_for_byte_what_the_csv_module_writes(supervisor_client, c
 
 
 def test_export_vocabularies_never_need_csv_quoting():
-    # The database joins these with bare commas (CsvJoin): none may hold a comma,
+    # The database joins these (CsvJoin) and they go out unquoted: none may hold a comma,
     # quote or line break.
     from caseapp import wording
     from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES
@@ -1014,15 +1014,16 @@ def test_every_export_cell_is_disarmed_whatever_its_column(supervisor_client, ca
     # Written past the app, as a shell or the admin of old could: values in columns the
     # database joins as vocabularies.
     Submission.objects.filter(pk=submission.pk).update(
-        language='=HYPERLINK("http://evil.example","x"),extra', rules_version="+1+1",
+        language='=A1,"x"', rules_version='+HYPERLINK("http://e.example"),1',
         consent_version='-2"3\n4', state="@SUM(1)",
         answers={**submission.answers, "country": "=cmd|' /C calc'!A0"})
     make_submission(full_name="Other Person")
     rows = export_rows(supervisor_client)
     assert len(rows) == 2
     row = next(r for r in rows if r["reference"] == submission.reference)
-    assert row["language"] == '\'=HYPERLINK("http://evil.example","x"),extra'
-    assert row["rules_version"] == "'+1+1" and row["consent_version"] == "'-2\"3\n4"
+    assert row["language"] == '\'=A1,"x"'
+    assert row["rules_version"] == '\'+HYPERLINK("http://e.example"),1'
+    assert row["consent_version"] == "'-2\"3\n4"
     assert row["state"] == "'@SUM(1)" and row["country"] == "'=cmd|' /C calc'!A0"
     assert row["full_name"] == "Plain Person"
     for every in rows:

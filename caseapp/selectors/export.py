@@ -38,16 +38,26 @@ def _token(field: str) -> models.Func:
     return models.functions.Cast(field, output_field=models.TextField())
 
 
-class CsvJoin(models.Func):
-    """Values joined with commas by the database, as one piece of a CSV line: a flat
-    ``a || ',' || b`` (Django's ``Concat`` nests a level per value, too deep for SQLite's
-    parser at 17). Only for non-null values from the app's own vocabularies (codes, versions,
-    references, dates, numbers), which never hold a comma, quote or line break
-    (tests/test_selectors.py checks them), so they need no quoting."""
+#: What the database puts between joined values: U+001F (unit separator), which no typed
+#: value can hold (validators refuse control characters), so Python can split them exactly.
+SEPARATOR = "\x1f"
 
-    arg_joiner = " || ',' || "
+
+class CsvJoin(models.Func):
+    """Values joined by the database, as one piece of a CSV line: a flat
+    ``a || chr(31) || b`` (Django's ``Concat`` nests a level per value, too deep for SQLite's
+    parser at 17). Only for non-null values from the app's own vocabularies (codes, versions,
+    references, dates, numbers), which hold no comma, quote or line break and start no
+    formula (tests/test_selectors.py checks them); ``export_csv`` checks each row all the
+    same, and disarms and quotes any value that is not plain."""
+
     template = "(%(expressions)s)"
     output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        function = "CHR" if connection.vendor == "postgresql" else "char"
+        return super().as_sql(compiler, connection, arg_joiner=f" || {function}(31) || ",
+                              **extra)
 
 
 def _yes_no(condition: Q) -> models.Case:
@@ -58,7 +68,7 @@ def _yes_no(condition: Q) -> models.Case:
 #: ``export_values`` rows: the CSV line's pieces, in column order. Names, emails and phones
 #: come sealed and the assignee's username as typed, for the caller to open, guard and quote.
 EXPORT_VALUES = ("head", "full_name_token", "email_token", "phone_token", "middle",
-                 "assignee_username", "tail", "pk")
+                 "assignee_username", "tail")
 
 
 def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
@@ -130,32 +140,18 @@ def csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES.search(value) else value
 
 
-#: A piece the database joined that is not plain vocabulary: a cell starting a formula, or a
-#: quote or line break (a comma shows as a wrong count of cells).
-_UNSAFE_JOINED = re.compile(r'(?:^|,)[=+\-@\t\r]|["\r\n]')
+#: A value the database joined that is not plain vocabulary: one that starts a formula, or
+#: holds a comma, quote or line break.
+_NOT_PLAIN = re.compile(r'(?:^|\x1f)[=+\-@\t\r]|[",\r\n]')
 
 
-def _joined_safe(text: str, cells: int) -> bool:
-    return text.count(",") == cells - 1 and _UNSAFE_JOINED.search(text) is None
-
-
-def _row_cells(pk: int, *, sca_from: datetime.datetime) -> str:
-    """One row built cell by cell in Python, every cell disarmed and quoted: for the rare row
-    whose vocabulary columns hold something else (written past the app, by hand or the
-    admin), so that no value reaches a spreadsheet as a formula or spills into other cells."""
-    row = Submission.objects.select_related("assignee", "duplicate_of").get(pk=pk)
-    values = [
-        row.reference, row.created_at.astimezone(datetime.timezone.utc)
-        .strftime("%Y-%m-%dT%H:%M:%SZ"), row.full_name, row.email, row.phone, row.state,
-        row.language, row.outcome, row.outcome_override, row.effective_outcome,
-        row.review_status, row.assignee.get_username() if row.assignee else "",
-        "yes" if row.possible_duplicate else "no",
-        row.duplicate_of.reference if row.duplicate_of else "",
-        "yes" if row.created_at >= sca_from else "no", row.estimated_damages,
-        row.rules_version, row.consent_version, row.attestation_version, row.notice_version,
-        *((row.answers or {}).get(q.key, "") for q in eligibility.QUESTIONS),
-    ]
-    return ",".join(csv_cell(spreadsheet_safe(v)) for v in values) + "\r\n"
+def _joined_cells(text: str) -> str:
+    """The database's joined values as CSV cells: as they are when plain (the fast path),
+    else each disarmed and quoted on its own. A value written past the app (a shell, SQL)
+    is thus never a formula, nor spills into the next cell."""
+    if _NOT_PLAIN.search(text) is None:
+        return text.replace(SEPARATOR, ",")
+    return ",".join(csv_cell(spreadsheet_safe(value)) for value in text.split(SEPARATOR))
 
 
 def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
@@ -172,20 +168,15 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
                           for f in ("full_name", "email", "phone"))
     safe, cell = spreadsheet_safe, csv_cell
     written = 0
-    joined_safe, tail_cells = _joined_safe, 8 + len(keys)
-    for head, name_token, email_token, phone_token, middle, assignee, tail, pk in \
+    joined = _joined_cells
+    for head, name_token, email_token, phone_token, middle, assignee, tail in \
             stream_values(export_values(qs, sca_from=sca_from)):
         # People and staff type names, emails, phones and usernames: each is disarmed and
-        # quoted. The rest comes from the app's own vocabularies, joined by the database; a
-        # row where one is anything else is rebuilt cell by cell.
-        if not (joined_safe(head, 2) and joined_safe(middle, 6)
-                and joined_safe(tail, tail_cells)):
-            lines.append(_row_cells(pk, sca_from=sca_from))
-        else:
-            lines.append(
-                f"{head},{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
-                f"{cell(safe(phone(phone_token)))},{middle},{cell(safe(assignee))},"
-                f"{tail}\r\n")
+        # quoted. The rest comes from the app's own vocabularies, joined by the database, and
+        # is checked on the way (``_joined_cells``).
+        lines.append(f"{joined(head)},{cell(safe(name(name_token)))},"
+                     f"{cell(safe(email(email_token)))},{cell(safe(phone(phone_token)))},"
+                     f"{joined(middle)},{cell(safe(assignee))},{joined(tail)}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)
