@@ -1,5 +1,6 @@
-"""Nothing readable in a dump (issue 12): authenticators move to SealedTOTPDevice, their seeds
-sealed (django-otp's plain-hex rows go); override reasons and erasure reasons are sealed."""
+"""Issue 12, trust second pass: authenticators move to SealedTOTPDevice, their seeds sealed
+(django-otp's plain-hex rows go); override and erasure reasons sealed; the rate-limit buckets;
+the audit log append-only in PostgreSQL itself."""
 
 import caseapp.crypto
 import django.db.models.deletion
