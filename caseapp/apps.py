@@ -1,3 +1,5 @@
+"""The app's configuration, and the signals it listens to: sign-in audit, case-record cache."""
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db import transaction

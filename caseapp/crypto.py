@@ -178,6 +178,26 @@ def normalise_name(name: str) -> str:
     return " ".join(folded.split())
 
 
+def name_tokens(name: str) -> list[str]:
+    """The words of a name as the token search matches them: case, accents and punctuation
+    inside a word folded away ("María" = "maria", "O'Brien" = "obrien"), hyphenated parts
+    apart ("Smith-Jones" gives "smith" and "jones"); single letters (initials) left out, since
+    they would match a large share of everyone and say little."""
+    decomposed = unicodedata.normalize("NFKD", normalise_name(name))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    tokens = []
+    for part in plain.replace("-", " ").replace("‐", " ").split():
+        word = "".join(char for char in part if char.isalnum())
+        if len(word) > 1 and word not in tokens:
+            tokens.append(word)
+    return tokens
+
+
+def name_token_index(token: str) -> str:
+    """A name token's blind index, in its own domain so it never equals a full name's."""
+    return blind_index(f"name-token:{token}")
+
+
 def blind_index(value: str) -> str:
     """A keyed hash: equal inputs match, but the database alone cannot reveal the input."""
     if not value:

@@ -7,6 +7,7 @@ a no-op ``_`` so Django's ``makemessages`` still finds them and the views transl
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,13 @@ def _(text: str) -> str:
     return text
 
 
-RULES_VERSION = "2025-01-21.1"
+#: Stamped on every submission. Changelog (newest first):
+#: - 2025-01-21.2: the country question asks where the account was based in August–September
+#:   2024, when LinkedIn's setting was on (CASE_FACTS "Region"), not where the person lived for
+#:   most of their Premium years; new answer ``UNSURE`` ("I moved or I'm not sure") needs review.
+#:   The InMail follow-up is worded for people who answered "not sure".
+#: - 2025-01-21.1: the proposed class as reported when the case was filed.
+RULES_VERSION = "2025-01-21.2"
 
 #: The SCA's statutory minimum per person, 18 U.S.C. § 2707(c). Never multiplied by messages.
 SCA_STATUTORY_MINIMUM = 1000
@@ -72,6 +79,8 @@ class Question:
     choices: tuple[Choice, ...]
     #: The question is asked only when this returns True for the answers so far.
     applies_when: tuple[str, frozenset[str]] | None = None
+    #: Where a person who is not sure can find the answer (no menu paths: they change).
+    how_to_check: str = ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -91,22 +100,24 @@ class Question:
 
 
 _NOT_SHARED = _(
-    "LinkedIn did not switch on sharing data for AI training for people in Canada, the EU, "
-    "the EEA, the UK, Switzerland, Hong Kong or mainland China, so people there are not in "
-    "the proposed class."
+    "LinkedIn did not switch on sharing data for AI training for accounts based in Canada, the "
+    "EU, the EEA, the UK, Switzerland, Hong Kong or mainland China, so those accounts are not "
+    "in the proposed class."
 )
 
 QUESTIONS: tuple[Question, ...] = (
     Question(
         key="country",
-        text=_("Where did you live while you had LinkedIn Premium?"),
+        text=_("In August and September 2024, where was your LinkedIn account based?"),
         hint=_(
-            "Choose where you lived for most of the time you had Premium. LinkedIn turned on "
-            "sharing data for AI training for U.S. members."
+            "LinkedIn switched on sharing data for AI training in August 2024 for accounts it "
+            "treated as based in the U.S. What counts is where your account was based then, not "
+            "where you lived for most of the time you had Premium."
         ),
         choices=(
             Choice("US", _("United States"), Status.MET,
-                   _("You lived in the United States, where LinkedIn switched the sharing on.")),
+                   _("Your account was based in the United States, where LinkedIn switched the "
+                     "sharing on.")),
             Choice("CA", _("Canada"), Status.NOT_MET, _NOT_SHARED),
             Choice("GB", _("United Kingdom"), Status.NOT_MET, _NOT_SHARED),
             Choice("EU", _("A country in the EU or the European Economic Area"), Status.NOT_MET,
@@ -117,6 +128,12 @@ QUESTIONS: tuple[Question, ...] = (
             Choice("OTHER", _("Somewhere else"), Status.UNSURE,
                    _("The reports name the U.S. and the places where sharing stayed off; the "
                      "firm needs to check whether your country is covered.")),
+            # Someone who moved in or out of the U.S. around then, or does not know how
+            # LinkedIn placed the account: only the firm can check (CASE_FACTS "Region").
+            Choice("UNSURE", _("I moved around that time, or I'm not sure"), Status.UNSURE,
+                   _("You moved or are not sure where your account was based in August and "
+                     "September 2024; the firm needs to check which rules LinkedIn applied to "
+                     "your account.")),
         ),
     ),
     Question(
@@ -127,6 +144,11 @@ QUESTIONS: tuple[Question, ...] = (
         ),
         hint=_("A free LinkedIn account is not Premium. A free trial that you never paid for "
                "does not count."),
+        how_to_check=_(
+            "Look for payments to LinkedIn in your card or bank statements, your app store's "
+            "subscription history, or receipts from LinkedIn in your email. You can also ask "
+            "LinkedIn for a copy of your data (its data export)."
+        ),
         choices=(
             Choice("yes", _("Yes"), Status.MET, _("You paid for LinkedIn Premium.")),
             Choice("no", _("No"), Status.NOT_MET,
@@ -156,6 +178,11 @@ QUESTIONS: tuple[Question, ...] = (
         text=_("While you had Premium, did you send or receive InMail messages?"),
         hint=_("InMail is LinkedIn's paid messaging: it lets Premium members message people "
                "they are not connected to. Ordinary messages between connections are not InMail."),
+        how_to_check=_(
+            "Ask LinkedIn for a copy of your data (its data export) and include your messages: "
+            "the copy shows the messages you sent and received, with their dates. If you are "
+            "still not sure, answer “I'm not sure” and the firm can help."
+        ),
         choices=(
             Choice("sent", _("I sent InMail"), Status.MET, _("You sent InMail messages.")),
             Choice("received", _("I received InMail"), Status.MET,
@@ -171,17 +198,20 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         key="inmail_before_cutoff",
-        text=_("Did you send or receive any of those InMail messages before September 18, 2024?"),
+        # Worded for everyone who reaches it, "not sure" about InMail included.
+        text=_("Did you send or receive any InMail before September 18, 2024?"),
         hint=_("LinkedIn said opting out later does not affect training that had already "
-               "taken place, so messages from before this date are the ones that matter."),
+               "taken place, so messages from before this date are the ones that matter. If "
+               "you are not sure whether you used InMail at all, you can answer “I'm not "
+               "sure”."),
         choices=(
             Choice("yes", _("Yes"), Status.MET,
                    _("You sent or received InMail before September 18, 2024.")),
             Choice("no", _("No"), Status.NOT_MET,
                    _("The proposed class covers messages disclosed before September 18, 2024, "
-                     "and yours came later.")),
+                     "and you did not send or receive InMail before then.")),
             Choice("unsure", _("I'm not sure"), Status.UNSURE,
-                   _("You are not sure when your InMail was sent; the firm can help you check.")),
+                   _("You are not sure when you used InMail; the firm can help you check.")),
         ),
         applies_when=("inmail", frozenset({"neither"})),
     ),
@@ -304,3 +334,41 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
         findings=tuple(findings),
         next_question=next_question,
     )
+
+
+@dataclass(frozen=True)
+class Progress:
+    position: int
+    total: int
+    #: False while an answer still to come may skip a question: "of up to 6", not "of 6".
+    exact: bool
+
+
+def progress(answers: Mapping[str, str], key: str) -> Progress:
+    """Where the question ``key`` stands among the questions these answers lead to."""
+    keys = [q.key for q in applicable_questions(answers)]
+    open_branches = any(q.applies_when is not None and q.applies_when[0] not in answers
+                        for q in QUESTIONS)
+    return Progress(position=keys.index(key) + 1, total=len(keys), exact=not open_branches)
+
+
+# --- the time limit -------------------------------------------------------------------------
+
+#: 18 U.S.C. § 2707(f): an action must be brought within two years after the claimant first
+#: discovered, or had a reasonable opportunity to discover, the violation.
+SCA_LIMIT_YEARS = 2
+
+
+def sca_limit_last_day(reference_date: datetime.date) -> datetime.date:
+    """The last day of the § 2707(f) two years counted from ``reference_date``; from 29
+    February, the 28th (the anniversary that exists)."""
+    try:
+        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS)
+    except ValueError:  # 29 February
+        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS, day=28)
+
+
+def sca_limit_passed(reference_date: datetime.date, today: datetime.date) -> bool:
+    """Whether ``today`` is after the last day of the two years. A lawyer decides whether a
+    claim is in time (tolling, later discovery); this only says the usual date has gone by."""
+    return today > sca_limit_last_day(reference_date)

@@ -12,7 +12,9 @@ chosen in Python (``ngettext``), where ``makemessages`` sees them too.
 
 from __future__ import annotations
 
+import datetime
 import functools
+from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -20,11 +22,12 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import translation
+from django.utils import dateformat, timezone, translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
+from caseapp import eligibility
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
@@ -37,16 +40,19 @@ def _reverse(prefix: str, name: str, args: tuple) -> str:
 
 
 def url(name: str, *args) -> str:
-    """``{% url %}`` for the public templates, and ``reverse`` for the public views: a URL by
-    its name. URLs do not change while a process runs, so each is worked out once (per script
-    prefix, which a request may set)."""
+    """``{% url %}`` for the public templates: a URL by its name. URLs do not change while a
+    process runs, so each is worked out once (per script prefix, which a request may set).
+    Measured (scripts/measure_speedups.py, production settings): saves 4.0 % of a question
+    page request and 8.4 % of the start page."""
     return _reverse(get_script_prefix(), name, args)
 
 
 @functools.lru_cache(maxsize=256)
 def static_url(path: str) -> str:
     """``{% static %}``: the fingerprinted file name is fixed once collectstatic has run, which
-    the deploy does before the server starts."""
+    the deploy does before the server starts. Measured (scripts/measure_speedups.py): the
+    manifest lookup is 50 µs a file, and the cache saves 4.2 % of a question page request and
+    5.7 % of the start page."""
     return static(path)
 
 
@@ -70,13 +76,16 @@ def public_context(request) -> dict:
     token = get_token(request)
     return {
         # ``_()`` in a template calls the context's gettext: this one looks each text up once
-        # per language and process, not through the active-language lookup every time (a
-        # question page shows eighteen texts). The catalogs are compiled before the server
-        # starts and do not change under it.
+        # per language and process, not through the active-language lookup every time. The
+        # catalogs are compiled before the server starts and do not change under it.
+        # Measured (scripts/measure_speedups.py): saves 2.2 % of a question page request (12
+        # texts) and 7.7 % of the start page (26), about 3.5 % of a page across the check.
         "gettext": functools.partial(_translated, language),
         "case": case,
-        # What get_status_display() says, without hashing the field's choices on every call.
-        "case_status": str(Case.Status(case.status).label),
+        "case_status": case.get_status_display(),
+        "case_status_text": case.status_text(language),
+        # "As of" the case record's last change: the date staff last saved what it says.
+        "case_as_of": timezone.localdate(case.updated_at),
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
@@ -84,6 +93,25 @@ def public_context(request) -> dict:
         "csrf_input": format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
     }
+
+
+def long_date(value: datetime.date) -> str:
+    """A date as a reader writes it: "September 18, 2026", "18 de septiembre de 2026"."""
+    return dateformat.format(value, translation.gettext("F j, Y"))
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    reference_date: datetime.date
+    last_day: datetime.date
+    passed: bool
+
+
+def sca_time_limit(case: Case) -> TimeLimit:
+    """The 18 U.S.C. § 2707(f) limit counted from the case record's reference date, today."""
+    last_day = eligibility.sca_limit_last_day(case.sca_reference_date)
+    return TimeLimit(case.sca_reference_date, last_day,
+                     eligibility.sca_limit_passed(case.sca_reference_date, timezone.localdate()))
 
 
 @receiver(setting_changed)
@@ -105,9 +133,11 @@ def environment(**options) -> Environment:
         htmx_config_meta=htmx_config_meta,
         error_summary=error_summary,
         get_current_language=translation.get_language,
+        sca_time_limit=sca_time_limit,
     )
     env.filters.update(
         dollars=dollars,
+        long_date=long_date,
         linebreaksbr=defaultfilters.linebreaksbr,
         time=defaultfilters.time,
     )

@@ -44,9 +44,9 @@ STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        INVESTIGATING = "investigating", _("Investigating")
-        FILED = "filed", _("Filed")
         DISMISSED = "dismissed", _("Dismissed")
+        ACTIVE = "active", _("Active")
+        REFILED = "refiled", _("Refiled")
         SETTLED = "settled", _("Settled")
         CLOSED = "closed", _("Closed")
 
@@ -56,8 +56,22 @@ class Case(models.Model):
     docket_number = models.CharField(max_length=100)
     filed_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
+    # What the public pages say for each status, in English and Spanish: staff write all of
+    # them ahead, so switching the status never shows a page without its wording. Shipped by
+    # migration 0010; status_text_field() names them.
+    status_text_dismissed = models.TextField()
+    status_text_dismissed_es = models.TextField()
+    status_text_active = models.TextField()
+    status_text_active_es = models.TextField()
+    status_text_refiled = models.TextField()
+    status_text_refiled_es = models.TextField()
+    status_text_settled = models.TextField()
+    status_text_settled_es = models.TextField()
+    status_text_closed = models.TextField()
+    status_text_closed_es = models.TextField()
     status_note = models.TextField(
-        help_text=_("Shown to the public on every page of the check, in plain words.")
+        help_text=_("More about where the case stands, shown on the start page under the "
+                    "status wording.")
     )
     status_note_es = models.TextField(
         blank=True, help_text=_("The status note in Spanish; the English one is shown if empty.")
@@ -67,17 +81,31 @@ class Case(models.Model):
     registration_closed_message_es = models.TextField(blank=True)
     sca_reference_date = models.DateField(
         default=datetime.date(2024, 9, 18),
-        help_text=_("18 U.S.C. § 2707(f): submissions more than two years after this date "
-                    "are flagged for a time-limit review."),
+        help_text=_("18 U.S.C. § 2707(f): the two years are counted from this date. The public "
+                    "pages give the date they run out; submissions received after it are "
+                    "flagged for a time-limit review."),
     )
+    # Who is speaking: a firm's case page is attorney advertising in most U.S. states
+    # (CASE_FACTS "Who is speaking"). In production the public pages stay closed until these
+    # are filled in (caseapp.middleware.FirmIdentityMiddleware).
     firm_name = models.CharField(max_length=200, blank=True)
+    firm_address = models.TextField(blank=True)
     firm_email = models.EmailField(blank=True)
     firm_phone = models.CharField(max_length=40, blank=True)
+    firm_attorney = models.CharField(max_length=200, blank=True)
+    firm_bar_states = models.CharField(max_length=200, blank=True)
+    advertising_label = models.BooleanField(default=True)
+    #: The fictional firm ``make run`` fills in: marked on every page, never open in production.
+    firm_is_example = models.BooleanField(default=False)
     draft_retention_hours = models.PositiveIntegerField(default=72)
     purge_after_days = models.PositiveIntegerField(default=365)
     legal_hold = models.BooleanField(default=False)
     closed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    #: What the public pages need before they open in production.
+    FIRM_IDENTITY_REQUIRED = ("firm_name", "firm_address", "firm_email", "firm_attorney",
+                              "firm_bar_states")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.docket_number})"
@@ -87,6 +115,19 @@ class Case(models.Model):
         if language.startswith("es"):
             return getattr(self, f"{field}_es") or getattr(self, field)
         return getattr(self, field)
+
+    @staticmethod
+    def status_text_field(status: str) -> str:
+        return f"status_text_{status}"
+
+    def status_text(self, language: str) -> str:
+        """What the public pages say about the current status, in the reader's language."""
+        return self.in_language(self.status_text_field(self.status), language)
+
+    @property
+    def firm_identity_complete(self) -> bool:
+        return not self.firm_is_example and all(
+            getattr(self, field).strip() for field in self.FIRM_IDENTITY_REQUIRED)
 
 
 class Submission(models.Model):
@@ -169,6 +210,66 @@ class Submission(models.Model):
     @property
     def effective_outcome(self) -> str:
         return review_rules.effective_outcome(self.outcome, self.outcome_override)
+
+
+class SubmissionNameToken(models.Model):
+    """One word of a submission's name as a blind index, so staff can find "Smith" without the
+    database holding names in clear (``crypto.name_tokens``; docs/decisions.md says what it
+    reveals). Written by the intake service, deleted with the name on erasure."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+                                   related_name="name_tokens")
+    token_index = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            # Also the index the search seeks: token first, then the submissions it names.
+            models.UniqueConstraint(fields=["token_index", "submission"],
+                                    name="submissionnametoken_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"token of {self.submission_id}"
+
+
+class SavedView(models.Model):
+    """A reviewer's named queue: the filters and sort as the queue's query string."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="saved_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedview_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DecisionCount(models.Model):
+    """Decisions each reviewer made each day (the firm's day): the overview's throughput,
+    added to by the review service in the decision's own transaction, so the overview reads a
+    few hundred rows instead of the whole review timeline."""
+
+    day = models.DateField()
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    decision = models.CharField(max_length=20)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "reviewer", "decision"],
+                                    name="decisioncount_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reviewer_id} {self.decision}: {self.count}"
 
 
 class SubmissionTally(models.Model):

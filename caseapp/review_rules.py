@@ -1,5 +1,7 @@
-"""The review workflow's rules: which status may follow which, what a reviewer may set as the
-outcome, and what counts toward the exposure estimate. Pure Python, like ``eligibility``.
+"""The review workflow's rules, in pure Python like ``eligibility``.
+
+Which status may follow which, what a reviewer may set as the outcome, and what counts toward
+the exposure estimate.
 
 Statuses and outcomes are the codes stored on a submission; ``models.Submission.ReviewStatus``
 gives them their labels (a test checks that both name the same codes).
@@ -16,13 +18,18 @@ STATUSES = (NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO)
 #: Decided submissions wait for nobody; the others are still open work.
 OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO})
 
-#: new → in_review → accepted | rejected | needs_info, and each decision back to in_review.
+#: The three decisions a reviewer makes; each is one step from wherever the submission stands.
+DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
+
+#: Any decision from any other status (a correction is one step too); "in review" from any
+#: other status (reopening); nothing goes back to "new". Opening or assigning a new
+#: submission is what puts it "in review" (``status_when_opened``), not a separate save.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    NEW: frozenset({IN_REVIEW}),
-    IN_REVIEW: frozenset({ACCEPTED, REJECTED, NEEDS_INFO}),
-    ACCEPTED: frozenset({IN_REVIEW}),
-    REJECTED: frozenset({IN_REVIEW}),
-    NEEDS_INFO: frozenset({IN_REVIEW}),
+    status: frozenset(
+        {decision for decision in DECISIONS if decision != status}
+        | ({IN_REVIEW} if status != IN_REVIEW else set())
+    )
+    for status in STATUSES
 }
 
 #: What a reviewer may set as the outcome; blank means "use the automatic outcome".
@@ -38,6 +45,49 @@ def next_statuses(status: str) -> frozenset[str]:
     return TRANSITIONS.get(status, frozenset())
 
 
+def status_when_opened(status: str) -> str:
+    """A reviewer who opens or is given a new submission has started on it."""
+    return IN_REVIEW if status == NEW else status
+
+
+#: Why a review change is refused; the service words each for the reviewer.
+REFUSED_UNCHANGED = "unchanged"
+REFUSED_TRANSITION = "invalid_transition"
+REFUSED_ACCEPTED_NOT_ELIGIBLE = "accepted_not_eligible"
+REFUSED_REASON_REQUIRED = "decision_reason_required"
+
+
+def decision_needs_reason(*, decision: str, outcome: str, override: str) -> bool:
+    """Asking for information needs to say what is missing; rejecting someone whom the rules
+    (or a reviewer) did not find ineligible needs to say why. Accepting needs no reason."""
+    if decision == NEEDS_INFO:
+        return True
+    if decision == REJECTED:
+        return effective_outcome(outcome, override) != eligibility.Outcome.NOT_ELIGIBLE.value
+    return False
+
+
+def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
+                   new_override: str, reason_given: bool) -> str | None:
+    """Why moving (status, override) to (new_status, new_override) is refused, or None.
+
+    An accepted submission can be owed the statutory minimum only if its effective outcome is
+    eligible or still needs review: "accepted" and "not eligible" at once would count someone
+    who cannot be owed anything, so that pair is refused however it would come about."""
+    if new_status == status and new_override == override:
+        return REFUSED_UNCHANGED
+    if new_status != status and new_status not in next_statuses(status):
+        return REFUSED_TRANSITION
+    if (new_status == ACCEPTED and effective_outcome(outcome, new_override)
+            == eligibility.Outcome.NOT_ELIGIBLE.value):
+        return REFUSED_ACCEPTED_NOT_ELIGIBLE
+    if (new_status != status and new_status in DECISIONS and not reason_given
+            and decision_needs_reason(decision=new_status, outcome=outcome,
+                                      override=new_override)):
+        return REFUSED_REASON_REQUIRED
+    return None
+
+
 def effective_outcome(outcome: str, override: str) -> str:
     """The reviewer's outcome where one was set, else the one the rules decided."""
     return override or outcome
@@ -48,6 +98,14 @@ def is_open_needs_review(*, status: str, outcome: str, override: str) -> bool:
     if each were accepted."""
     return (status in OPEN_STATUSES
             and effective_outcome(outcome, override) == eligibility.Outcome.NEEDS_REVIEW.value)
+
+
+def counts_toward_exposure(*, status: str, outcome: str, override: str,
+                           duplicate: bool) -> bool:
+    """What can be owed: an accepted registrant whose effective outcome is eligible and who is
+    not marked as a duplicate of another registration (one person, one minimum)."""
+    return (status == ACCEPTED and not duplicate
+            and effective_outcome(outcome, override) == eligibility.Outcome.ELIGIBLE.value)
 
 
 def exposure_estimate(*, accepted: int, open_needs_review: int) -> dict:

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "caseapp.middleware.FirmIdentityMiddleware",  # public pages closed until a firm is named
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
@@ -210,7 +211,8 @@ LOGOUT_REDIRECT_URL = "staff:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Español"))]
 LOCALE_PATHS = [BASE_DIR / "caseapp" / "locale"]
-TIME_ZONE = "America/Los_Angeles"
+#: The firm's time zone: every staff page and the CSV show times in it, with its offset.
+TIME_ZONE = os.environ.get("CASEAPP_FIRM_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
 
@@ -285,6 +287,10 @@ CASEAPP_REGISTRATION_EMAIL_RATE = os.environ.get("CASEAPP_REGISTRATION_EMAIL_RAT
 CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
 #: Seconds the confirmation page (the reference) stays reachable from the browser that registered.
 CASEAPP_CONFIRMATION_MAX_AGE = int(os.environ.get("CASEAPP_CONFIRMATION_MAX_AGE", "1800"))
+#: The public pages show a "not open yet" page until the case record names the firm (attorney
+#: advertising: CASE_FACTS "Who is speaking"). On in production; read once here, so tests (which
+#: pytest-django runs with DEBUG off) follow the environment they were started in.
+CASEAPP_FIRM_IDENTITY_REQUIRED = env_bool("CASEAPP_FIRM_IDENTITY_REQUIRED", not DEBUG)
 CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", "0"))
 # Seconds a public page may show a case record another request in this process read
 # (selectors.case_record.PublicCaseCache); 0 reads it on every request.

@@ -1,3 +1,5 @@
+"""The URL map: the public wing at /, the staff wing at /staff/, health and the admin."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path

@@ -1,3 +1,5 @@
+"""The public self-check's URLs (namespace ``public``)."""
+
 from django.urls import path
 
 from caseapp.views.public import check, pages, register
@@ -11,5 +13,6 @@ urlpatterns = [
     path("result/", check.result, name="result"),
     path("register/", register.register, name="register"),
     path("confirmation/", register.confirmation, name="confirmation"),
+    path("new-check/", register.new_check, name="new_check"),
     path("privacy/", pages.privacy, name="privacy"),
 ]

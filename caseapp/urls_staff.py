@@ -1,6 +1,20 @@
+"""The staff workspace's URLs (namespace ``staff``)."""
+
 from django.urls import path
 
-from caseapp.views.staff import audit, case_record, export, overview, queue, sign_in, submission
+from caseapp.views.staff import (
+    audit,
+    case_record,
+    duplicates,
+    export,
+    keyboard,
+    overview,
+    queue,
+    saved_views,
+    sign_in,
+    submission,
+    work_queue,
+)
 
 app_name = "staff"
 
@@ -14,12 +28,20 @@ urlpatterns = [
     path("submissions/", queue.queue, name="queue"),
     path("submissions/export.csv", export.export, name="export"),
     path("submissions/bulk/", queue.bulk, name="bulk"),
+    path("submissions/start/", work_queue.start, name="queue_start"),
+    path("submissions/claim/", work_queue.claim, name="claim"),
+    path("submissions/views/", saved_views.save, name="saved_view_save"),
+    path("submissions/views/<int:view_id>/delete/", saved_views.delete,
+         name="saved_view_delete"),
     path("submissions/<str:reference>/", submission.submission_detail, name="submission"),
     path("submissions/<str:reference>/review/", submission.review, name="review"),
+    path("submissions/<str:reference>/decide/", submission.decide, name="decide"),
     path("submissions/<str:reference>/assign/", submission.assign, name="assign"),
     path("submissions/<str:reference>/notes/", submission.note, name="note"),
     path("submissions/<str:reference>/duplicate/", submission.duplicate, name="duplicate"),
+    path("submissions/<str:reference>/duplicates/", duplicates.compare, name="compare"),
     path("submissions/<str:reference>/erase/", submission.erase, name="erase"),
     path("case/", case_record.case_record, name="case"),
+    path("keyboard/", keyboard.keyboard, name="keyboard"),
     path("audit/", audit.audit, name="audit"),
 ]

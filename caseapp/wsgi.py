@@ -1,3 +1,5 @@
+"""The WSGI application gunicorn serves."""
+
 import gc
 import os
 

@@ -19,12 +19,14 @@
 It prints a table, states the machine, writes ``bench-results/bench-<database>.json`` and
 exits non-zero when a target is missed. It is a measurement, not a test. Traffic goes to
 127.0.0.1 only, and every loop is bounded in count and time.
+
+The database classes, gunicorn, the HTTP client and the cleanup are ``scripts/harness.py``,
+shared with ``scripts/loadtest.py``; this file holds the bench's own measurements and report.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import json
 import os
@@ -34,29 +36,21 @@ import secrets
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-RESULTS = BASE_DIR / "bench-results"
-HOST = "127.0.0.1"
+import harness
+from harness import BASE_DIR, HOST, RESULTS, Server, fetch, manage, percentile
+
 SCRATCH_DB = "caseapp_bench"
 SETTINGS_MODULE = "caseapp_bench_settings"
 PASSWORD_BYTES = 24
 SEED = 20250130
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', re.I)
-QUESTIONS = ["country", "premium", "premium_before_cutoff", "inmail", "inmail_before_cutoff",
-             "affiliation"]
-ELIGIBLE = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
-            "inmail": "both", "inmail_before_cutoff": "yes", "affiliation": "none"}
 
 PARTS = ("flow", "staff", "export", "weight")
 TARGETS = {
@@ -71,104 +65,14 @@ TARGETS = {
 }
 
 
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+# The table goes to stdout, the progress to stderr.
+log = harness.logger("bench", sys.stderr)
 
 
-class Cleanup:
-    def __init__(self) -> None:
-        self.actions: list = []
+# --- the app: production settings and two bench-only parts -----------------------------------
 
-    def add(self, action) -> None:
-        self.actions.append(action)
-
-    def run(self) -> None:
-        while self.actions:
-            with contextlib.suppress(Exception):
-                self.actions.pop()()
-
-
-CLEANUP = Cleanup()
-atexit.register(CLEANUP.run)
-
-
-def _exit_on_signal(signum, _frame):
-    raise SystemExit(128 + signum)
-
-
-# --- the database ------------------------------------------------------------------------------
-
-class SqliteDatabase:
-    kind = "sqlite"
-
-    def __init__(self) -> None:
-        self.path = RESULTS / "bench.sqlite3"
-        self.url = f"sqlite:///{self.path}"
-        self.label = str(self.path.relative_to(BASE_DIR))
-
-    def exists(self) -> bool:
-        return self.path.exists()
-
-    def create(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
-
-    def version(self) -> str:
-        return f"SQLite {sqlite3.sqlite_version}"
-
-    def analyze(self) -> None:
-        conn = sqlite3.connect(self.path)
-        try:
-            conn.execute("ANALYZE")
-        finally:
-            conn.close()
-
-
-class PostgresDatabase:
-    kind = "postgresql"
-
-    def __init__(self, server_url: str) -> None:
-        parts = urlsplit(server_url)
-        self.url = urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_DB}", parts.query, ""))
-        self._admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-        self.label = f"{parts.hostname}:{parts.port or 5432}/{SCRATCH_DB}"
-
-    def _connect(self, url: str):
-        import psycopg
-
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
-
-    def exists(self) -> bool:
-        with self._connect(self._admin_url) as conn:
-            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                [SCRATCH_DB]).fetchone() is not None
-
-    def create(self) -> None:
-        with self._connect(self._admin_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-
-    def version(self) -> str:
-        with self._connect(self.url) as conn:
-            return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
-
-    def analyze(self) -> None:
-        # The planner's statistics and the visibility map (index-only scans) after a bulk load.
-        with self._connect(self.url) as conn:
-            conn.execute("VACUUM (ANALYZE) caseapp_submission")
-            conn.execute("VACUUM (ANALYZE) caseapp_reviewevent")
-
-
-# --- the app -----------------------------------------------------------------------------------
-
-BENCH_SETTINGS = '''"""Written by scripts/bench.py: production settings, two bench-only parts."""
-import os
-
-from caseapp.settings import *  # noqa: F403
-
-STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
-ROOT_URLCONF = "caseapp_bench_urls"
+# Appended to the harness's settings module.
+BENCH_SETTINGS = '''ROOT_URLCONF = "caseapp_bench_urls"
 MIDDLEWARE = ["caseapp_bench_urls.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405
 '''
 
@@ -209,36 +113,7 @@ class QueryCountMiddleware:
 urlpatterns = [path("bench/hello", hello), *app_urlpatterns]
 '''
 
-
-def app_environment(tmp: Path, database_url: str, keys: dict) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "CASEAPP_"))
-           and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-        "PYTHONPATH": os.pathsep.join([str(tmp), str(BASE_DIR)]),
-        "BENCH_STATIC_ROOT": str(tmp / "static"),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": keys["secret_key"],
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "CASEAPP_FIELD_KEYS": keys["field_keys"],
-        "CASEAPP_BLIND_INDEX_KEY": keys["blind_index_key"],
-        "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
-        "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
-        "DATABASE_URL": database_url,
-    })
-    return env
-
-
-def manage(env: dict, *args: str, timeout: float = 3600) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-                            capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)[:80]} failed:\n{result.stdout}\n"
-                         f"{result.stderr[-3000:]}")
-    return result.stdout
-
+# --- the seeded database -----------------------------------------------------------------------
 
 USERS_CODE = """
 import os
@@ -258,13 +133,15 @@ for name, group, superuser in (("bench-reviewer", "Reviewer", False),
 SAMPLE_CODE = """
 import json
 from django.db.models import Max, Min
+from caseapp.crypto import name_tokens
 from caseapp.models import Submission
 bounds = Submission.objects.aggregate(low=Min("id"), high=Max("id"))
 middle = (bounds["low"] + bounds["high"]) // 2
 row = Submission.objects.filter(id__gte=middle).exclude(email="").order_by("id").first()
 print("BENCH_SAMPLE " + json.dumps({
     "rows": Submission.objects.count(), "id": row.id, "reference": row.reference,
-    "email": row.email, "email_index": row.email_index}))
+    "email": row.email, "email_index": row.email_index,
+    "name_word": (name_tokens(row.full_name) or [""])[-1]}))
 """
 
 
@@ -275,6 +152,7 @@ def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -
              and state.get("seeded") and db.exists())
     if reuse:
         manage(env, "migrate", "--noinput")
+        manage(env, "example_firm")
         sample = _sample(env)
         if sample["rows"] == count:
             log(f"reusing {db.label}: {count:,} rows, seeded {state['seeded_at']}")
@@ -282,6 +160,7 @@ def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -
         log(f"{db.label} has {sample['rows']:,} rows, not {count:,}: seeding anew")
     db.create()
     manage(env, "migrate", "--noinput")
+    manage(env, "example_firm")
     manage(env, "shell", "-c", USERS_CODE)
     log(f"seeding {count:,} submissions into {db.label} (seed_demo; minutes at a million)")
     started = time.monotonic()
@@ -303,150 +182,19 @@ def _sample(env: dict) -> dict:
     return json.loads(line.split(" ", 1)[1])
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+# --- a staff member's browser ------------------------------------------------------------------
 
-
-class Server:
-    def __init__(self, env: dict, workers: int, log_path: Path, timeout: int = 300) -> None:
-        self.env, self.workers, self.log_path, self.timeout = env, workers, log_path, timeout
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 90) -> None:
-        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
-        # The production command (docs/deploy.md); the export server's timeout is longer so
-        # that a slow export is measured rather than killed.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "caseapp.wsgi", "--workers", str(self.workers),
-             "--bind", f"{HOST}:{self.port}", "--timeout", str(self.timeout),
-             "--graceful-timeout", "5", "--error-logfile", "-"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        CLEANUP.add(self.stop)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit("gunicorn exited:\n" + self.log_path.read_text()[-3000:])
-            with contextlib.suppress(OSError):
-                if fetch(self.port, "GET", "/healthz").status == 200 \
-                        and len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s")
-
-    def worker_pids(self) -> list[int]:
-        if self.proc is None:
-            return []
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
-                             capture_output=True, text=True).stdout
-        return sorted(int(x) for x in out.split())
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        self._log.close()
-
-
-# --- a small HTTP client: exact bytes on the wire, one connection per request --------------------
-
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    wire_bytes: int
-    seconds: float
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-    def header_list(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k == name]
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-def fetch(port: int, method: str, path: str, headers: dict | None = None,
-          data: dict | None = None, timeout: float = 60) -> Response:
-    body = urlencode(data).encode() if data is not None else b""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
-             "X-Forwarded-Proto: https", "User-Agent: caseapp-bench"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    if method == "POST":
-        lines += ["Content-Type: application/x-www-form-urlencoded",
-                  f"Content-Length: {len(body)}"]
-    payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-    started = time.perf_counter()
-    with socket.create_connection((HOST, port), timeout=timeout) as sock:
-        sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    seconds = time.perf_counter() - started
-    raw = b"".join(chunks)
-    head, _sep, content = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    parsed = []
-    for line in header_lines:
-        name, _c, value = line.partition(":")
-        parsed.append((name.strip().lower(), value.strip()))
-    response = Response(int(status_line.split(" ", 2)[1]), parsed, content, len(raw), seconds)
-    if (response.header("transfer-encoding") or "").lower() == "chunked":
-        response.body = _dechunk(content)
-    return response
-
-
-def _dechunk(data: bytes) -> bytes:
-    out, pos = bytearray(), 0
-    while True:
-        end = data.find(b"\r\n", pos)
-        size = int(data[pos:end].split(b";")[0], 16)
-        if size == 0:
-            return bytes(out)
-        out += data[end + 2:end + 2 + size]
-        pos = end + 4 + size
-
-
-class Browser:
+class Browser(harness.Visitor):
     """Cookies and CSRF for a signed-in staff member."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, data: dict | None = None) -> Response:
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method == "POST":
-            headers["Origin"] = f"https://{HOST}:{self.port}"
-            headers["Referer"] = f"https://{HOST}:{self.port}{path}"
-        response = fetch(self.port, method, path, headers, data)
-        for value in response.header_list("set-cookie"):
-            name, _e, rest = value.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response
+        super().__init__(port, "caseapp-bench")
 
     def sign_in(self, username: str, password: str) -> None:
         page = self.request("GET", "/staff/login/")
-        token = CSRF_RE.search(page.text).group(1)
         response = self.request("POST", "/staff/login/", {
-            "csrfmiddlewaretoken": token, "username": username, "password": password})
+            "csrfmiddlewaretoken": harness.csrf_token(page.text), "username": username,
+            "password": password})
         if response.status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{username} could not sign in: {response.status}")
 
@@ -583,7 +331,7 @@ def _ms(match) -> float:
 def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict:
     script = tmp / "flow.lua"
     script.write_text(WRK_FLOW)
-    origin = f"https://{HOST}:{port}"
+    origin = harness.origin(port)
     wrk(port, "/bench/hello", 2, connections)  # warm every worker
     wrk(port, "/", 2, connections, script, [origin])
     hello = wrk(port, "/bench/hello", seconds, connections)
@@ -599,12 +347,6 @@ def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict
 
 
 # --- 2. staff pages against the admin ----------------------------------------------------------
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[index]
-
 
 def time_page(browser: Browser, path: str, repeat: int, warmup: int = 3) -> dict:
     for _ in range(warmup):
@@ -654,6 +396,10 @@ def measure_staff(port: int, sample: dict, password: str, repeat: int,
         ("submission page", "queue", f"/staff/submissions/{reference}/",
          f"/admin/caseapp/submission/{sample['id']}/change/"),
         ("overview", "overview", "/staff/", None),
+        # Issue 14: a word of a name (the demo's serial, one person; "person", everyone).
+        ("search by a name word", "search",
+         "/staff/submissions/?" + urlencode({"q": sample.get("name_word", "")}), None),
+        ("search by a common name word", "search", "/staff/submissions/?q=person", None),
     ]
     rows = []
     for label, kind, path, admin_path in pages:
@@ -668,7 +414,49 @@ def measure_staff(port: int, sample: dict, password: str, repeat: int,
                      "admin": peer, "admin_factor": factor,
                      "pass": page["p95_ms"] <= limit
                      and (factor is None or factor >= TARGETS["admin_factor"])})
+    log("staff: decide and next")
+    page = time_decide_and_next(reviewer, repeat)
+    rows.append({"page": "decide and next", "kind": "queue",
+                 "target_p95_ms": TARGETS["queue_p95_ms"], **page, "admin": None,
+                 "admin_factor": None, "pass": page["p95_ms"] <= TARGETS["queue_p95_ms"]})
     return rows
+
+
+def time_decide_and_next(browser: Browser, repeat: int) -> dict:
+    """The "Accept and next" POST of work-queue mode (issue 14) through the new submissions,
+    oldest first: each request decides one and answers with the next one's address. Only the
+    POST is timed; the page it leads to is the submission page measured above. It accepts up
+    to ``repeat`` demo submissions of the scratch database."""
+    queue = "review_status=new&sort=received"
+    location = browser.request("GET", f"/staff/submissions/start/?{queue}").header("location")
+    times, server, queries = [], [], -1
+    for _ in range(repeat):
+        if not location or "/staff/submissions/LI-" not in location:
+            break
+        path = location.split("://", 1)[-1].split("/", 1)[-1]
+        path = "/" + path if not path.startswith("/") else path
+        page = browser.request("GET", path)
+        version = re.search(r'name="version" value="(\d+)"', page.text)
+        action = path.split("?", 1)[0] + "decide/?" + path.split("?", 1)[1]
+        response = browser.request("POST", action, {
+            "csrfmiddlewaretoken": harness.csrf_token(page.text),
+            "version": version.group(1) if version else "", "decision": "accepted:next"})
+        if response.status != 302:
+            raise SystemExit(f"POST {action} answered {response.status}")
+        times.append(response.seconds * 1000)
+        timing = re.search(r"dur=([\d.]+)", response.header("server-timing") or "")
+        if timing:
+            server.append(float(timing.group(1)))
+        queries = int(response.header("x-bench-queries") or -1)
+        location = response.header("location")
+    if not times:
+        raise SystemExit("decide and next: no new submission to decide")
+    return {
+        "path": f"/staff/submissions/<ref>/decide/?{queue}&wq=1", "requests": len(times),
+        "p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1),
+        "app_p50_ms": round(statistics.median(server), 1) if server else None,
+        "queries": queries, "bytes": 0,
+    }
 
 
 # --- 3. export ---------------------------------------------------------------------------------
@@ -681,14 +469,13 @@ def measure_export(env: dict, tmp: Path, password: str, rows_expected: int) -> d
         supervisor.sign_in("bench-supervisor", password)
         (worker,) = server.worker_pids()
         before = _status_kb(worker)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in supervisor.cookies.items())}
         lines = size = 0
         head = b""
         started = time.perf_counter()
         # HTTP/1.0: the body comes unchunked, so its newlines are the CSV's lines.
         payload = (f"GET /staff/submissions/export.csv HTTP/1.0\r\nHost: {HOST}:{server.port}"
                    "\r\nX-Forwarded-Proto: https\r\n"
-                   f"Cookie: {headers['Cookie']}\r\n\r\n").encode()
+                   f"Cookie: {supervisor.cookie_header()}\r\n\r\n").encode()
         with socket.create_connection((HOST, server.port), timeout=1800) as sock:
             sock.sendall(payload)
             while chunk := sock.recv(1 << 20):
@@ -760,10 +547,9 @@ def machine(db) -> dict:
     with contextlib.suppress(OSError):
         kb = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f"{kb / 1024 / 1024:.0f} GiB"
-    from importlib.metadata import version
     return {"cores": os.cpu_count(), "cpu": model, "memory": memory, "database": db.version(),
-            "python": platform.python_version(), "django": version("django"),
-            "gunicorn": version("gunicorn"),
+            "python": platform.python_version(), "django": harness.package_version("django"),
+            "gunicorn": harness.package_version("gunicorn"),
             "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
             .split("[")[0].strip(), "os": platform.platform(),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
@@ -851,16 +637,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="measure only this part (repeatable); the table shows what ran")
     args = parser.parse_args(argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _exit_on_signal)
+    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
 
-    server_url = os.environ.get("DATABASE_URL", "")
-    use_postgres = server_url.startswith(("postgres://", "postgresql://"))
-    if server_url and not use_postgres and not server_url.startswith("sqlite"):
-        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
-    db = PostgresDatabase(server_url) if use_postgres else SqliteDatabase()
+    server_url, use_postgres = harness.database_server()
+    sqlite_path = RESULTS / "bench.sqlite3"
+    db = (harness.PostgresDatabase(server_url, SCRATCH_DB) if use_postgres
+          else harness.SqliteDatabase(sqlite_path, str(sqlite_path.relative_to(BASE_DIR))))
     count = args.count or (1_000_000 if use_postgres else 100_000)
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
     RESULTS.mkdir(exist_ok=True)
@@ -869,22 +653,22 @@ def main(argv: list[str] | None = None) -> int:
     keys_path = RESULTS / f"bench-{db.kind}.keys.json"
     state_path = RESULTS / f"bench-{db.kind}.state.json"
     if not keys_path.exists() or args.fresh:
-        from cryptography.fernet import Fernet
-
         keys_path.write_text(json.dumps({
-            "secret_key": secrets.token_urlsafe(50), "field_keys": Fernet.generate_key().decode(),
-            "blind_index_key": secrets.token_urlsafe(32),
-            "password": secrets.token_urlsafe(PASSWORD_BYTES)}))
+            **harness.fresh_keys(), "password": secrets.token_urlsafe(PASSWORD_BYTES)}))
         keys_path.chmod(0o600)
         state_path.unlink(missing_ok=True)
     keys = json.loads(keys_path.read_text())
 
-    tmp = Path(tempfile.mkdtemp(prefix="caseapp-bench-"))
-    CLEANUP.add(lambda: shutil.rmtree(tmp, ignore_errors=True))
-    (tmp / f"{SETTINGS_MODULE}.py").write_text(BENCH_SETTINGS)
-    (tmp / "caseapp_bench_urls.py").write_text(BENCH_URLS)
-    env = app_environment(tmp, db.url, keys)
-    env["BENCH_PASSWORD"] = keys["password"]
+    tmp = harness.temp_dir("caseapp-bench-")
+    settings = harness.write_settings_module(
+        tmp, SETTINGS_MODULE, "scripts/bench.py: production settings, two bench-only parts",
+        BENCH_SETTINGS)
+    (settings / "caseapp_bench_urls.py").write_text(BENCH_URLS)
+    env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, keys, {
+        # bench-supervisor signs in with a password alone, as the deployment default allows.
+        "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
+        "BENCH_PASSWORD": keys["password"],
+    })
 
     load_before = [round(x, 2) for x in os.getloadavg()]
     prepared = prepare_database(db, env, state_path, count, args.fresh)
@@ -894,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     manage(env, "collectstatic", "--noinput")
 
     connections = 2 * workers
-    server = Server(env, workers, tmp / "gunicorn.log")
+    server = Server(env, workers, tmp / "gunicorn.log", timeout=300)
     log(f"gunicorn: {workers} workers on {HOST}:{server.port}")
     server.start()
     parts = set(args.only or PARTS)
@@ -948,8 +732,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        CLEANUP.run()
-    sys.exit(code)
+    harness.run_main(main)

@@ -21,13 +21,15 @@ worker is killed while requests wait on that lock.
 
 Results are printed as a table and written to ``bench-results/loadtest-<db>.json``. The exit
 status is non-zero when any reconciliation check fails. Traffic goes to 127.0.0.1 only.
+
+The database classes, gunicorn, the HTTP client and the cleanup are ``scripts/harness.py``,
+shared with ``scripts/bench.py``; this file holds the people, the faults and the reconciliation.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import collections
 import contextlib
 import json
@@ -37,408 +39,66 @@ import random
 import re
 import resource
 import secrets
-import shutil
 import signal
-import socket
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+import harness
+from harness import BASE_DIR, HOST, Response, Server, percentile
+
 sys.path.insert(0, str(BASE_DIR))
-
-from cryptography.fernet import Fernet  # noqa: E402
 
 from caseapp import eligibility  # noqa: E402  (pure Python: no Django needed)
 
-HOST = "127.0.0.1"
 SCRATCH_DB = "caseapp_loadtest"
 SETTINGS_MODULE = "caseapp_loadtest_settings"
 STATES = ["CA", "NY", "TX", "WA", "IL", "FL", "MA", "CO", "outside_us"]
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 OUTCOME_RE = re.compile(r'data-outcome="([a-z_]+)"')
 REFERENCE_RE = re.compile(r'data-reference="([^"]+)"')
 REDIRECTS = {301, 302, 303, 307, 308}
 
-
-def log(message: str) -> None:
-    print(f"[loadtest {time.strftime('%H:%M:%S')}] {message}", flush=True)
+log = harness.logger("loadtest")
 
 
-# --- cleanup: whatever happens, gunicorn is stopped and temp files go --------------------------
+# --- faults and the server log -----------------------------------------------------------------
 
-class Cleanup:
-    def __init__(self) -> None:
-        self._actions: list[tuple[str, object]] = []
-        self._done = False
-
-    def add(self, label: str, action) -> None:
-        self._actions.append((label, action))
-
-    def run(self) -> None:
-        while self._actions:
-            label, action = self._actions.pop()
-            try:
-                action()
-            except Exception as exc:  # cleanup must go on
-                print(f"[loadtest] cleanup {label} failed: {exc!r}", file=sys.stderr)
+def kill_worker(server: Server, rng: random.Random) -> int | None:
+    pids = server.worker_pids()
+    if not pids:
+        return None
+    pid = rng.choice(pids)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return pid
 
 
-CLEANUP = Cleanup()
-atexit.register(CLEANUP.run)
-
-
-def _exit_on_signal(signum, _frame):
-    log(f"{signal.Signals(signum).name}: stopping gunicorn and cleaning up")
-    raise SystemExit(128 + signum)
-
-
-# --- databases -----------------------------------------------------------------------------------
-
-class SqliteDatabase:
-    kind = "sqlite"
-
-    def __init__(self, directory: Path, name: str) -> None:
-        self.path = directory / f"{name}.sqlite3"
-        self.url = f"sqlite:///{self.path}"  # absolute path: sqlite:////tmp/...
-        self.label = str(self.path)
-
-    def create(self) -> None:
-        self.drop()
-
-    def drop(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
-
-    def query(self, sql: str) -> list[tuple]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-
-    def lock(self, seconds: float) -> tuple[float, float]:
-        """Hold the write lock (BEGIN EXCLUSIVE) for ``seconds``; return (waited, held)."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            t0 = time.monotonic()
-            conn.execute("BEGIN EXCLUSIVE")
-            t1 = time.monotonic()
-            time.sleep(seconds)
-            conn.execute("COMMIT")
-            return t1 - t0, time.monotonic() - t1
-        finally:
-            conn.close()
-
-
-class PostgresDatabase:
-    kind = "postgresql"
-
-    def __init__(self, server_url: str, name: str = SCRATCH_DB) -> None:
-        parts = urlsplit(server_url)
-        given = parts.path.lstrip("/")
-        if given == name:
-            raise SystemExit(f"DATABASE_URL names {name!r}, the scratch database this script "
-                             "drops; point it at another database on the same server")
-        self.name = name
-        self.url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-        self._admin_urls = [urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
-                            for db in ("postgres", given or "template1")]
-        self.label = f"{parts.hostname}:{parts.port or 5432}/{name}"
-
-    def _admin(self):
-        import psycopg
-
-        last = None
-        for url in self._admin_urls:
-            try:
-                return psycopg.connect(url, autocommit=True, connect_timeout=10)
-            except psycopg.OperationalError as exc:
-                last = exc
-        raise SystemExit(f"cannot reach the PostgreSQL server to make {self.name}: {last}")
-
-    def create(self) -> None:
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self) -> None:
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def query(self, sql: str) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.url, connect_timeout=10) as conn:
-            return conn.execute(sql).fetchall()
-
-    def lock(self, seconds: float) -> tuple[float, float]:
-        import psycopg
-
-        with psycopg.connect(self.url, connect_timeout=10) as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL lock_timeout = '20s'")
-                t0 = time.monotonic()
-                conn.execute("LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
-                t1 = time.monotonic()
-                time.sleep(seconds)
-            return t1 - t0, time.monotonic() - t1
-
-
-# --- the app under gunicorn ------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def app_environment(tmp: Path, database_url: str) -> dict[str, str]:
-    """Production settings, fresh keys, this run's database; nothing from the developer's."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "CASEAPP_"))
-           and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-        "PYTHONPATH": os.pathsep.join([str(tmp / "settings"), str(BASE_DIR)]),
-        "PYTHONUNBUFFERED": "1",
-        "LOADTEST_STATIC_ROOT": str(tmp / "static"),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "CASEAPP_FIELD_KEYS": Fernet.generate_key().decode(),
-        "CASEAPP_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
-        "CASEAPP_FIELD_KEY_FILE": str(tmp / "no-field-keys"),
-        "CASEAPP_REGISTRATION_RATE": "1000000/h",
-        "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
-        "DATABASE_URL": database_url,
-    })
-    return env
-
-
-def write_settings_module(tmp: Path) -> None:
-    """STATIC_ROOT is fixed in caseapp.settings; collect into a temp dir, not the work tree."""
-    directory = tmp / "settings"
-    directory.mkdir(exist_ok=True)
-    (directory / f"{SETTINGS_MODULE}.py").write_text(
-        '"""Written by scripts/loadtest.py: production settings, static files in a temp dir."""\n'
-        "import os\n\n"
-        "from caseapp.settings import *  # noqa: F403\n\n"
-        'STATIC_ROOT = os.environ["LOADTEST_STATIC_ROOT"]\n'
-    )
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = 300) -> None:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-                            capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, log_path: Path) -> None:
-        self.env = env
-        self.workers = workers
-        self.port = free_port()
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-        self._log = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self, timeout: float = 90) -> None:
-        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "caseapp.wsgi",
-             "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
-             "--graceful-timeout", "5", "--timeout", "60", "--error-logfile", "-"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        CLEANUP.add(f"gunicorn {self.proc.pid}", self.stop)
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n"
-                                 + self.log_path.read_text()[-3000:])
-            request = urllib.request.Request(f"{self.base_url}/healthz",
-                                             headers={"X-Forwarded-Proto": "https"})
-            with contextlib.suppress(OSError), opener.open(request, timeout=5) as response:
-                if response.status == 200 and len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f}s")
-
-    def worker_pids(self) -> list[int]:
-        if self.proc is None:
-            return []
-        pid = self.proc.pid
-        children: list[int] = []
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                children += [int(x) for x in (task / "children").read_text().split()]
-        if not children:
-            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
-                                 capture_output=True, text=True).stdout
-            children = [int(x) for x in out.split()]
-        return sorted(set(children))
-
-    def kill_worker(self, rng: random.Random) -> int | None:
-        pids = self.worker_pids()
-        if not pids:
-            return None
-        pid = rng.choice(pids)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        return pid
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # any worker left behind
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log_summary(self) -> dict:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        tracebacks = []
-        lines = text.splitlines()
-        for i, line in enumerate(lines):
-            if line.startswith("Traceback"):
-                block = lines[max(0, i - 1):i + 60]
-                end = next((j for j, x in enumerate(block[1:], 1)
-                            if x and not x.startswith((" ", "Traceback", "During", "The above"))
-                            and ":" in x), len(block) - 1)
-                tracebacks.append("\n".join(block[:end + 1]))
-        kinds = collections.Counter(t.splitlines()[-1][:200] for t in tracebacks)
-        return {
-            "tracebacks": len(tracebacks),
-            "traceback_kinds": dict(kinds.most_common(10)),
-            "first_traceback": tracebacks[0] if tracebacks else "",
-            "worker_timeouts": text.count("WORKER TIMEOUT"),
-            "workers_booted": text.count("Booting worker"),
-        }
+def server_log_summary(log_path: Path) -> dict:
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    tracebacks = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            block = lines[max(0, i - 1):i + 60]
+            end = next((j for j, x in enumerate(block[1:], 1)
+                        if x and not x.startswith((" ", "Traceback", "During", "The above"))
+                        and ":" in x), len(block) - 1)
+            tracebacks.append("\n".join(block[:end + 1]))
+    kinds = collections.Counter(t.splitlines()[-1][:200] for t in tracebacks)
+    return {
+        "tracebacks": len(tracebacks),
+        "traceback_kinds": dict(kinds.most_common(10)),
+        "first_traceback": tracebacks[0] if tracebacks else "",
+        "worker_timeouts": text.count("WORKER TIMEOUT"),
+        "workers_booted": text.count("Booting worker"),
+    }
 
 
 # --- simulated people ------------------------------------------------------------------------
-
-class ConnectFailed(Exception):
-    """No TCP connection to gunicorn."""
-
-
-class Disconnected(Exception):
-    """The server closed the connection before a whole response arrived."""
-
-
-@dataclass
-class Response:
-    status_code: int
-    headers: list[tuple[str, str]]
-    text: str
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-    def header_list(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k == name]
-
-
-class HttpClient:
-    """HTTP/1.1 on asyncio streams, one connection per request (gunicorn's sync workers close
-    it anyway). Small on purpose: the load generator shares the CPUs with the server, and a
-    general client (httpx) spent about 3 ms of CPU per request here against gunicorn's ~9."""
-
-    def __init__(self, port: int, timeout: float, connect_timeout: float = 10.0) -> None:
-        self.port = port
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
-
-    async def request(self, method: str, path: str, headers: dict[str, str],
-                      data: dict[str, str] | None = None) -> Response:
-        body = urlencode(data).encode() if data is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}",
-                 "Connection: close", "Accept: text/html", "Accept-Encoding: identity"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        if method == "POST":
-            lines += ["Content-Type: application/x-www-form-urlencoded",
-                      f"Content-Length: {len(body)}"]
-        payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(HOST, self.port), self.connect_timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise ConnectFailed(repr(exc)) from exc
-        try:
-            return await asyncio.wait_for(self._exchange(reader, writer, payload), self.timeout)
-        finally:
-            writer.close()
-
-    async def _exchange(self, reader, writer, payload: bytes) -> Response:
-        try:
-            writer.write(payload)
-            await writer.drain()
-            raw = await reader.read()  # to EOF: the server closes after the response
-        except (ConnectionError, OSError) as exc:
-            raise Disconnected(repr(exc)) from exc
-        head, sep, body = raw.partition(b"\r\n\r\n")
-        if not sep:
-            raise Disconnected(f"incomplete response ({len(raw)} bytes)")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        try:
-            status = int(status_line.split(" ", 2)[1])
-        except (IndexError, ValueError) as exc:
-            raise Disconnected(f"bad status line {status_line[:60]!r}") from exc
-        headers = []
-        for line in header_lines:
-            name, _, value = line.partition(":")
-            headers.append((name.strip().lower(), value.strip()))
-        response = Response(status, headers, "")
-        if (response.header("transfer-encoding") or "").lower() == "chunked":
-            body = self._dechunk(body)
-        length = response.header("content-length")
-        if length is not None and int(length) != len(body):
-            raise Disconnected(f"body {len(body)} of {length} bytes")
-        response.text = body.decode("utf-8", errors="replace")
-        return response
-
-    @staticmethod
-    def _dechunk(data: bytes) -> bytes:
-        out, pos = bytearray(), 0
-        while True:
-            end = data.find(b"\r\n", pos)
-            if end < 0:
-                raise Disconnected("truncated chunked body")
-            size = int(data[pos:end].split(b";")[0], 16)
-            if size == 0:
-                return bytes(out)
-            out += data[end + 2:end + 2 + size]
-            if len(data) < end + 4 + size:
-                raise Disconnected("truncated chunked body")
-            pos = end + 4 + size
-
 
 class GaveUp(Exception):
     """A request still failed after every retry; the person leaves."""
@@ -474,46 +134,37 @@ class Stats:
             self.samples.append(text[:500])
 
 
+# What makes a person's answers need review or rule them out: one change of each list is
+# drawn at random (a tuple is a choice among its values).
+NEEDS_REVIEW = ({"inmail": "unsure", "inmail_before_cutoff": "unsure"}, {"country": "OTHER"},
+                {"premium": "unsure"}, {"premium_before_cutoff": "unsure"})
+RULED_OUT = ({"country": ("CA", "GB", "EU")}, {"premium": "no"}, {"inmail": "neither"},
+             {"affiliation": "linkedin_or_microsoft"})
+
+
 def person_answers(rng: random.Random) -> dict[str, str]:
-    """A person's true answers: mostly eligible, some to check, some ruled out."""
+    """A person's true answers: 60 % eligible, 28 % to check, 12 % ruled out."""
     answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
                "inmail": rng.choice(["sent", "received", "both"]),
                "inmail_before_cutoff": "yes", "affiliation": "none"}
     roll = rng.random()
-    if roll < 0.60:
-        pass  # eligible
-    elif roll < 0.88:  # needs review: something the firm has to check
-        choice = rng.randrange(4)
-        if choice == 0:
-            answers.update(inmail="unsure", inmail_before_cutoff="unsure")
-        elif choice == 1:
-            answers["country"] = "OTHER"
-        elif choice == 2:
-            answers["premium"] = "unsure"
-        else:
-            answers["premium_before_cutoff"] = "unsure"
-    else:  # ruled out, at different questions
-        choice = rng.randrange(4)
-        if choice == 0:
-            answers["country"] = rng.choice(["CA", "GB", "EU"])
-        elif choice == 1:
-            answers["premium"] = "no"
-        elif choice == 2:
-            answers["inmail"] = "neither"
-        else:
-            answers["affiliation"] = "linkedin_or_microsoft"
+    if roll >= 0.60:
+        changes = NEEDS_REVIEW if roll < 0.88 else RULED_OUT
+        change = changes[rng.randrange(len(changes))]
+        answers.update({key: rng.choice(value) if isinstance(value, tuple) else value
+                        for key, value in change.items()})
     return answers
 
 
-class Person:
+class Person(harness.Visitor):
     def __init__(self, run: Run, n: int, rng: random.Random) -> None:
+        super().__init__(run.client.port, "caseapp-loadtest")
         self.run = run
         self.stats = run.stats
         self.n = n
         self.rng = rng
         self.answers = person_answers(rng)
         self.expected = eligibility.evaluate(self.answers).outcome.value
-        self.cookies: dict[str, str] = {}
         self.path = "/"
         self.page = ""
 
@@ -525,12 +176,8 @@ class Person:
     async def request(self, method: str, path: str, data: dict | None = None,
                       step: str = "get") -> Response:
         run = self.run
-        headers = {"X-Forwarded-Proto": "https", "User-Agent": "caseapp-loadtest"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if method == "POST":
-            headers["Origin"] = run.origin
-            headers["Referer"] = run.origin + self.path
+        headers = {**self.headers(method, self.path),
+                   "Accept": "text/html", "Accept-Encoding": "identity"}
         kind = "other"
         for attempt in range(run.args.retries + 1):
             if attempt:
@@ -539,45 +186,32 @@ class Person:
                     self.stats.retries_register += 1
                 await asyncio.sleep(min(3.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + self.rng.random()))
             self.stats.requests += 1
-            t0 = time.perf_counter()
             try:
                 response = await run.client.request(method, path, headers, data)
             except asyncio.TimeoutError:
                 kind = "timeout"
-            except ConnectFailed:
+            except harness.ConnectFailed:
                 kind = "connect_error"
-            except Disconnected:
+            except harness.Disconnected:
                 kind = "disconnected"
             except Exception as exc:  # counted, retried, never fatal to the run
                 kind = f"other:{type(exc).__name__}"
             else:
-                elapsed = time.perf_counter() - t0
-                self.stats.latencies.append(elapsed)
-                self.stats.latencies_by_step[step].append(elapsed)
-                self._store_cookies(response)
-                if response.status_code < 500:
+                self.stats.latencies.append(response.seconds)
+                self.stats.latencies_by_step[step].append(response.seconds)
+                self.store_cookies(response)
+                if response.status < 500:
                     return response
-                kind = f"http_{response.status_code}"
+                kind = f"http_{response.status}"
             self.stats.errors[kind] += 1
         raise GaveUp(kind)
-
-    def _store_cookies(self, response: Response) -> None:
-        for header in response.header_list("set-cookie"):
-            first, *attributes = header.split(";")
-            name, _, value = first.strip().partition("=")
-            attrs = {a.strip().split("=", 1)[0].lower(): a.strip().partition("=")[2]
-                     for a in attributes}
-            if attrs.get("max-age") == "0" or "1970" in attrs.get("expires", ""):
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
 
     async def go(self, method: str, path: str, data: dict | None = None,
                  step: str = "get") -> Response:
         """Send, then follow redirects with GETs as a browser does."""
         response = await self.request(method, path, data, step)
         for _hop in range(10):
-            if response.status_code not in REDIRECTS:
+            if response.status not in REDIRECTS:
                 break
             location = urlsplit(response.header("location") or "")
             if location.netloc and location.hostname not in (HOST, "localhost"):
@@ -588,15 +222,15 @@ class Person:
             raise FlowError(f"redirect loop at {path}")
         self.path = path
         self.page = response.text
-        if response.status_code != 200:
-            raise FlowError(f"HTTP {response.status_code} at {path}")
+        if response.status != 200:
+            raise FlowError(f"HTTP {response.status} at {path}")
         return response
 
     def _csrf(self) -> str:
-        match = CSRF_RE.search(self.page)
-        if not match:
+        token = harness.csrf_token(self.page)
+        if not token:
             raise FlowError(f"no CSRF token on {self.path}")
-        return match.group(1)
+        return token
 
     async def visit(self) -> None:
         stats = self.stats
@@ -667,8 +301,7 @@ class Run:
     tag: str
     target: int
     args: argparse.Namespace
-    origin: str = ""
-    client: HttpClient | None = None
+    client: harness.AsyncClient | None = None
     stats: Stats = field(default_factory=Stats)
     assigned: int = 0
     events: list[dict] = field(default_factory=list)
@@ -687,10 +320,9 @@ class Run:
 
 async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> None:
     args = run.args
-    run.origin = f"https://{HOST}:{server.port}"
     counter = iter(range(1, 10**9))
     stats = run.stats
-    run.client = HttpClient(server.port, args.request_timeout)
+    run.client = harness.AsyncClient(server.port, args.request_timeout)
     async def person_loop() -> None:
         while True:
             person = run.next_person(counter, args.seed)
@@ -728,12 +360,12 @@ async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> 
 
         await wait_for(0.3)
         before = server.worker_pids()
-        pid = server.kill_worker(rng)
+        pid = kill_worker(server, rng)
         event("sigkill_worker", pid=pid, workers_before=before)
         await wait_for(0.6)
         lock = asyncio.ensure_future(asyncio.to_thread(db.lock, args.lock_seconds))
         await asyncio.sleep(min(1.0, args.lock_seconds / 2))
-        pid = server.kill_worker(rng)
+        pid = kill_worker(server, rng)
         event("sigkill_worker_during_db_lock", pid=pid)
         waited, held = await lock
         event("db_lock", waited_s=round(waited, 2), held_s=round(held, 2),
@@ -860,14 +492,6 @@ def reconcile(run: Run, db, is_fault: bool) -> dict:
 
 
 # --- report ----------------------------------------------------------------------------------
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[index]
-
 
 def summarise(run: Run, reconciliation: dict, server_log: dict, clients: int) -> dict:
     stats = run.stats
@@ -1004,28 +628,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _exit_on_signal)
+    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP)
     # The hard limit: SIGTERM ourselves, which unwinds through every finally and atexit.
     watchdog = threading.Timer(args.timeout, os.kill, (os.getpid(), signal.SIGTERM))
     watchdog.daemon = True
     watchdog.start()
     started = time.monotonic()
 
-    tmp = Path(tempfile.mkdtemp(prefix="caseapp-loadtest-"))
-    if not args.keep:
-        CLEANUP.add("temp dir", lambda: shutil.rmtree(tmp, ignore_errors=True))
-    write_settings_module(tmp)
+    tmp = harness.temp_dir("caseapp-loadtest-", keep=args.keep)
+    harness.write_settings_module(tmp, SETTINGS_MODULE, "scripts/loadtest.py: production "
+                                  "settings, static files in a temp dir")
 
-    server_url = os.environ.get("DATABASE_URL", "")
-    use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
-    if server_url and not use_postgres and not server_url.startswith("sqlite"):
-        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
+    server_url, use_postgres = harness.database_server()
+    # Each run drops and creates the scratch database: never the one the developer named.
+    if use_postgres and urlsplit(server_url).path.lstrip("/") == SCRATCH_DB:
+        raise SystemExit(f"DATABASE_URL names {SCRATCH_DB!r}, the scratch database this script "
+                         "drops; point it at another database on the same server")
     kind = "postgresql" if use_postgres else "sqlite"
 
     def new_database(name: str):
-        db = PostgresDatabase(server_url) if use_postgres else SqliteDatabase(tmp, name)
-        return db
+        if use_postgres:
+            return harness.PostgresDatabase(server_url, SCRATCH_DB)
+        return harness.SqliteDatabase(tmp / f"{name}.sqlite3")
 
     plan = []
     if not args.skip_normal:
@@ -1036,7 +660,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "database": kind, "database_label": "", "workers": args.workers,
         "clients": args.clients, "cpus": os.cpu_count(), "python": platform.python_version(),
-        "gunicorn": _version("gunicorn"), "django": _version("django"),
+        "gunicorn": harness.package_version("gunicorn"),
+        "django": harness.package_version("django"),
         "seed": args.seed,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -1046,14 +671,19 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
         db = new_database(f"run{index}")
         meta["database_label"] = db.label
-        env = app_environment(tmp, db.url)
+        env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, harness.fresh_keys(), {
+            # Every simulated person comes from 127.0.0.1, and answers faster than a person.
+            "CASEAPP_REGISTRATION_RATE": "1000000/h",
+            "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
+        })
         log(f"run {label}: fresh database {db.label}")
         db.create()
         if not args.keep:
-            CLEANUP.add(f"database {db.label}", db.drop)
-        manage(env, "migrate", "--noinput")
+            harness.CLEANUP.add(f"database {db.label}", db.drop)
+        harness.manage(env, "migrate", "--noinput")
+        harness.manage(env, "example_firm")
         if not collected:
-            manage(env, "collectstatic", "--noinput")
+            harness.manage(env, "collectstatic", "--noinput")
             collected = True
         server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
         log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
@@ -1075,7 +705,8 @@ def main(argv: list[str] | None = None) -> int:
         run.cpu = {"client_s": round(client_cpu, 1), "server_s": round(server_cpu, 1)}
         log(f"run {label}: reconciling against the database")
         reconciliation = reconcile(run, db, faults)
-        results.append(summarise(run, reconciliation, server.log_summary(), args.clients))
+        results.append(summarise(run, reconciliation, server_log_summary(server.log_path),
+                                 args.clients))
         if not args.keep:
             db.drop()
 
@@ -1099,18 +730,5 @@ def _cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
-
-
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        CLEANUP.run()
-    sys.exit(code)
+    harness.run_main(main)

@@ -39,8 +39,8 @@ def shipped_data(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("caseapp.migrations.0002_case_and_staff_groups")
-    migration.seed(apps)
+    for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity"):
+        importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
 
 
 @pytest.fixture(autouse=True)

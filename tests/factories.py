@@ -62,3 +62,23 @@ def draft_put(client, data: dict, *, max_age: int = 3600) -> None:
     from caseapp import drafts
 
     client.cookies[drafts.COOKIE_NAME] = drafts.seal(data, max_age=max_age)
+
+
+def case_form_data(case, **changes) -> dict:
+    """The staff case record form as posted with ``case``'s saved values, then ``changes``;
+    empty values and unticked boxes are left out, as a browser leaves them out."""
+    from caseapp.services.case_record import CASE_EDITABLE_FIELDS
+
+    data = {}
+    for field in CASE_EDITABLE_FIELDS:
+        value = getattr(case, field)
+        if isinstance(value, bool):
+            value = "on" if value else ""
+        elif value is None:
+            value = ""
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        data[field] = value
+    data["loaded_at"] = case.updated_at.isoformat()
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}

@@ -25,3 +25,18 @@ def test_the_csp_nonce_is_the_requests_or_empty(rf):
     assert site(request)["csp_nonce"] == ""
     request.csp_nonce = "n0nce"
     assert site(request)["csp_nonce"] == "n0nce"
+
+
+def test_staff_pages_name_the_firms_time_zone_with_its_offset(rf, settings):
+    import datetime
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import timezone
+
+    from caseapp.context_processors import site
+
+    request = rf.get("/staff/")
+    request.user = AnonymousUser()
+    text = str(site(request)["firm_time_zone"])
+    offset = timezone.localtime().utcoffset() // datetime.timedelta(hours=1)
+    assert text.startswith("America/Los_Angeles (P") and f"UTC-0{-offset}:00" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 
 import pytest
@@ -23,7 +24,7 @@ NOT_MET = {
     "affiliation": {"linkedin_or_microsoft", "court_or_counsel"},
 }
 UNSURE = {
-    "country": {"OTHER"},
+    "country": {"OTHER", "UNSURE"},
     "premium": {"unsure"},
     "premium_before_cutoff": {"unsure"},
     "inmail": {"unsure"},
@@ -75,7 +76,7 @@ def test_every_combination_of_codes_matches_the_rules():
             Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW) else 0
         assert determination.estimated_damages == expected_damages
         count += 1
-    assert count == 9 * 4 * 4 * 6 * 4 * 4  # 13,824 answer sets, partial ones included
+    assert count == 10 * 4 * 4 * 6 * 4 * 4  # 15,360 answer sets, partial ones included
 
 
 def test_complete_eligible_answers_are_eligible_with_the_statutory_minimum():
@@ -101,6 +102,66 @@ def test_other_country_is_unsure():
     answers = {**ELIGIBLE_ANSWERS, "country": "OTHER"}
     assert evaluate(answers).outcome is Outcome.NEEDS_REVIEW
     assert evaluate(answers).estimated_damages == 1000
+
+
+def test_moved_or_unsure_about_the_accounts_region_needs_review():
+    answers = {**ELIGIBLE_ANSWERS, "country": "UNSURE"}
+    determination = evaluate(answers)
+    assert determination.outcome is Outcome.NEEDS_REVIEW
+    assert determination.estimated_damages == 1000
+    country = determination.findings[0]
+    assert (country.status, country.code) == (Status.UNSURE, "UNSURE")
+    assert "August and September 2024" in country.explanation
+
+
+def test_the_country_question_asks_about_the_account_when_the_setting_was_on():
+    country = eligibility.question("country")
+    assert "August and September 2024" in country.text
+    assert "account" in country.text
+    # The answer codes stored with earlier submissions keep their meaning.
+    assert country.codes[:8] == ("US", "CA", "GB", "EU", "CH", "HK", "CN", "OTHER")
+
+
+@pytest.mark.parametrize("key", ["premium", "inmail"])
+def test_premium_and_inmail_questions_say_how_to_check_without_menu_paths(key):
+    hint = eligibility.question(key).how_to_check
+    assert "data export" in hint
+    assert "→" not in hint and "Settings" not in hint
+
+
+def test_the_inmail_follow_up_fits_someone_who_was_not_sure():
+    follow_up = eligibility.question("inmail_before_cutoff")
+    assert "those" not in follow_up.text
+    assert follow_up.applies({"inmail": "unsure"})
+
+
+@pytest.mark.parametrize(
+    ("answers", "key", "expected"),
+    [
+        ({}, "country", (1, 6, False)),
+        ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes"}, "inmail",
+         (4, 6, False)),
+        ({**ELIGIBLE_ANSWERS}, "inmail_before_cutoff", (5, 6, True)),
+        ({**ELIGIBLE_ANSWERS, "inmail": "neither"}, "affiliation", (5, 5, True)),
+    ],
+)
+def test_progress_counts_the_questions_the_answers_lead_to(answers, key, expected):
+    p = eligibility.progress(answers, key)
+    assert (p.position, p.total, p.exact) == expected
+
+
+@pytest.mark.parametrize(
+    ("reference", "last_day"),
+    [
+        (datetime.date(2024, 9, 18), datetime.date(2026, 9, 18)),
+        (datetime.date(2024, 2, 29), datetime.date(2026, 2, 28)),
+        (datetime.date(2023, 12, 31), datetime.date(2025, 12, 31)),
+    ],
+)
+def test_the_sca_time_limit_runs_two_years_from_the_reference_date(reference, last_day):
+    assert eligibility.sca_limit_last_day(reference) == last_day
+    assert not eligibility.sca_limit_passed(reference, last_day)
+    assert eligibility.sca_limit_passed(reference, last_day + datetime.timedelta(days=1))
 
 
 def test_premium_no_skips_the_cutoff_question_and_rules_out():
@@ -169,6 +230,12 @@ def test_outcome_is_a_string_enum():
 def test_rules_version_is_stamped_on_every_determination():
     assert evaluate({}).rules_version == eligibility.RULES_VERSION
     assert eligibility.RULES_VERSION.startswith("2025-01-21")
+
+
+def test_the_rules_changelog_names_the_current_version():
+    import inspect
+
+    assert f"- {eligibility.RULES_VERSION}:" in inspect.getsource(eligibility)
 
 
 def test_damages_are_per_person_never_per_message():

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from caseapp.models import Case, ReviewEvent, Submission
 
-from .factories import make_submission
+from .factories import case_form_data, make_submission
 from .hostile import CORPUS
 from .staff_users import make_staff
 
@@ -158,6 +158,8 @@ def test_bulk_actions_take_any_input(staff, submission):
 
 
 CASE_TEXT_FIELDS = ["status", "status_note", "status_note_es", "registration_closed_message",
+                    "status_text_dismissed", "status_text_dismissed_es", "firm_address",
+                    "firm_attorney", "firm_bar_states",
                     "firm_name", "firm_email", "firm_phone", "sca_reference_date",
                     "draft_retention_hours", "purge_after_days", "closed_on"]
 
@@ -166,19 +168,17 @@ CASE_TEXT_FIELDS = ["status", "status_note", "status_note_es", "registration_clo
 def test_case_record_fields(staff, field):
     for value in CORPUS:
         case = Case.objects.get()
-        data = {
-            "status": case.status, "status_note": case.status_note,
-            "status_note_es": case.status_note_es, "registration_open": "on",
-            "registration_closed_message": case.registration_closed_message,
-            "registration_closed_message_es": "", "sca_reference_date": "2024-09-18",
-            "firm_name": "Firm", "firm_email": "firm@example.com", "firm_phone": "",
-            "draft_retention_hours": "72", "purge_after_days": "365", "closed_on": "",
-            "loaded_at": case.updated_at.isoformat(), field: value,
-        }
+        data = case_form_data(
+            case, registration_open="on", registration_closed_message_es="",
+            sca_reference_date="2024-09-18", firm_name="Firm", firm_email="firm@example.com",
+            firm_phone="", draft_retention_hours="72", purge_after_days="365", closed_on="",
+        )
+        data[field] = value
         response = staff.post(reverse("staff:case"), data)
         assert response.status_code in OK, (field, short(value))
         saved = Case.objects.get()
-        if response.status_code == 302 and field in ("status_note", "firm_name"):
+        if response.status_code == 302 and field in ("status_note", "firm_name",
+                                                     "status_text_dismissed"):
             assert getattr(saved, field) == value.strip(), short(value)
         if response.status_code != 302:
             assert saved.updated_at == case.updated_at, (field, short(value))

@@ -94,3 +94,19 @@ def test_the_database_itself_refuses_to_change_or_delete_an_audit_event(db):
     by_user = audit_record(actor=user, action="auth.login")
     user.delete()
     assert AuditEvent.objects.get(pk=by_user.pk).actor_label == "leaver"
+
+
+@pytest.mark.django_db
+def test_the_case_gives_its_status_wording_in_the_readers_language(case):
+    case.status = Case.Status.ACTIVE
+    assert case.status_text("en") == case.status_text_active
+    assert case.status_text("es-mx") == case.status_text_active_es
+    assert Case.status_text_field("settled") == "status_text_settled"
+
+
+@pytest.mark.parametrize("blank", list(Case.FIRM_IDENTITY_REQUIRED))
+def test_the_firm_identity_is_complete_only_with_every_required_field(blank):
+    firm = {field: "x" for field in Case.FIRM_IDENTITY_REQUIRED}
+    assert Case(**firm).firm_identity_complete
+    assert not Case(**{**firm, blank: "  "}).firm_identity_complete
+    assert not Case(**firm, firm_is_example=True).firm_identity_complete

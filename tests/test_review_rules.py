@@ -16,10 +16,14 @@ from caseapp.review_rules import (
     NEW,
     REJECTED,
     STATUSES,
+    counts_toward_exposure,
+    decision_needs_reason,
     effective_outcome,
     exposure_estimate,
     is_open_needs_review,
     next_statuses,
+    review_refusal,
+    status_when_opened,
 )
 
 DECISIONS = {ACCEPTED, REJECTED, NEEDS_INFO}
@@ -27,10 +31,10 @@ OUTCOMES = [o.value for o in eligibility.Outcome]
 
 
 def allowed(old: str, new: str) -> bool:
-    """The workflow in words: a decision is made only from "in review"; any other status goes
-    back to "in review"; nothing else moves."""
+    """The workflow in words: a decision is one step from any other status; any other status
+    goes back to "in review"; nothing returns to "new"."""
     if new in DECISIONS:
-        return old == IN_REVIEW
+        return old != new
     if new == IN_REVIEW:
         return old != IN_REVIEW
     return False
@@ -88,3 +92,60 @@ def test_the_rules_module_imports_nothing_from_django():
                 for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not any(name.startswith("django") for name in imported), imported
+
+
+def test_the_three_decisions_are_accept_reject_and_needs_information():
+    assert set(review_rules.DECISIONS) == DECISIONS
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_opening_starts_the_review_of_a_new_submission_only(status):
+    assert status_when_opened(status) == (IN_REVIEW if status == NEW else status)
+
+
+OVERRIDES = ["", *review_rules.OVERRIDE_OUTCOMES]
+
+
+@pytest.mark.parametrize(("decision", "outcome", "override"), list(itertools.product(
+    STATUSES, OUTCOMES, OVERRIDES)))
+def test_a_reason_is_asked_for_needs_information_and_for_rejecting_the_not_ineligible(
+        decision, outcome, override):
+    ineligible = (override or outcome) == "not_eligible"
+    expected = decision == NEEDS_INFO or (decision == REJECTED and not ineligible)
+    assert decision_needs_reason(decision=decision, outcome=outcome,
+                                 override=override) is expected
+
+
+def refusal(status, new_status, outcome, override, new_override, reason_given):
+    """The refusals in words, in the order a reviewer would want to hear them."""
+    if (status, override) == (new_status, new_override):
+        return "unchanged"
+    if new_status != status and not allowed(status, new_status):
+        return "invalid_transition"
+    if new_status == ACCEPTED and (new_override or outcome) == "not_eligible":
+        return "accepted_not_eligible"
+    if new_status != status and not reason_given and (
+            new_status == NEEDS_INFO
+            or (new_status == REJECTED and (new_override or outcome) != "not_eligible")):
+        return "decision_reason_required"
+    return None
+
+
+@pytest.mark.parametrize(("status", "new_status"), list(itertools.product(STATUSES, STATUSES)))
+def test_a_review_change_is_refused_exactly_when_the_workflow_says(status, new_status):
+    for outcome, override, new_override, reason_given in itertools.product(
+            OUTCOMES, OVERRIDES, OVERRIDES, (False, True)):
+        assert review_refusal(
+            status=status, new_status=new_status, outcome=outcome, override=override,
+            new_override=new_override, reason_given=reason_given,
+        ) == refusal(status, new_status, outcome, override, new_override, reason_given), (
+            outcome, override, new_override, reason_given)
+
+
+@pytest.mark.parametrize(("status", "outcome", "override", "duplicate"), list(itertools.product(
+    STATUSES, OUTCOMES, OVERRIDES, (False, True))))
+def test_only_accepted_eligible_registrants_not_marked_duplicate_count_toward_exposure(
+        status, outcome, override, duplicate):
+    expected = (status == ACCEPTED and (override or outcome) == "eligible" and not duplicate)
+    assert counts_toward_exposure(status=status, outcome=outcome, override=override,
+                                  duplicate=duplicate) is expected

@@ -12,11 +12,15 @@ from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.intake import submission_indexes, submission_refresh_duplicate_flags
 from caseapp.services.review import (
+    submission_assign,
     submission_bulk_update,
+    submission_claim_next,
+    submission_decide,
     submission_mark_duplicate,
+    submission_open,
     submission_review,
 )
-from tests.factories import make_submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +32,12 @@ def reviewer(db):
 
 
 @pytest.mark.parametrize(("old", "new", "allowed"), [
-    ("new", "in_review", True), ("new", "accepted", False),
+    ("new", "in_review", True), ("new", "accepted", True), ("new", "rejected", True),
     ("in_review", "accepted", True), ("in_review", "rejected", True),
     ("in_review", "needs_info", True), ("accepted", "in_review", True),
     ("rejected", "in_review", True), ("needs_info", "in_review", True),
-    ("accepted", "rejected", False), ("needs_info", "new", False),
+    ("accepted", "rejected", True), ("needs_info", "new", False), ("in_review", "new", False),
+    ("accepted", "accepted", False),
 ])
 def test_review_workflow(old, new, allowed):
     assert (new in next_statuses(old)) is allowed
@@ -53,7 +58,7 @@ def test_review_rejects_an_invalid_transition_and_a_missing_reason(case, reviewe
     submission = make_submission()
     with pytest.raises(ValidationError) as error:
         submission_review(submission=submission, actor=reviewer, expected_version=1,
-                          review_status="accepted", outcome_override="")
+                          review_status="archived", outcome_override="")
     assert error.value.code == "invalid_transition"
     with pytest.raises(ValidationError) as error:
         submission_review(submission=submission, actor=reviewer, expected_version=1,
@@ -129,3 +134,141 @@ def test_indexes_match_what_registration_stores(case):
                               state="NY") == {
         "email_index": submission.email_index, "name_index": submission.name_index,
         "name_state_index": submission.name_state_index}
+
+
+# --- one-step decisions (issue 14) and what can be owed (issue 11) ---------------------------
+
+def make_not_eligible() -> Submission:
+    """A registration the rules found not eligible (the public check registers few of them)."""
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(outcome="not_eligible")
+    submission.refresh_from_db()
+    return submission
+
+
+def test_a_new_submission_is_accepted_in_one_step_and_the_decision_is_audited(case, reviewer):
+    submission = make_submission()
+    decided = submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                                decision="accepted")
+    assert (decided.review_status, decided.version) == ("accepted", 2)
+    event = ReviewEvent.objects.get(kind="status")
+    assert (event.from_value, event.to_value) == ("new", "accepted")
+    audit = AuditEvent.objects.get(action="submission.review")
+    assert audit.details == {"review_status": "accepted"}
+
+
+def test_deciding_what_it_already_is_changes_nothing(case, reviewer):
+    submission = make_submission()
+    submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                      decision="accepted")
+    again = submission_decide(submission=submission, actor=reviewer, expected_version=2,
+                              decision="accepted")
+    assert again.version == 2 and ReviewEvent.objects.count() == 1
+
+
+def test_rejecting_an_eligible_person_or_asking_for_information_needs_a_reason(case, reviewer):
+    submission = make_submission()
+    for decision in ("rejected", "needs_info"):
+        with pytest.raises(ValidationError) as error:
+            submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                              decision=decision, reason="  ")
+        assert error.value.code == "decision_reason_required"
+    decided = submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                                decision="needs_info", reason="Which account had Premium?")
+    assert decided.review_status == "needs_info"
+    assert ReviewEvent.objects.get(kind="status").text == "Which account had Premium?"
+
+
+def test_rejecting_someone_the_rules_found_ineligible_needs_no_reason(case, reviewer):
+    submission = make_not_eligible()
+    decided = submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                                decision="rejected")
+    assert decided.review_status == "rejected"
+
+
+def test_a_not_eligible_submission_cannot_be_accepted(case, reviewer):
+    submission = make_not_eligible()
+    with pytest.raises(ValidationError) as error:
+        submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                          decision="accepted")
+    assert error.value.code == "accepted_not_eligible"
+    assert "Change the outcome first" in error.value.messages[0]
+    submission.refresh_from_db()
+    assert submission.review_status == "new"
+    overridden = submission_review(submission=submission, actor=reviewer, expected_version=1,
+                                   review_status="accepted", outcome_override="eligible",
+                                   override_reason="Premium confirmed from billing records")
+    assert (overridden.review_status, overridden.effective_outcome) == ("accepted", "eligible")
+
+
+def test_an_accepted_submission_cannot_be_overridden_to_not_eligible(case, reviewer):
+    submission = make_submission()
+    accepted = submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                                 decision="accepted")
+    with pytest.raises(ValidationError) as error:
+        submission_review(submission=accepted, actor=reviewer, expected_version=2,
+                          review_status="accepted", outcome_override="not_eligible",
+                          override_reason="No Premium after all")
+    assert error.value.code == "accepted_not_eligible"
+    rejected = submission_review(submission=accepted, actor=reviewer, expected_version=2,
+                                 review_status="rejected", outcome_override="not_eligible",
+                                 override_reason="No Premium after all")
+    assert (rejected.review_status, rejected.effective_outcome) == ("rejected", "not_eligible")
+
+
+def test_opening_or_assigning_a_new_submission_starts_its_review(case, reviewer):
+    opened, assigned, decided = make_submission(), make_submission(), make_submission()
+    assert submission_open(submission=opened, actor=reviewer).review_status == "in_review"
+    result = submission_assign(submission=assigned, actor=reviewer, expected_version=1,
+                               assignee=reviewer)
+    assert (result.review_status, result.assignee) == ("in_review", reviewer)
+    submission_decide(submission=decided, actor=reviewer, expected_version=1,
+                      decision="accepted")
+    decided.refresh_from_db()
+    assert submission_open(submission=decided, actor=reviewer).review_status == "accepted"
+
+
+def test_bulk_decisions_report_what_changed_and_what_was_refused_and_why(case, reviewer):
+    eligible = make_submission()
+    needs_review = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    not_eligible = make_not_eligible()
+    already = make_submission()
+    submission_decide(submission=already, actor=reviewer, expected_version=1,
+                      decision="accepted")
+    result = submission_bulk_update(
+        actor=reviewer, action="status", review_status="accepted",
+        references=[eligible.reference, needs_review.reference, not_eligible.reference,
+                    already.reference, "LI-2222-2222"])
+    assert result.changed == tuple(sorted([eligible.reference, needs_review.reference]))
+    assert result.refused == {"accepted_not_eligible": (not_eligible.reference,),
+                              "unchanged": (already.reference,),
+                              "not_found": ("LI-2222-2222",)}
+    audit = AuditEvent.objects.get(action="submission.bulk_update")
+    assert audit.details["refused"]["accepted_not_eligible"] == [not_eligible.reference]
+    rejected = submission_bulk_update(actor=reviewer, action="status", review_status="rejected",
+                                      references=[not_eligible.reference, eligible.reference])
+    assert rejected.changed == (not_eligible.reference,)
+    assert rejected.refused == {"decision_reason_required": (eligible.reference,)}
+
+
+def test_bulk_assignment_starts_the_review_of_new_submissions(case, reviewer):
+    made = [make_submission() for _ in range(2)]
+    submission_bulk_update(actor=reviewer, action="assign", assignee=reviewer,
+                           references=[s.reference for s in made])
+    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
+
+
+def test_claim_next_hands_each_reviewer_a_different_unassigned_submission(case, reviewer):
+    other = make_staff("otto", "Reviewer")
+    first, second, third = (make_submission() for _ in range(3))
+    Submission.objects.filter(pk=first.pk).update(assignee=other)
+    order = ["created_at", "id"]
+    mine = submission_claim_next(actor=reviewer, candidates=Submission.objects.all(),
+                                 order=order)
+    theirs = submission_claim_next(actor=other, candidates=Submission.objects.all(),
+                                   order=order)
+    assert (mine.pk, theirs.pk) == (second.pk, third.pk)
+    assert (mine.assignee, mine.review_status) == (reviewer, "in_review")
+    assert submission_claim_next(actor=reviewer, candidates=Submission.objects.all(),
+                                 order=order) is None
+    assert AuditEvent.objects.filter(action="submission.claim").count() == 2

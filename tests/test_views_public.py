@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from caseapp import eligibility
 from caseapp.models import Case, DailyCount, Submission
 from caseapp.selectors import case_record
 
@@ -83,7 +84,7 @@ def test_eligible_person_goes_through_every_question_then_check_answers(client):
     assert 'data-outcome="eligible"' in result
     assert 'data-estimated-damages="1000"' in result
     assert "Register with the firm" in result
-    assert "per person, not per message" in result
+    assert "per person (18 U.S.C. § 2707(c)), not per message" in result
 
 
 @pytest.mark.parametrize(
@@ -226,7 +227,7 @@ def test_needs_review_person_can_register_and_gets_a_reference(client):
     assert submission.answers == NEEDS_REVIEW_ANSWERS
     assert submission.full_name == "Ana María O'Brien"
     assert submission.consent_version and submission.attestation_version
-    assert submission.notice_version and submission.rules_version == "2025-01-21.1"
+    assert submission.notice_version and submission.rules_version == eligibility.RULES_VERSION
     assert "check" not in draft_of(client)  # the draft answers are not kept after registering
 
 
@@ -439,6 +440,7 @@ def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
         answer_all(client, ELIGIBLE_ANSWERS)
         data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(client)}
         assert client.post("/register/", data)["Location"] == "/confirmation/"
+        client.post("/new-check/")  # the next person on the same device
     answer_all(client, ELIGIBLE_ANSWERS)
     data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(client)}
     response = client.post("/register/", data)

@@ -19,7 +19,7 @@ from caseapp.selectors.audit import AUDIT_ACTIONS
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 from caseapp.selectors.lists import count_bounded, keyset_page
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, case_form_data, make_submission
 from tests.staff_users import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,10 @@ def staff_urls(reference: str = "LI-2345-6789"):
     """Every pattern in the staff URL conf, with its name, URL and view."""
     for pattern in urls_staff.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        kwargs = {"reference": reference} if "reference" in pattern.pattern.converters else {}
+        converters = pattern.pattern.converters
+        kwargs = {"reference": reference} if "reference" in converters else {}
+        if "view_id" in converters:
+            kwargs["view_id"] = 1
         yield pattern.name, reverse(f"staff:{pattern.name}", kwargs=kwargs), pattern.callback
 
 
@@ -110,10 +113,13 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
         client.force_login(user)
         for name, url, _view in staff_urls(reference):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
-                                                   "/duplicate/", "/bulk/", "/erase/")):
+                                                   "/duplicate/", "/bulk/", "/erase/",
+                                                   "/decide/", "/claim/", "/views/",
+                                                   "/delete/")):
                 continue
-            # No device: nothing to verify, and backup codes need one first.
-            expected = 302 if name in ("otp_verify", "otp_backup_codes") else 200
+            # No device: nothing to verify, and backup codes need one first; "Start
+            # reviewing" opens the first submission.
+            expected = 302 if name in ("otp_verify", "otp_backup_codes", "queue_start") else 200
             assert client.get(url).status_code == expected, name
 
 
@@ -251,13 +257,14 @@ def test_queue_filters_by_received_dates_and_time_limit_flag(reviewer_client, ca
     assert refs(queue(reviewer_client, time_limit="flagged")) == [new.reference]
 
 
-def test_queue_search_finds_reference_email_and_exact_name(reviewer_client, case):
+def test_queue_search_finds_reference_email_name_and_words_of_a_name(reviewer_client, case):
     target = make_submission(full_name="Ada  Lovelace", email="Ada@Example.com")
     make_submission(full_name="Ada Byron")
     compact = target.reference.replace("-", "").lower()
     for text in (target.reference, compact, " ada@example.COM ", "ada lovelace"):
         assert refs(queue(reviewer_client, q=text)) == [target.reference], text
-    assert refs(queue(reviewer_client, q="Lovelace")) == []
+    assert refs(queue(reviewer_client, q="Lovelace")) == [target.reference]
+    assert refs(queue(reviewer_client, q="Love")) == []  # whole words only
 
 
 def test_queue_search_is_audited_without_the_searched_text(reviewer_client, case):
@@ -373,19 +380,24 @@ def test_supervisor_bulk_assigns_and_sets_status(supervisor_client, supervisor, 
     })
     assert response["Location"] == next_url
     assert Submission.objects.filter(assignee=supervisor).count() == 2
-    supervisor_client.post(reverse("staff:bulk"), {
+    # Assigning the two new ones started their review; the third is moved by the bulk action.
+    response = supervisor_client.post(reverse("staff:bulk"), {
         "references": [s.reference for s in made], "action": "status",
         "review_status": "in_review",
-    })
-    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
-    response = supervisor_client.post(reverse("staff:bulk"), {
-        "references": [made[0].reference], "action": "status", "review_status": "new",
     }, follow=True)
-    assert "1 left unchanged" in response.content.decode()
+    assert set(Submission.objects.values_list("review_status", flat=True)) == {"in_review"}
+    html = response.content.decode()
+    assert f"1 submission changed: {made[2].reference}." in html
+    assert (f"2 left as they were ({', '.join(sorted(references))}): It already has that "
+            "status.") in html
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "references": [made[0].reference], "action": "status", "review_status": "accepted",
+    }, follow=True)
+    assert f"1 submission changed: {made[0].reference}." in response.content.decode()
     assert ReviewEvent.objects.filter(kind="assign").count() == 2
-    assert ReviewEvent.objects.filter(kind="status").count() == 3
+    assert ReviewEvent.objects.filter(kind="status").count() == 4
     event = AuditEvent.objects.filter(action="submission.bulk_update").order_by("id")[1]
-    assert event.details["updated"] == 3 and event.details["action"] == "status"
+    assert event.details["updated"] == 1 and event.details["action"] == "status"
 
 
 def test_bulk_refuses_an_outside_next_url_and_empty_selection(supervisor_client, case):
@@ -451,11 +463,15 @@ def test_review_moves_through_the_workflow_and_shows_the_timeline(reviewer_clien
 
 def test_review_refuses_a_jump_the_workflow_does_not_allow(reviewer_client, case):
     submission = make_submission()
-    response = review(reviewer_client, submission, review_status="accepted")
+    response = review(reviewer_client, submission, review_status="new")
+    assert response.status_code == 302  # "new" to "new": nothing to do
+    review(reviewer_client, submission, review_status="in_review")
+    submission.refresh_from_db()
+    response = review(reviewer_client, submission, review_status="new")
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     submission.refresh_from_db()
-    assert submission.review_status == "new"
+    assert submission.review_status == "in_review"
 
 
 def test_override_needs_a_written_reason(reviewer_client, case):
@@ -579,7 +595,8 @@ def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client
     rows = export_rows(supervisor_client, outcome="needs_review")
     assert [row["reference"] for row in rows] == [needs.reference]
     header = list(rows[0])
-    assert header[-len(eligibility.QUESTIONS):] == [q.key for q in eligibility.QUESTIONS]
+    assert header[-len(eligibility.QUESTIONS) - 1:] == [
+        *(q.key for q in eligibility.QUESTIONS), "override_reason"]
     assert rows[0]["inmail"] == "unsure" and rows[0]["country"] == "US"
     assert len(export_rows(supervisor_client)) == 2
 
@@ -610,12 +627,12 @@ def _export_as_csv_module_writes_it(case) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
-    writer.writerow(EXPORT_COLUMNS + keys)
+    writer.writerow(EXPORT_COLUMNS + keys + ["override_reason"])
+    firm = timezone.get_default_timezone()
     for s in Submission.objects.select_related("assignee", "duplicate_of").order_by(
             "-created_at", "-id"):
         writer.writerow([
-            s.reference, s.created_at.astimezone(datetime.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"),
+            s.reference, s.created_at.astimezone(firm).isoformat(timespec="seconds"),
             *(spreadsheet_safe(v) for v in (s.full_name, s.email, s.phone)),
             s.state, s.language, s.outcome, s.outcome_override, s.effective_outcome,
             s.review_status, spreadsheet_safe(s.assignee.username if s.assignee else ""),
@@ -624,6 +641,7 @@ def _export_as_csv_module_writes_it(case) -> str:
             "yes" if s.created_at >= sca_from else "no", s.estimated_damages,
             s.rules_version, s.consent_version, s.attestation_version, s.notice_version,
             *(s.answers.get(key, "") for key in keys),
+            spreadsheet_safe(s.override_reason),
         ])
     return out.getvalue()
 
@@ -644,7 +662,8 @@ def test_export_is_byte_for_byte_what_the_csv_module_writes(supervisor_client, c
                                      phone=phone, answers=NEEDS_REVIEW_ANSWERS if i % 2 else None)
         if i:
             Submission.objects.filter(pk=submission.pk).update(
-                duplicate_of=Submission.objects.order_by("id").first(), possible_duplicate=True)
+                duplicate_of=Submission.objects.order_by("id").first(), possible_duplicate=True,
+                outcome_override="eligible", override_reason=name)
     response = supervisor_client.get(reverse("staff:export"))
     assert b"".join(response.streaming_content).decode() == _export_as_csv_module_writes_it(case)
 
@@ -669,7 +688,7 @@ def settings_languages():
     return django_settings.LANGUAGES
 
 
-def test_export_times_are_utc_iso_and_the_time_limit_flag_follows_the_reference_date(
+def test_export_times_are_the_firms_with_their_offset_and_the_time_limit_flag_follows_the_reference_date(  # noqa: E501
         supervisor_client, case):
     case.sca_reference_date = datetime.date(2024, 9, 18)
     case.save()
@@ -679,8 +698,9 @@ def test_export_times_are_utc_iso_and_the_time_limit_flag_follows_the_reference_
     for submission, when in at.items():
         Submission.objects.filter(pk=submission.pk).update(created_at=when)
     rows = {row["reference"]: row for row in export_rows(supervisor_client)}
-    assert rows[inside.reference]["received_at"] == "2026-09-17T23:59:59Z"
-    assert rows[outside.reference]["received_at"] == "2026-09-19T07:05:09Z"
+    # America/Los_Angeles, daylight time in September (winter time is checked in test_selectors).
+    assert rows[inside.reference]["received_at"] == "2026-09-17T16:59:59-07:00"
+    assert rows[outside.reference]["received_at"] == "2026-09-19T00:05:09-07:00"
     assert rows[inside.reference]["sca_time_limit_flag"] == "no"
     assert rows[outside.reference]["sca_time_limit_flag"] == "yes"
 
@@ -704,19 +724,7 @@ def test_export_keeps_markup_as_plain_text(supervisor_client, case):
 # --- the case record ----------------------------------------------------------------------
 
 def case_form(case, **changes):
-    data = {
-        "status": case.status, "status_note": case.status_note,
-        "registration_open": "on" if case.registration_open else "",
-        "registration_closed_message": case.registration_closed_message,
-        "sca_reference_date": case.sca_reference_date.isoformat(),
-        "firm_name": case.firm_name, "firm_email": case.firm_email,
-        "firm_phone": case.firm_phone, "draft_retention_hours": case.draft_retention_hours,
-        "purge_after_days": case.purge_after_days,
-        "legal_hold": "on" if case.legal_hold else "", "closed_on": "",
-        "loaded_at": case.updated_at.isoformat(),
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value != ""}
+    return case_form_data(case, closed_on="", **changes)
 
 
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
@@ -750,6 +758,28 @@ def test_stale_case_record_save_is_refused(supervisor_client, case):
     case.refresh_from_db()
     assert case.firm_name == "Theirs"
     assert 'value="Mine"' in response.content.decode()
+
+
+@pytest.mark.parametrize("status", Case.Status.values)
+def test_every_status_needs_its_wording_in_english_and_spanish(supervisor_client, case, status):
+    for field in (f"status_text_{status}", f"status_text_{status}_es"):
+        response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: " "}))
+        assert response.status_code == 200, field
+        assert "Write what the public pages say for this status" in response.content.decode()
+
+
+def test_supervisor_edits_the_status_wording_and_the_firm(supervisor_client, case, client):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_text_active="Active now; no class certified.",
+        firm_name="Rivera & Cole LLP", firm_address="1 Market Street", firm_attorney="Dana",
+        firm_bar_states="California", advertising_label=""))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.advertising_label) == ("active", False)
+    page = client.get("/").content.decode()
+    assert "Active now; no class certified." in page and "Dana" in page
+    changed = AuditEvent.objects.get(action="case.update").details["changed"]
+    assert {"status", "status_text_active", "firm_attorney", "advertising_label"} <= set(changed)
 
 
 # --- the audit log ------------------------------------------------------------------------
@@ -818,7 +848,7 @@ def _make_many(n, reviewer):
 def test_queue_query_count_does_not_grow_with_rows(reviewer_client, reviewer, case, rows,
                                                    django_assert_max_num_queries):
     _make_many(rows, reviewer)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, and the reviewer's saved views
         response = queue(reviewer_client, q="same0@example.com", sort="state")
     assert response.status_code == 200
 
@@ -831,7 +861,9 @@ def test_submission_page_query_count_does_not_grow(reviewer_client, reviewer, ca
     for i in range(rows):
         ReviewEvent.objects.create(submission=target, actor=reviewer, kind="note",
                                    text=f"note {i}")
-    with django_assert_max_num_queries(12):
+    # Opening a new submission starts its review: a conditional UPDATE, its timeline entry,
+    # the audit entry and a re-read (4 queries, whatever the size).
+    with django_assert_max_num_queries(16):
         response = detail(reviewer_client, target)
     assert response.status_code == 200
 
@@ -840,7 +872,9 @@ def test_submission_page_query_count_does_not_grow(reviewer_client, reviewer, ca
 def test_overview_query_count_does_not_grow(reviewer_client, reviewer, case, rows,
                                             django_assert_max_num_queries):
     _make_many(rows, reviewer)
-    with django_assert_max_num_queries(10):
+    # 10, and (issue 14) the accepted duplicates, one bounded count per ageing bucket (6), one
+    # short seek per open status for the oldest (3) and the decision counters (1).
+    with django_assert_max_num_queries(21):
         response = reviewer_client.get(reverse("staff:overview"))
     assert response.status_code == 200
 
@@ -1030,3 +1064,60 @@ def test_every_export_cell_is_disarmed_whatever_its_column(supervisor_client, ca
         assert None not in every  # no cell spilled into an extra column
         for value in every.values():
             assert not str(value).startswith(("=", "+", "-", "@"))
+
+
+def test_exposure_counts_only_accepted_eligible_registrants_not_marked_duplicate(
+        reviewer_client, reviewer, case):
+    """Issue 11: an accepted submission overridden to "needs review", or marked as another's
+    duplicate, cannot be owed the minimum; the overview says registrants, never members."""
+    counted, duplicate, original, unsure = (make_submission() for _ in range(4))
+    Submission.objects.filter(pk__in=[counted.pk, duplicate.pk, original.pk, unsure.pk]
+                              ).update(review_status="accepted")
+    Submission.objects.filter(pk=duplicate.pk).update(duplicate_of=original)
+    Submission.objects.filter(pk=unsure.pk).update(outcome_override="needs_review")
+    response = reviewer_client.get(reverse("staff:overview"))
+    assert response.context["counts"]["owed"] == 2
+    assert response.context["exposure"]["low"] == 2000
+    html = response.content.decode()
+    assert "Accepted eligible registrants: 2 ×" in html
+    assert "(2 of the 4 accepted submissions)" in html
+    assert "member" not in html.lower().replace("staff member", "")
+    effective = {v: n for v, _l, n in response.context["counts"]["by_effective_outcome"]}
+    assert (effective["eligible"], effective["needs_review"]) == (3, 1)
+
+
+def test_overview_ages_open_submissions_and_lists_the_oldest_first(reviewer_client, case):
+    now = timezone.now()
+    ages = {"fresh": 1, "week": 5, "old": 40, "ancient": 100, "decided": 90}
+    made = {}
+    for label, days in ages.items():
+        made[label] = make_submission()
+        Submission.objects.filter(pk=made[label].pk).update(
+            created_at=now - datetime.timedelta(days=days, hours=1))
+    Submission.objects.filter(pk=made["decided"].pk).update(review_status="rejected")
+    Submission.objects.filter(pk=made["week"].pk).update(review_status="needs_info")
+    response = reviewer_client.get(reverse("staff:overview"))
+    counts = [(b.first_day, b.count) for b in response.context["ageing"]]
+    assert counts == [(0, 1), (3, 1), (8, 0), (15, 0), (31, 1), (61, 1)]
+    assert [row.reference for row in response.context["oldest"]] == [
+        made[k].reference for k in ("ancient", "old", "week", "fresh")]
+    html = response.content.decode()
+    assert "61 days or more" in html and "How long open submissions have waited" in html
+
+
+def test_overview_counts_decisions_per_reviewer_per_day(reviewer_client, reviewer, case):
+    from caseapp.services.review import submission_bulk_update, submission_decide
+
+    other = make_staff("otto", "Reviewer")
+    first, second, third = (make_submission() for _ in range(3))
+    submission_decide(submission=first, actor=reviewer, expected_version=1, decision="accepted")
+    submission_decide(submission=second, actor=reviewer, expected_version=1,
+                      decision="needs_info", reason="Which account?")
+    submission_bulk_update(actor=other, references=[third.reference], action="status",
+                           review_status="accepted")
+    response = reviewer_client.get(reverse("staff:overview"))
+    rows = {row.reviewer: row for row in response.context["throughput"]}
+    assert rows["rita"].by_decision == {"accepted": 1, "needs_info": 1}
+    assert rows["rita"].per_day[-1] == 2 and rows["otto"].total == 1
+    assert len(response.context["throughput_days"]) == 30
+    assert "Decisions per reviewer, last 30 days" in response.content.decode()

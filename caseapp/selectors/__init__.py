@@ -1,2 +1,1 @@
-"""Every read caseapp makes for its pages, one module per feature: functions named
-<entity>_<what>."""
+"""Every read caseapp makes for its pages, one module per feature (``<entity>_<what>``)."""

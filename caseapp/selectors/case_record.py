@@ -1,5 +1,4 @@
-"""The one case record: read once per request, briefly shared by public pages, and the dates
-derived from it."""
+"""The one case record, read once per request, and the dates derived from it."""
 
 from __future__ import annotations
 
@@ -9,6 +8,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
+from caseapp import eligibility
 from caseapp.models import Case
 from caseapp.validators import LATEST_DATE
 
@@ -71,10 +71,6 @@ def sca_flag_from(*, case: Case) -> datetime.datetime:
     """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
     reference date; submissions received from then on are flagged for a time-limit review."""
     # A date beyond the forms' range (written past them) must not overflow every page.
-    ref = min(case.sca_reference_date, LATEST_DATE)
-    try:
-        last_day = ref.replace(year=ref.year + 2)
-    except ValueError:  # 29 February
-        last_day = ref.replace(year=ref.year + 2, day=28)
-    first_flagged = last_day + datetime.timedelta(days=1)
+    first_flagged = eligibility.sca_limit_last_day(
+        min(case.sca_reference_date, LATEST_DATE)) + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))

@@ -117,3 +117,21 @@ def keyset_page(
         next_cursor=cursor_of(rows[-1]) if has_next else None,
         previous_cursor=cursor_of(rows[0]) if has_previous else None,
     )
+
+
+def keyset_neighbour(qs: QuerySet, *, sort_field: str, descending: bool, row,
+                     backwards: bool = False):
+    """The row just after (or before) ``row`` in (sort_field, created_at, id) order, or None:
+    one index seek, whether or not ``row`` itself still matches ``qs`` (a decision can take
+    it out of the filter)."""
+    fields = list(dict.fromkeys([sort_field, "created_at", "id"]))
+    scan_descending = descending != backwards
+    order = [f"-{f}" if scan_descending else f for f in fields]
+    values = [getattr(row, f) for f in fields]
+    return qs.order_by(*order).filter(_beyond(fields, values, scan_descending)).first()
+
+
+def keyset_order(*, sort_field: str, descending: bool) -> list[str]:
+    """The ``order_by`` arguments of a keyset list sorted on ``sort_field``."""
+    fields = list(dict.fromkeys([sort_field, "created_at", "id"]))
+    return [f"-{f}" if descending else f for f in fields]

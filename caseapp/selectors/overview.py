@@ -6,35 +6,64 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from caseapp import eligibility, review_rules
-from caseapp.models import DailyCount, Submission, SubmissionTally
+from caseapp.models import DailyCount, DecisionCount, Submission, SubmissionTally
+from caseapp.selectors.lists import count_bounded
+
+
+def _accepted_duplicates() -> list[tuple[str, str, int]]:
+    """(outcome, override, count) of accepted submissions marked as a duplicate.
+
+    Read from the submissions, not the tally: only a reviewer's "mark as duplicate" sets
+    ``duplicate_of``, so these rows number in the reviewers' hundreds, not the registrations'
+    millions, and the foreign key's index finds them. Adding the mark to the tally's key would
+    have meant rewriting its triggers on both databases for a number this small."""
+    return list(Submission.objects.order_by()
+                .filter(duplicate_of__isnull=False, review_status=review_rules.ACCEPTED)
+                .values_list("outcome", "outcome_override").annotate(n=Count("id"))
+                .values_list("outcome", "outcome_override", "n"))
 
 
 def overview_counts() -> dict:
-    """Counts by automatic outcome, by review status, and what the exposure estimate needs,
-    from the running tally (a few dozen rows at any size) that triggers keep."""
+    """Counts by automatic and effective outcome, by review status, and what the exposure
+    estimate needs, from the running tally (a few dozen rows at any size) that triggers keep."""
     by_outcome: Counter = Counter()
+    by_effective: Counter = Counter()
     by_status: Counter = Counter()
-    open_needs_review = 0
+    open_needs_review = owed = 0
     groups = SubmissionTally.objects.filter(total__gt=0).values_list(
         "outcome", "outcome_override", "review_status", "total")
     for outcome, override, status, n in groups:
         by_outcome[outcome] += n
+        by_effective[review_rules.effective_outcome(outcome, override)] += n
         by_status[status] += n
         if review_rules.is_open_needs_review(status=status, outcome=outcome, override=override):
             open_needs_review += n
+        if review_rules.counts_toward_exposure(status=status, outcome=outcome,
+                                               override=override, duplicate=False):
+            owed += n
+    for outcome, override, n in _accepted_duplicates():
+        if review_rules.counts_toward_exposure(status=review_rules.ACCEPTED, outcome=outcome,
+                                               override=override, duplicate=False):
+            owed -= n
     return {
         "by_outcome": [(value, label, by_outcome.get(value, 0))
                        for value, label in Submission._meta.get_field("outcome").choices
                        if value != eligibility.Outcome.INCOMPLETE.value
                        or by_outcome.get(value)],
+        "by_effective_outcome": [
+            (value, label, by_effective.get(value, 0))
+            for value, label in Submission._meta.get_field("outcome").choices
+            if value != eligibility.Outcome.INCOMPLETE.value or by_effective.get(value)],
         "by_status": [(value, label, by_status.get(value, 0))
                       for value, label in Submission.ReviewStatus.choices],
         "total": sum(by_outcome.values()),
         "accepted": by_status.get(Submission.ReviewStatus.ACCEPTED, 0),
+        # Accepted, eligible after review, not marked duplicate: what can be owed.
+        "owed": owed,
         "open_needs_review": open_needs_review,
     }
 
@@ -67,3 +96,73 @@ def funnel_totals() -> list[tuple[str, str, int]]:
     totals = dict(DailyCount.objects.order_by().values_list("metric")
                   .annotate(n=Sum("count")).values_list("metric", "n"))
     return [(value, label, totals.get(value, 0)) for value, label in DailyCount.Metric.choices]
+
+
+#: Days waiting, as the attorneys ask about them: (first day, last day or None for "and more").
+AGE_BUCKETS = [(0, 2), (3, 7), (8, 14), (15, 30), (31, 60), (61, None)]
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    first_day: int
+    last_day: int | None
+    count: int
+    more: bool  # the count stopped at its bound: "more than"
+
+
+def open_ageing(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[AgeBucket]:
+    """Open submissions (new, in review, needs information) by days waiting, oldest bucket
+    last. Each bucket is one range seek on the (review_status, created_at) index, counted only
+    up to ``limit`` as the queue's count is: an exact count of 700,000 open rows at a million
+    would read them all on every overview."""
+    now = now or timezone.now()
+    statuses = sorted(review_rules.OPEN_STATUSES)
+    buckets = []
+    for first_day, last_day in AGE_BUCKETS:
+        qs = Submission.objects.filter(review_status__in=statuses,
+                                       created_at__lte=now - datetime.timedelta(days=first_day))
+        if last_day is not None:
+            qs = qs.filter(created_at__gt=now - datetime.timedelta(days=last_day + 1))
+        count, more = count_bounded(qs, limit=limit)
+        buckets.append(AgeBucket(first_day, last_day, count, more))
+    return buckets
+
+
+def oldest_open(*, limit: int = 10) -> list[Submission]:
+    """The open submissions that have waited longest: one short index seek per open status,
+    merged here (an IN over the status would make the database sort every open row)."""
+    rows = []
+    for status in sorted(review_rules.OPEN_STATUSES):
+        rows += list(Submission.objects.filter(review_status=status).order_by("created_at", "id")
+                     .select_related("assignee")
+                     .only("id", "reference", "created_at", "review_status", "outcome",
+                           "outcome_override", "assignee__username")[:limit])
+    return sorted(rows, key=lambda row: (row.created_at, row.id))[:limit]
+
+
+@dataclass(frozen=True)
+class ReviewerThroughput:
+    reviewer: str
+    per_day: list[int]  # one count per day, oldest first
+    by_decision: dict[str, int]
+    total: int
+
+
+def decisions_per_reviewer(*, days: int = 30, today: datetime.date | None = None
+                           ) -> tuple[list[datetime.date], list[ReviewerThroughput]]:
+    """Decisions per reviewer per day over the last ``days`` days (today included), from the
+    counters the review service adds to: a few hundred rows whatever the size."""
+    today = today or timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    dates = [first + datetime.timedelta(days=i) for i in range(days)]
+    table: dict[str, dict] = {}
+    for day, username, decision, n in (
+            DecisionCount.objects.filter(day__gte=first, day__lte=today)
+            .values_list("day", "reviewer__username", "decision", "count")):
+        entry = table.setdefault(username or "", {"per_day": [0] * days, "by_decision": Counter()})
+        entry["per_day"][(day - first).days] += n
+        entry["by_decision"][decision] += n
+    rows = [ReviewerThroughput(name, entry["per_day"], dict(entry["by_decision"]),
+                               sum(entry["per_day"]))
+            for name, entry in table.items()]
+    return dates, sorted(rows, key=lambda row: (-row.total, row.reviewer))

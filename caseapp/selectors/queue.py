@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Value
 
-from caseapp import crypto
-from caseapp.models import Case, Submission
+from caseapp import crypto, review_rules
+from caseapp.models import Case, Submission, SubmissionNameToken
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.lists import created_between
 
@@ -22,6 +22,26 @@ QUEUE_SORTS = {
     "review_status": "review_status",
 }
 QUEUE_DEFAULT_SORT = "-received"
+
+#: The review-status filter's value for all undecided work (new, in review, needs information).
+OPEN = "open"
+#: A Reviewer's default queue: what is theirs and still undecided, oldest first.
+MY_OPEN_ITEMS_QUERY = "review_status=open&assignee=me&sort=received"
+#: Where the reviewer's last queue (its query string) is kept in the session.
+LAST_QUEUE_SESSION_KEY = "staff_last_queue"
+
+
+def queue_home_query(*, session, user) -> str:
+    """The query string the Submissions link opens: the reviewer's last queue, else "My open
+    items" for someone who reviews but does not supervise, else the whole queue."""
+    remembered = session.get(LAST_QUEUE_SESSION_KEY, "")
+    if remembered:
+        return remembered
+    if user.has_perm("caseapp.review_submission") and not user.has_perm(
+            "caseapp.bulk_update_submission"):
+        return MY_OPEN_ITEMS_QUERY
+    return ""
+
 
 _REFERENCE_RE = re.compile(r"^LI([23456789ABCDEFGHJKMNPQRSTWXYZ]{8})$")
 
@@ -41,9 +61,22 @@ def reference_from(text: str) -> str | None:
     return f"LI-{chars[:4]}-{chars[4:]}"
 
 
+def _name_condition(text: str) -> Q:
+    """Every word typed must be a word of the name ("smith", "maria smith"), each found by
+    one equality seek on the token table's (token_index, submission) index."""
+    tokens = crypto.name_tokens(text)
+    if not tokens:  # only initials typed: the exact full name, as before tokens existed
+        return Q(name_index=crypto.blind_index(crypto.normalise_name(text)))
+    condition = Q()
+    for token in tokens:
+        condition &= Q(id__in=SubmissionNameToken.objects.filter(
+            token_index=crypto.name_token_index(token)).values("submission_id"))
+    return condition
+
+
 def submission_search(*, text: str) -> Search | None:
-    """Match a full reference, an email or an exact full name; names and emails only through
-    their blind indexes, because the database holds them encrypted."""
+    """Match a full reference, an email, or the words of a name; names and emails only
+    through their blind indexes, because the database holds them encrypted."""
     text = text.strip()
     if not text:
         return None
@@ -52,7 +85,7 @@ def submission_search(*, text: str) -> Search | None:
         return Search("reference", Q(reference=reference))
     if "@" in text:
         return Search("email", Q(email_index=crypto.blind_index(crypto.normalise_email(text))))
-    return Search("name", Q(name_index=crypto.blind_index(crypto.normalise_name(text))))
+    return Search("name", _name_condition(text))
 
 
 def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> QuerySet:
@@ -62,7 +95,9 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
         qs = qs.filter(filters["search"].condition)
     if filters.get("outcome"):
         qs = qs.filter(outcome=filters["outcome"])
-    if filters.get("review_status"):
+    if filters.get("review_status") == OPEN:
+        qs = qs.filter(review_status__in=sorted(review_rules.OPEN_STATUSES))
+    elif filters.get("review_status"):
         qs = qs.filter(review_status=filters["review_status"])
     assignee = filters.get("assignee")
     if assignee == "me":

@@ -47,8 +47,11 @@ def staff_reviewers() -> list:
     """Active users who may review submissions (the people work can be assigned to), by
     username, with only ``id`` and ``username`` loaded.
 
-    Written in SQL: every queue page lists them, and the ORM spent 3 ms building the query
-    (subqueries through groups, permissions and content types) for a 1 ms database answer."""
+    Written in SQL: every queue page lists them, and the ORM spends longer building its query
+    (subqueries through groups, permissions and content types) than the database answering
+    it. Measured (``make bench``, PostgreSQL, 1,000,000 rows, 2026-11-30): the queue's first
+    page takes 15.6-17.5 ms of server time (p50) with it and 17.7 ms with the ORM query, the
+    submission page 17.3-18.0 ms against 18.7 ms."""
     User = get_user_model()
     tables = _auth_tables()
     sql = """

@@ -1,2 +1,1 @@
-"""Every write caseapp makes, one module per feature: functions named <entity>_<action>, each one
-transaction."""
+"""Every write caseapp makes, one module per feature (``<entity>_<action>``, one transaction)."""

@@ -14,9 +14,13 @@ from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
 
 CASE_EDITABLE_FIELDS = (
-    "status", "status_note", "status_note_es", "registration_open",
+    "status",
+    *(f"{Case.status_text_field(status)}{suffix}" for status in Case.Status.values
+      for suffix in ("", "_es")),
+    "status_note", "status_note_es", "registration_open",
     "registration_closed_message", "registration_closed_message_es", "sca_reference_date",
-    "firm_name", "firm_email", "firm_phone", "draft_retention_hours", "purge_after_days",
+    "firm_name", "firm_address", "firm_email", "firm_phone", "firm_attorney", "firm_bar_states",
+    "advertising_label", "firm_is_example", "draft_retention_hours", "purge_after_days",
     "legal_hold", "closed_on",
 )
 

@@ -1,5 +1,4 @@
-"""Registrations from the public: references, the anonymous funnel counter, blind indexes,
-duplicate flags."""
+"""Registrations from the public: references, funnel counts, blind indexes, duplicate flags."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
-from caseapp.models import Case, DailyCount, Submission
+from caseapp.models import Case, DailyCount, Submission, SubmissionNameToken
 
 #: No 0/O, 1/I/L or U/V: a reference is read aloud over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -103,6 +102,7 @@ def submission_create(
                     state=state,
                     **submission_indexes(full_name=full_name, email=email, state=state),
                 )
+                submission_name_tokens_store(submission=submission, full_name=full_name)
                 daily_count_increment(metric=DailyCount.Metric.REGISTERED)
                 submission_flag_duplicates(submission=submission)
                 return submission, True
@@ -113,6 +113,18 @@ def submission_create(
             if existing is not None:
                 return existing, False
     raise RuntimeError("could not draw a unique reference")
+
+
+def submission_name_tokens_store(*, submission: Submission, full_name: str,
+                                 replace: bool = False) -> int:
+    """Store the name tokens of ``full_name`` for the submission (``replace``: its old ones go
+    first, for a corrected name)."""
+    if replace:
+        SubmissionNameToken.objects.filter(submission=submission).delete()
+    tokens = SubmissionNameToken.objects.bulk_create(
+        SubmissionNameToken(submission=submission, token_index=crypto.name_token_index(token))
+        for token in crypto.name_tokens(full_name))
+    return len(tokens)
 
 
 def submission_flag_duplicates(*, submission: Submission) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
+from caseapp.models import AuditEvent, Case, ReviewEvent, Submission, SubmissionNameToken
 from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
@@ -34,6 +34,8 @@ def _erase(submissions) -> int:
             **ERASED_FIELDS, personal_data_erased_at=now, possible_duplicate=False,
             version=F("version") + 1,
         )
+        # The name's tokens are the name in another form: they go with it.
+        SubmissionNameToken.objects.filter(submission_id__in=chunk).delete()
         # Notes are free text a reviewer typed about a person: they go too.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
     return len(ids)

@@ -6,16 +6,41 @@ from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from caseapp.models import ReviewEvent, Submission
-from caseapp.review_rules import OVERRIDE_OUTCOMES, next_statuses
+from caseapp import review_rules
+from caseapp.models import DecisionCount, ReviewEvent, Submission
+from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
+
+#: What the reviewer reads when the workflow refuses a change (codes from review_rules).
+REFUSALS = {
+    review_rules.REFUSED_UNCHANGED: gettext_lazy("It already has that status."),
+    review_rules.REFUSED_TRANSITION: gettext_lazy(
+        "The review workflow does not allow that status from where it is."),
+    review_rules.REFUSED_ACCEPTED_NOT_ELIGIBLE: gettext_lazy(
+        "An accepted submission cannot have the outcome “Not eligible”: nothing can be owed "
+        "to that person. Change the outcome first (with a reason), or reject it instead."),
+    review_rules.REFUSED_REASON_REQUIRED: gettext_lazy(
+        "Write a reason: asking for information needs to say what is missing, and rejecting "
+        "someone the rules did not find ineligible needs to say why."),
+}
+
+
+#: A bulk selection may name a reference that no longer exists (erased with its case).
+NOT_FOUND = "not_found"
+REFUSALS[NOT_FOUND] = gettext_lazy("No submission has this reference.")
+
+
+def refusal_message(code: str) -> str:
+    return str(REFUSALS[code])
+
 
 # Every staff write records an AuditEvent. Writes that staff make from a form they loaded
 # earlier carry the version they saw; a mismatch raises StaleEditError instead of overwriting.
@@ -37,6 +62,20 @@ def _submission_bump(*, submission: Submission, expected_version: int, **changes
         raise StaleEditError(Submission.objects.get(pk=submission.pk))
 
 
+def decision_count_add(*, reviewer: AbstractBaseUser, decision: str, amount: int = 1) -> None:
+    """Count decisions toward today's throughput: one upsert, safe when two reviewers decide
+    at once; called inside the decision's transaction, so it counts exactly what was saved."""
+    if amount <= 0 or decision not in review_rules.DECISIONS:
+        return
+    table = connection.ops.quote_name(DecisionCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, reviewer_id, decision, count) VALUES (%s, %s, %s, %s) "  # noqa: S608 (the table name is the model's)
+            f"ON CONFLICT (day, reviewer_id, decision) "
+            f"DO UPDATE SET count = {table}.count + excluded.count",
+            [timezone.localdate(), reviewer.pk, decision, amount])
+
+
 @transaction.atomic
 def submission_review(
     *,
@@ -48,46 +87,105 @@ def submission_review(
     override_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Submission:
-    """Change the review status and/or the reviewer's outcome; an outcome change needs a reason."""
+    """Change the review status and/or the reviewer's outcome; an outcome change needs a reason,
+    and so do the decisions ``review_rules.decision_needs_reason`` names. The reason is kept
+    with the change on the timeline."""
     current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
-    changes: dict = {}
-    events = []
-    if review_status != current.review_status:
-        if review_status not in next_statuses(current.review_status):
-            raise ValidationError(
-                _("A submission cannot move from “%(old)s” to “%(new)s”. Choose one of the "
-                  "statuses offered."),
-                code="invalid_transition",
-                params={"old": current.get_review_status_display(), "new": review_status},
-            )
-        changes["review_status"] = review_status
-        events.append(ReviewEvent(submission=current, actor=actor, kind=ReviewEvent.Kind.STATUS,
-                                  from_value=current.review_status, to_value=review_status))
+    reason = override_reason.strip()
     if outcome_override != current.outcome_override:
         if outcome_override and outcome_override not in OVERRIDE_OUTCOMES:
             raise ValidationError(_("Choose one of the outcomes offered."),
                                   code="invalid_outcome")
-        if not override_reason.strip():
+        if not reason:
             raise ValidationError(
                 _("Write why you are changing the outcome; the reason is kept with the change."),
                 code="override_reason_required",
             )
+    refused = review_rules.review_refusal(
+        status=current.review_status, new_status=review_status, outcome=current.outcome,
+        override=current.outcome_override, new_override=outcome_override,
+        reason_given=bool(reason))
+    if refused == review_rules.REFUSED_UNCHANGED:
+        return current
+    if refused is not None:
+        raise ValidationError(refusal_message(refused), code=refused)
+    changes: dict = {}
+    events = []
+    if review_status != current.review_status:
+        changes["review_status"] = review_status
+        events.append(ReviewEvent(submission=current, actor=actor, kind=ReviewEvent.Kind.STATUS,
+                                  from_value=current.review_status, to_value=review_status,
+                                  text="" if outcome_override != current.outcome_override
+                                  else reason))
+    if outcome_override != current.outcome_override:
         changes["outcome_override"] = outcome_override
-        changes["override_reason"] = override_reason.strip()
+        changes["override_reason"] = reason
         events.append(ReviewEvent(
             submission=current, actor=actor, kind=ReviewEvent.Kind.OVERRIDE,
             from_value=current.outcome_override or current.outcome,
-            to_value=outcome_override or current.outcome, text=override_reason.strip(),
+            to_value=outcome_override or current.outcome, text=reason,
         ))
     if not changes:
         return current
     _submission_bump(submission=current, expected_version=expected_version, **changes)
     ReviewEvent.objects.bulk_create(events)
+    if "review_status" in changes:
+        decision_count_add(reviewer=actor, decision=review_status)
     audit_record(actor=actor, action="submission.review", target=current.reference, request=request,
                  details={key: value for key, value in changes.items()
                           if key != "override_reason"})
     current.refresh_from_db()
     return current
+
+
+@transaction.atomic
+def submission_decide(
+    *,
+    submission: Submission,
+    actor: AbstractBaseUser,
+    expected_version: int,
+    decision: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> Submission:
+    """Accept, reject or ask for information in one step, from wherever the submission stands;
+    deciding what it already is changes nothing."""
+    if decision not in review_rules.DECISIONS:
+        raise ValidationError(_("Choose accept, reject or needs information."),
+                              code="invalid_decision")
+    current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    return submission_review(
+        submission=current, actor=actor, expected_version=expected_version,
+        review_status=decision, outcome_override=current.outcome_override,
+        override_reason=reason, request=request,
+    )
+
+
+def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
+    """Move a new submission to "in review" if it still is new: a conditional UPDATE, so a
+    reviewer who opens it while another decides it never undoes the decision."""
+    started = review_rules.status_when_opened(review_rules.NEW)
+    moved = Submission.objects.filter(pk=submission.pk, review_status=review_rules.NEW).update(
+        review_status=started, version=F("version") + 1, updated_at=timezone.now())
+    if moved:
+        ReviewEvent.objects.create(submission_id=submission.pk, actor=actor,
+                                   kind=ReviewEvent.Kind.STATUS,
+                                   from_value=review_rules.NEW, to_value=started)
+    return bool(moved)
+
+
+@transaction.atomic
+def submission_open(*, submission: Submission, actor: AbstractBaseUser,
+                    request: HttpRequest | None = None) -> Submission:
+    """A reviewer opened the submission: a new one is now in review (audited as a review)."""
+    if submission.review_status != review_rules.NEW:
+        return submission
+    if _start_review(submission=submission, actor=actor):
+        audit_record(actor=actor, action="submission.review", target=submission.reference,
+                     request=request, details={"review_status": review_rules.IN_REVIEW,
+                                               "on": "open"})
+        submission.refresh_from_db()
+    return submission
 
 
 @transaction.atomic
@@ -108,8 +206,11 @@ def submission_assign(
     _submission_bump(submission=current, expected_version=expected_version, assignee_id=new_id)
     ReviewEvent.objects.create(submission=current, actor=actor, kind=ReviewEvent.Kind.ASSIGN,
                                from_value=old_label, to_value=new_label)
+    started = new_id is not None and _start_review(submission=current, actor=actor)
     audit_record(actor=actor, action="submission.assign", target=current.reference,
-                 request=request, details={"assignee": new_label})
+                 request=request, details={"assignee": new_label,
+                                           **({"review_status": review_rules.IN_REVIEW}
+                                              if started else {})})
     current.refresh_from_db()
     return current
 
@@ -169,8 +270,15 @@ def submission_mark_duplicate(
 
 @dataclass(frozen=True)
 class BulkResult:
-    updated: int
-    skipped: int
+    """What a bulk action did: the references changed, and those refused with the refusal's
+    code (``review_rules.REFUSED_*``), so the page can say exactly which and why."""
+
+    changed: tuple[str, ...]
+    refused: dict[str, tuple[str, ...]]
+
+    @property
+    def updated(self) -> int:
+        return len(self.changed)
 
 
 #: A bulk action never touches more rows than a page can show.
@@ -185,47 +293,162 @@ def submission_bulk_update(
     action: str,
     assignee: AbstractBaseUser | None = None,
     review_status: str = "",
+    reason: str = "",
     request: HttpRequest | None = None,
 ) -> BulkResult:
-    """Assign, or move the review status of, the selected submissions.
-
-    Rows whose status cannot move to ``review_status`` under the workflow are skipped, not
-    forced, and counted in the result.
-    """
+    """Assign, or decide (or reopen), the selected submissions, each under the same rules as
+    one at a time: a row the workflow refuses is left as it is and reported with the reason.
+    Assigning a new submission to someone starts its review, as opening it does."""
     if len(references) > BULK_LIMIT:
         raise ValidationError(_("Select at most %(limit)d submissions at a time."),
                               code="too_many", params={"limit": BULK_LIMIT})
     rows = list(Submission.objects.select_for_update(of=("self",)).select_related("assignee")
-                .filter(reference__in=references).only(
-                    "id", "reference", "review_status", "assignee__username", "version"))
+                .filter(reference__in=references).order_by("id").only(
+                    "id", "reference", "review_status", "outcome", "outcome_override",
+                    "assignee__username", "version"))
     now = timezone.now()
+    reason = reason.strip()
+    refused: dict[str, list[str]] = {}
+    missing = sorted(set(references) - {row.reference for row in rows})
+    if missing:
+        refused[NOT_FOUND] = missing
+    events: list[ReviewEvent] = []
     if action == "assign":
         new_id = assignee.pk if assignee is not None else None
         chosen = [row for row in rows if row.assignee_id != new_id]
+        refused_unchanged = [row.reference for row in rows if row.assignee_id == new_id]
+        if refused_unchanged:
+            refused[review_rules.REFUSED_UNCHANGED] = refused_unchanged
         label = assignee.get_username() if assignee is not None else ""
         events = [ReviewEvent(submission=row, actor=actor, kind=ReviewEvent.Kind.ASSIGN,
                               from_value=row.assignee.get_username() if row.assignee_id else "",
                               to_value=label) for row in chosen]
-        changes: dict = {"assignee_id": new_id}
+        Submission.objects.filter(pk__in=[row.pk for row in chosen]).update(
+            version=F("version") + 1, updated_at=now, assignee_id=new_id)
+        starting = [row for row in chosen
+                    if new_id is not None and row.review_status == review_rules.NEW]
+        events += [ReviewEvent(submission=row, actor=actor, kind=ReviewEvent.Kind.STATUS,
+                               from_value=row.review_status, to_value=review_rules.IN_REVIEW)
+                   for row in starting]
+        Submission.objects.filter(pk__in=[row.pk for row in starting]).update(
+            review_status=review_rules.IN_REVIEW)
         details: dict = {"assignee": label}
     elif action == "status":
         if review_status not in Submission.ReviewStatus.values:
             raise ValidationError(_("Choose a review status."), code="invalid_status")
-        chosen = [row for row in rows if review_status in next_statuses(row.review_status)]
+        chosen = []
+        for row in rows:
+            code = review_rules.review_refusal(
+                status=row.review_status, new_status=review_status, outcome=row.outcome,
+                override=row.outcome_override, new_override=row.outcome_override,
+                reason_given=bool(reason))
+            if code is None:
+                chosen.append(row)
+            else:
+                refused.setdefault(code, []).append(row.reference)
         events = [ReviewEvent(submission=row, actor=actor, kind=ReviewEvent.Kind.STATUS,
-                              from_value=row.review_status, to_value=review_status)
+                              from_value=row.review_status, to_value=review_status, text=reason)
                   for row in chosen]
-        changes = {"review_status": review_status}
+        Submission.objects.filter(pk__in=[row.pk for row in chosen]).update(
+            version=F("version") + 1, updated_at=now, review_status=review_status)
+        decision_count_add(reviewer=actor, decision=review_status, amount=len(chosen))
         details = {"review_status": review_status}
     else:
         raise ValidationError(_("Choose a bulk action."), code="invalid_action")
-    Submission.objects.filter(pk__in=[row.pk for row in chosen]).update(
-        version=F("version") + 1, updated_at=now, **changes
-    )
     ReviewEvent.objects.bulk_create(events)
-    result = BulkResult(updated=len(chosen), skipped=len(rows) - len(chosen))
+    result = BulkResult(changed=tuple(sorted(row.reference for row in chosen)),
+                        refused={code: tuple(sorted(refs)) for code, refs in refused.items()})
     audit_record(actor=actor, action="submission.bulk_update", request=request, details={
-        "action": action, **details, "updated": result.updated, "skipped": result.skipped,
-        "references": sorted(row.reference for row in chosen),
+        "action": action, **details, "updated": result.updated,
+        "references": list(result.changed),
+        "refused": {code: list(refs) for code, refs in result.refused.items()},
     })
     return result
+
+
+#: What "Claim next unassigned" may hand out: work nobody has decided yet.
+CLAIMABLE_STATUSES = (review_rules.NEW, review_rules.IN_REVIEW)
+
+#: Rows tried before giving up when other reviewers keep winning the race (SQLite only).
+_CLAIM_ATTEMPTS = 20
+
+
+@transaction.atomic
+def submission_claim_next(*, actor: AbstractBaseUser, candidates: QuerySet,
+                          order: list[str], request: HttpRequest | None = None,
+                          ) -> Submission | None:
+    """Assign to ``actor`` the first unassigned, undecided submission of ``candidates`` (the
+    reviewer's filtered queue, in ``order``), and start its review; None when none is left.
+
+    Two reviewers who click at once get different submissions: on PostgreSQL the first locks
+    its row and the second's ``SKIP LOCKED`` passes over it; on SQLite, which has no row
+    locks, the UPDATE only takes a row that is still unassigned, and a loser tries the next."""
+    pool = candidates.filter(assignee__isnull=True,
+                             review_status__in=CLAIMABLE_STATUSES).order_by(*order)
+    claimed_id = None
+    if connection.features.has_select_for_update_skip_locked:
+        claimed_id = (pool.select_for_update(skip_locked=True, of=("self",))
+                      .values_list("id", flat=True).first())
+        if claimed_id is not None:
+            Submission.objects.filter(pk=claimed_id).update(
+                assignee_id=actor.pk, version=F("version") + 1, updated_at=timezone.now())
+    else:
+        for candidate_id in pool.values_list("id", flat=True)[:_CLAIM_ATTEMPTS]:
+            if Submission.objects.filter(pk=candidate_id, assignee__isnull=True).update(
+                    assignee_id=actor.pk, version=F("version") + 1,
+                    updated_at=timezone.now()):
+                claimed_id = candidate_id
+                break
+    if claimed_id is None:
+        return None
+    claimed = Submission.objects.get(pk=claimed_id)
+    ReviewEvent.objects.create(submission=claimed, actor=actor, kind=ReviewEvent.Kind.ASSIGN,
+                               to_value=actor.get_username())
+    started = _start_review(submission=claimed, actor=actor)
+    audit_record(actor=actor, action="submission.claim", target=claimed.reference,
+                 request=request, details={"review_status": review_rules.IN_REVIEW}
+                 if started else {})
+    claimed.refresh_from_db()
+    return claimed
+
+
+@transaction.atomic
+def submission_keep_one(*, keep: Submission, duplicates: list[Submission],
+                        actor: AbstractBaseUser, request: HttpRequest | None = None,
+                        ) -> list[str]:
+    """Keep ``keep`` and mark each of ``duplicates`` as its duplicate; return the references
+    marked. If the kept one was itself marked as a duplicate of one of them, that mark is
+    cleared first (it is now the original), and whatever was marked as a duplicate of a
+    newly marked one follows to the kept one, so no chain is left behind."""
+    ids = sorted({keep.pk, *(other.pk for other in duplicates)})
+    rows = {row.pk: row for row in Submission.objects.select_for_update()
+            .filter(pk__in=ids).order_by("pk")}
+    kept = rows[keep.pk]
+    others = [rows[other.pk] for other in duplicates if other.pk in rows and other.pk != kept.pk]
+    now = timezone.now()
+    events = []
+    if kept.duplicate_of_id in {other.pk for other in others}:
+        events.append(ReviewEvent(submission=kept, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
+                                  from_value=rows[kept.duplicate_of_id].reference, to_value=""))
+        Submission.objects.filter(pk=kept.pk).update(
+            duplicate_of=None, version=F("version") + 1, updated_at=now)
+    marked = []
+    for other in others:
+        if other.duplicate_of_id == kept.pk:
+            continue
+        events.append(ReviewEvent(
+            submission=other, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
+            from_value=rows[other.duplicate_of_id].reference
+            if other.duplicate_of_id in rows else "", to_value=kept.reference))
+        marked.append(other)
+    Submission.objects.filter(pk__in=[other.pk for other in marked]).update(
+        duplicate_of=kept.pk, possible_duplicate=True, version=F("version") + 1, updated_at=now)
+    followers = Submission.objects.filter(duplicate_of__in=[other.pk for other in marked])
+    Submission.objects.filter(pk__in=list(followers.values_list("pk", flat=True))).update(
+        duplicate_of=kept.pk, version=F("version") + 1, updated_at=now)
+    Submission.objects.filter(pk=kept.pk).update(possible_duplicate=True)
+    ReviewEvent.objects.bulk_create(events)
+    references = sorted(other.reference for other in marked)
+    audit_record(actor=actor, action="submission.merge", target=kept.reference, request=request,
+                 details={"kept": kept.reference, "marked": references})
+    return references

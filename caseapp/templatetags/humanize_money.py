@@ -1,3 +1,5 @@
+"""Template filters for amounts and waits: ``dollars`` and ``timedelta_minutes``."""
+
 from django import template
 
 register = template.Library()

@@ -1,6 +1,8 @@
-"""Page parts both template engines draw: the public pages (Jinja2, caseapp/jinja.py) and the
-staff pages (Django's templates, ``{% load page_parts %}``) call the same functions, so the
-pattern and the security settings below cannot drift apart between them."""
+"""Page parts both template engines draw: the error summary and the htmx configuration.
+
+The public pages (Jinja2, caseapp/jinja.py) and the staff pages (Django's templates, ``{% load
+page_parts %}``) call the same functions, so the pattern and the security settings below cannot
+drift apart between them."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Staff form controls drawn in Python, for the pages reviewers load all day (the queue and a
-submission). Crispy's and Django's widget templates render each field, and each select
-option, through a template of its own: at a million rows that, not the database, was most of
-a queue page's time (issue 5). Forms seen less often keep crispy."""
+"""Staff form controls drawn in Python, for the pages reviewers load all day.
+
+The queue and a submission page use them. Crispy's and Django's widget templates render each
+field, and each select option, through a template of its own: at a million rows that, not the
+database, was most of a queue page's time (issue 5). Forms seen less often keep crispy."""
 
 from django import template
 from django.forms.utils import flatatt

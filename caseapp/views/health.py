@@ -1,3 +1,5 @@
+"""``/healthz`` for the load balancer: the database answers and no migration is pending."""
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse

@@ -149,7 +149,7 @@ def test_with_javascript_htmx_swaps_the_question_and_history_works(page):
     page.locator("input[name=country][value=US]").wait_for()
     assert page.locator("input[name=country][value=US]").is_checked()
     page.reload()
-    assert page.locator("h1").inner_text().startswith("Where did you live")
+    assert page.locator("h1").inner_text().startswith("In August and September 2024")
 
 
 def test_every_public_page_has_no_axe_violations(page):

@@ -1,3 +1,5 @@
+"""Create the first administrator on a fresh database and print its password once."""
+
 import secrets
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,5 @@
+"""Print a new set of field-encryption and blind-index keys for the environment."""
+
 from django.core.management.base import BaseCommand
 
 from caseapp import crypto

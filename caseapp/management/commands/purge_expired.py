@@ -1,3 +1,5 @@
+"""Daily: delete expired staff sessions and erase a closed case's data after its retention."""
+
 from django.core.management.base import BaseCommand
 
 from caseapp.ratelimit import forget_full_buckets

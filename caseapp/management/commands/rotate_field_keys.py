@@ -1,3 +1,5 @@
+"""Re-encrypt the personal data under the first key of ``CASEAPP_FIELD_KEYS``."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 

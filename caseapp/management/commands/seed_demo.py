@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
 from caseapp.crypto import EncryptedTextField
-from caseapp.models import DailyCount, ReviewEvent, Submission
+from caseapp.models import DailyCount, ReviewEvent, Submission, SubmissionNameToken
 from caseapp.selectors.case_record import case_current
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.intake import (
@@ -161,6 +161,8 @@ class Command(BaseCommand):
         # export read a random heap page per row).
         ages = iter(sorted((span * (1 - rng.random() ** 0.6) for _ in range(count)),
                            reverse=True))
+        # Demo names share most of their words ("demo", "person", the run): hash each once.
+        token_index = functools.lru_cache(maxsize=4096)(crypto.name_token_index)
         created = 0
         while created < count:
             size = min(BATCH, count - created)
@@ -216,6 +218,9 @@ class Command(BaseCommand):
                     reference__in=[row["reference"] for row in rows]
                 ).values_list("reference", "id"))
                 _insert(ReviewEvent, self._events(rows, ids, rng, now))
+                _insert(SubmissionNameToken, [
+                    {"submission_id": ids[row["reference"]], "token_index": token_index(token)}
+                    for row in rows for token in crypto.name_tokens(row["full_name"])])
             created += size
         submission_refresh_duplicate_flags()
         self._daily_counts(per_day, rng)

@@ -69,6 +69,12 @@ def next_url(determination: eligibility.Determination) -> str:
 
 
 def draft_expired(request: HttpRequest) -> HttpResponse:
+    """No check in progress: after registering, say so (Back, reload or a step's URL after the
+    confirmation must never claim that nothing was saved); otherwise the draft expired."""
+    reference = request.draft.get("reference")
+    if reference:
+        return render_page(request, "caseapp/public/already_registered.html",
+                           {"registered_reference": reference})
     return render_page(request, "caseapp/public/session_expired.html", {})
 
 
@@ -80,6 +86,7 @@ def start(request: HttpRequest) -> HttpResponse:
         "questions_count": len(eligibility.QUESTIONS),
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
         "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "registered_reference": request.draft.get("reference"),
     })
 
 
@@ -91,7 +98,7 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         return render_page(request, "404.html", {}, status=404)
     draft = draft_current(request)
     if draft is None:
-        if request.method == "POST":
+        if request.method == "POST" or request.draft.get("reference"):
             return draft_expired(request)
         draft = draft_start(request)
     answers = draft["answers"]
@@ -121,15 +128,17 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = QuestionForm(data, question=q, initial={key: answers.get(key)})
     keys = [x.key for x in eligibility.applicable_questions(answers)]
-    position = keys.index(key)
+    progress = eligibility.progress(answers, key)
+    position = progress.position - 1
     back_url = (reverse("public:check_answers") if changing
                 else reverse("public:question", args=[keys[position - 1]]) if position
                 else reverse("public:start"))
     return render_page(request, "caseapp/public/question.html", {
         "form": form,
         "question": q,
+        "how_to_check": _(q.how_to_check) if q.how_to_check else "",
         "back_url": back_url,
-        "position": position + 1,
+        "progress": progress,
         "changing": changing,
     })
 
@@ -187,10 +196,8 @@ def result(request: HttpRequest) -> HttpResponse:
     ]
     return render_page(request, "caseapp/public/result.html", {
         "determination": determination,
-        "outcome_label": _(determination.label),
         "findings": findings,
         "ruled_out": [f for f in findings if f["status"] == "not_met"],
         "other_findings": [f for f in findings if f["status"] != "not_met"],
         "can_register": determination.outcome in eligibility.REGISTRABLE_OUTCOMES,
-        "not_legal_advice": wording.NOT_LEGAL_ADVICE,
     })

@@ -14,7 +14,9 @@ from caseapp.views.public.render import render_page
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    hours = case_for_request(request).draft_retention_hours
+    case = case_for_request(request)
+    hours = case.draft_retention_hours
+    days = case.purge_after_days
     return render_page(request, "caseapp/public/privacy.html", {
         "draft_kept": ngettext(
             "Your answers are kept only in your browser, in an encrypted cookie that cannot be "
@@ -23,8 +25,18 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "read or changed outside our server, and that expires after %(hours)s hours.",
             hours,
         ) % {"hours": hours},
+        "retention": ngettext(
+            "The firm deletes your name, contact details and its notes about you %(days)s day "
+            "after the case is closed, unless a court or the law requires it to keep them longer "
+            "(a legal hold). Your answers are then kept without your name or contact details, "
+            "for counting only. You can ask for your details to be deleted sooner at any time.",
+            "The firm deletes your name, contact details and its notes about you %(days)s days "
+            "after the case is closed, unless a court or the law requires it to keep them longer "
+            "(a legal hold). Your answers are then kept without your name or contact details, "
+            "for counting only. You can ask for your details to be deleted sooner at any time.",
+            days,
+        ) % {"days": days},
         "privacy_notice": wording.PRIVACY_NOTICE.text,
-        "not_legal_advice": wording.NOT_LEGAL_ADVICE,
     })
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caseapp import crypto, eligibility, ratelimit, wording
 from caseapp.selectors.case_record import case_for_request
@@ -163,6 +163,15 @@ def _too_many(request: HttpRequest, retry_after: int, *, per_email: bool = False
     }, status=429)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+@require_POST
+def new_check(request: HttpRequest) -> HttpResponse:
+    """Start over for someone else: forget the reference shown after registering (it is saved
+    with the firm) and any check in progress."""
+    request.draft.pop("reference", None)
+    request.draft.pop(DRAFT_KEY, None)
+    return redirect(reverse("public:question", args=[eligibility.QUESTIONS[0].key]))
 
 
 @require_GET

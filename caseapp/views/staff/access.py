@@ -1,5 +1,4 @@
-"""Who may open a staff page: sign-in, permission, second factor; and the headers every staff
-response carries."""
+"""Who may open a staff page (sign-in, permission, second factor), and its response headers."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +22,17 @@ from caseapp.validators import DATE_RANGE_MESSAGE, DATE_RANGE_VALIDATORS
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import DATE_WIDGET
 
+#: One English and one Spanish text per case status, in the order of the status choices.
+STATUS_TEXT_FIELDS = [f"{Case.status_text_field(status)}{suffix}"
+                      for status in Case.Status.values for suffix in ("", "_es")]
+STATUS_TEXT_LABELS = {
+    f"{Case.status_text_field(status)}{suffix}": format_lazy(
+        template, status=label)
+    for status, label in Case.Status.choices
+    for suffix, template in (("", _("“{status}”, in English")),
+                             ("_es", _("“{status}”, in Spanish")))
+}
+
 
 class CaseForm(forms.ModelForm):
     """The case record as supervisors edit it; ``loaded_at`` catches a stale save."""
@@ -31,24 +43,33 @@ class CaseForm(forms.ModelForm):
         model = Case
         fields = list(CASE_EDITABLE_FIELDS)
         widgets = {
-            "status_note": forms.Textarea(attrs={"rows": 5}),
-            "status_note_es": forms.Textarea(attrs={"rows": 5}),
+            "status_note": forms.Textarea(attrs={"rows": 4}),
+            "status_note_es": forms.Textarea(attrs={"rows": 4}),
+            **{field: forms.Textarea(attrs={"rows": 3}) for field in STATUS_TEXT_FIELDS},
             "registration_closed_message": forms.Textarea(attrs={"rows": 3}),
             "registration_closed_message_es": forms.Textarea(attrs={"rows": 3}),
+            "firm_address": forms.Textarea(attrs={"rows": 3}),
             "sca_reference_date": DATE_WIDGET,
             "closed_on": DATE_WIDGET,
         }
         labels = {
             "status": _("Case status"),
-            "status_note": _("Status note shown to the public"),
-            "status_note_es": _("Status note in Spanish (optional)"),
+            **STATUS_TEXT_LABELS,
+            "status_note": _("More about where the case stands (start page)"),
+            "status_note_es": _("The same in Spanish (optional)"),
             "registration_closed_message_es": _("Closed message in Spanish (optional)"),
             "registration_open": _("Registration is open"),
             "registration_closed_message": _("Message when registration is closed"),
             "sca_reference_date": _("SCA reference date"),
             "firm_name": _("Firm name"),
+            "firm_address": _("Firm postal address"),
             "firm_email": _("Firm email"),
             "firm_phone": _("Firm phone"),
+            "firm_attorney": _("Responsible attorney"),
+            "firm_bar_states": _("Attorney admitted in (state or states)"),
+            "advertising_label": _("Show the “Attorney advertising” label"),
+            "firm_is_example": _("This is a made-up example firm (marked on every page; the "
+                                 "public pages stay closed in production)"),
             "draft_retention_hours": _("Keep unfinished checks for (hours)"),
             "purge_after_days": _("Delete submissions after (days)"),
             "legal_hold": _("Legal hold (nothing is deleted while on)"),
@@ -59,6 +80,9 @@ class CaseForm(forms.ModelForm):
                 "Shown instead of the registration form while registration is closed. The "
                 "public check itself keeps working."),
             "purge_after_days": _("Counted from the case's closing date."),
+            "firm_name": _("In production the public pages show “not open yet” until the "
+                           "firm's name, postal address, email, responsible attorney and "
+                           "bar state(s) are filled in."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -73,15 +97,21 @@ class CaseForm(forms.ModelForm):
             36500, message=_("Enter a number of days up to 36500 (100 years).")))
         self.fields["draft_retention_hours"].validators.append(MaxValueValidator(
             8760, message=_("Enter a number of hours up to 8760 (one year).")))
+        for field in STATUS_TEXT_FIELDS:
+            self.fields[field].error_messages["required"] = _(
+                "Write what the public pages say for this status, in English and Spanish.")
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_id = "case-form"
         self.helper.layout = Layout(
             Fieldset(_("Status"), "status", "status_note", "status_note_es"),
+            Fieldset(_("What the public pages say for each status"), *STATUS_TEXT_FIELDS),
             Fieldset(_("Registration"), "registration_open", "registration_closed_message",
                      "registration_closed_message_es"),
             Fieldset(_("Time limit"), "sca_reference_date"),
-            Fieldset(_("Firm contact"), "firm_name", "firm_email", "firm_phone"),
+            Fieldset(_("The firm (shown on every public page)"), "firm_name", "firm_address",
+                     "firm_email", "firm_phone", "firm_attorney", "firm_bar_states",
+                     "advertising_label", "firm_is_example"),
             Fieldset(_("Retention"), "draft_retention_hours", "purge_after_days",
                      "legal_hold", "closed_on"),
             Field("loaded_at"),

@@ -9,7 +9,10 @@ from django.views.decorators.http import require_GET
 from caseapp.review_rules import exposure_estimate
 from caseapp.selectors.overview import (
     WeekCount,
+    decisions_per_reviewer,
     funnel_totals,
+    oldest_open,
+    open_ageing,
     overview_counts,
     submissions_per_week,
 )
@@ -43,17 +46,54 @@ def _week_chart(weeks: list[WeekCount]) -> dict:
     }
 
 
+def _bars(values: list[int], *, width: int = CHART_WIDTH, height: int = 160) -> dict:
+    """Vertical bar geometry for a small server-drawn chart (no script), like the weekly one."""
+    peak = max(values, default=0) or 1
+    plot = height - CHART_TOP - 24
+    slot = (width - CHART_LEFT) / max(len(values), 1)
+    bars = [{"x": round(CHART_LEFT + i * slot + slot * 0.15, 1),
+             "y": round(CHART_TOP + plot - round(plot * n / peak, 1), 1),
+             "width": round(slot * 0.7, 1), "height": round(plot * n / peak, 1),
+             "label_x": round(CHART_LEFT + i * slot + slot / 2, 1), "value": n}
+            for i, n in enumerate(values)]
+    return {"bars": bars, "peak": peak if any(values) else 0, "width": width,
+            "height": height, "left": CHART_LEFT, "top": CHART_TOP,
+            "baseline": CHART_TOP + plot, "label_y": CHART_TOP + plot + 16}
+
+
+def _outcome_rows(counts: dict) -> list[tuple]:
+    """(code, label, automatic count, count after review) for each outcome either side has."""
+    effective = {value: n for value, _label, n in counts["by_effective_outcome"]}
+    automatic = {value: (label, n) for value, label, n in counts["by_outcome"]}
+    labels = {value: label for value, label, _n in counts["by_effective_outcome"]}
+    labels.update({value: label for value, (label, _n) in automatic.items()})
+    return [(value, label, automatic.get(value, ("", 0))[1], effective.get(value, 0))
+            for value, label in labels.items()]
+
+
 @staff_view("caseapp.view_submission")
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     counts = overview_counts()
     weeks = submissions_per_week(weeks=26)
+    ageing = open_ageing()
+    days, throughput = decisions_per_reviewer(days=30)
+    daily_totals = [sum(row.per_day[i] for row in throughput) for i in range(len(days))]
     return render(request, "caseapp/staff/overview.html", {
+        "ageing": ageing,
+        "ageing_chart": _bars([bucket.count for bucket in ageing], width=480),
+        "oldest": oldest_open(limit=10),
+        "throughput_days": days,
+        "throughput": throughput,
+        "throughput_chart": _bars(daily_totals),
+        "throughput_by_day": [(day, [row.per_day[i] for row in throughput], daily_totals[i])
+                              for i, day in enumerate(days)],
         "counts": counts,
+        "outcome_rows": _outcome_rows(counts),
         "chart": _week_chart(weeks),
         "weeks": weeks,
         "funnel": funnel_totals(),
         "exposure": exposure_estimate(
-            accepted=counts["accepted"], open_needs_review=counts["open_needs_review"]),
+            accepted=counts["owed"], open_needs_review=counts["open_needs_review"]),
         "nav": "overview",
     })

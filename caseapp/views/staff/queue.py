@@ -7,31 +7,35 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
 from caseapp.selectors.lists import count_bounded, keyset_page
 from caseapp.selectors.queue import (
+    LAST_QUEUE_SESSION_KEY,
+    MY_OPEN_ITEMS_QUERY,
+    OPEN,
     QUEUE_DEFAULT_SORT,
     QUEUE_SORTS,
     submission_queue,
     submission_queue_rows,
     submission_search,
 )
+from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
-from caseapp.services.review import BULK_LIMIT, submission_bulk_update
+from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import ANY, BoundedDateField, ReviewerChoices
@@ -49,16 +53,18 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
 
     q = forms.CharField(
         label=_("Search"), required=False, max_length=254,
-        help_text=_("A full reference (LI-XXXX-XXXX), an email address, or the exact full "
-                    "name. Names and emails are stored encrypted, so part of a name or email "
-                    "does not match."),
+        help_text=_("A reference (LI-XXXX-XXXX), a full email address, or one or more whole "
+                    "words of a name (“smith”, “maria” finds “María”). Part of a word does "
+                    "not match: names and emails are stored encrypted."),
         widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false",
                                       "autocomplete": "off"}),
     )
     outcome = forms.ChoiceField(label=_("Automatic outcome"), required=False,
                                 choices=ANY + OUTCOME_CHOICES)
-    review_status = forms.ChoiceField(label=_("Review status"), required=False,
-                                      choices=ANY + Submission.ReviewStatus.choices)
+    review_status = forms.ChoiceField(
+        label=_("Review status"), required=False,
+        choices=ANY + [(OPEN, _("Open (new, in review, needs information)"))]
+        + Submission.ReviewStatus.choices)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False, choices=ANY + STATE_CHOICES)
     country = forms.ChoiceField(
@@ -91,6 +97,20 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
         value = self.cleaned_data["assignee"]
         return value if value in ("", "me", "none") or value.isdigit() else ""
 
+    #: Shown at once; the others fold under "More filters".
+    MAIN_FILTERS = ("q", "review_status", "outcome", "assignee")
+
+    def main_filters(self):
+        return [self[name] for name in self.MAIN_FILTERS]
+
+    def more_filters(self):
+        return [field for field in self.visible_fields() if field.name not in self.MAIN_FILTERS]
+
+    def more_filters_set(self) -> int:
+        """How many of the folded filters have a value (so the fold opens to show them)."""
+        return sum(1 for field in self.more_filters()
+                   if self.data.get(field.name) not in (None, ""))
+
     def filters(self) -> dict:
         """The valid filters only: one bad value must not hide the whole queue."""
         data = dict(self.cleaned_data) if self.is_bound else {}
@@ -108,9 +128,15 @@ class BulkForm(ReviewerChoices, forms.Form):
         label=_("Assign selected to"), required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     review_status = forms.ChoiceField(
-        label=_("Set status of selected to"), required=False,
-        choices=Submission.ReviewStatus.choices,
+        label=_("Decide selected"), required=False,
+        choices=[(value, label) for value, label in Submission.ReviewStatus.choices
+                 if value != Submission.ReviewStatus.NEW],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000,
+        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask "
+                    "for information."),
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, reviewers=(), **kwargs):
@@ -152,10 +178,48 @@ QUEUE_COLUMNS = [
 ]
 
 
-def queue_filter_form(request: HttpRequest) -> QueueFilterForm:
-    form = QueueFilterForm(request.GET, reviewers=staff_reviewers())
+def queue_filter_form(request: HttpRequest, data: QueryDict | None = None) -> QueueFilterForm:
+    form = QueueFilterForm(request.GET if data is None else data, reviewers=staff_reviewers())
     form.is_valid()
     return form
+
+
+#: The query-string keys that describe a queue (filters and sort, not the page): they travel
+#: from the queue to each submission and back, so Back and "… and next" keep the queue.
+QUEUE_KEYS = tuple(name for name in QueueFilterForm.base_fields if name != "per_page")
+#: Marks a submission page opened from a queue: work-queue mode, with "… and next".
+WORK_QUEUE_FLAG = "wq"
+
+
+def queue_params(query: QueryDict) -> QueryDict:
+    """The queue part of a query string, in a fixed order, empty values dropped."""
+    params = QueryDict(mutable=True)
+    for key in QUEUE_KEYS:
+        value = query.get(key, "")[:254]
+        if value:
+            params[key] = value
+    return params
+
+
+def work_queue_query(query: QueryDict) -> str:
+    """The query string of a submission page in work-queue mode for this queue."""
+    params = queue_params(query)
+    params[WORK_QUEUE_FLAG] = "1"
+    return params.urlencode()
+
+
+def queue_url_for(query: QueryDict) -> str:
+    """The queue page with these filters and sort."""
+    params = queue_params(query).urlencode()
+    return reverse("staff:queue") + (f"?{params}" if params else "")
+
+
+def remember_queue(request: HttpRequest) -> None:
+    # The whole queue is remembered as its default sort, so that it differs from "nothing
+    # remembered" (which opens a Reviewer's "My open items").
+    params = queue_params(request.GET).urlencode() or f"sort={QUEUE_DEFAULT_SORT}"
+    if request.session.get(LAST_QUEUE_SESSION_KEY, "") != params:
+        request.session[LAST_QUEUE_SESSION_KEY] = params
 
 
 def queue_queryset(request: HttpRequest, form: QueueFilterForm, case):
@@ -178,9 +242,11 @@ class QueueRow:
     url: str
     received_iso: str
     received_text: str
-    time_limit: bool
+    age_text: str  # how long it has waited, in whole days
+    time_limit: bool  # flagged and still undecided: a reviewer must look at the date
     name: str | None  # None once the person's data was erased
     state: str
+    state_label: str
     outcome: str
     outcome_label: str
     override_label: str
@@ -189,19 +255,27 @@ class QueueRow:
     duplicate: str  # "marked", "possible" or ""
 
 
-def _queue_rows(rows, *, sca_from) -> list[QueueRow]:
-    url = reverse("staff:submission", args=["REFERENCE"])
+def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
+    url = reverse("staff:submission", args=["REFERENCE"]) + (f"?{query}" if query else "")
     outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
     statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
+    states = {value: str(label) for value, label in STATE_CHOICES}
+    now = timezone.now()
     shown = []
     for row in rows:
         local = timezone.localtime(row.created_at)
+        days = (now - row.created_at).days
         shown.append(QueueRow(
             reference=row.reference, url=url.replace("REFERENCE", row.reference),
             received_iso=local.isoformat(), received_text=local.strftime("%Y-%m-%d %H:%M"),
-            time_limit=row.created_at >= sca_from,
+            age_text=(ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days
+                      else str(_("today"))),
+            # A decided submission's date no longer asks anything of the reviewer.
+            time_limit=(row.created_at >= sca_from
+                        and row.review_status in review_rules.OPEN_STATUSES),
             name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
-            state=row.state, outcome=row.outcome, outcome_label=outcomes[row.outcome],
+            state=row.state, state_label=states.get(row.state, row.state) if row.state else "",
+            outcome=row.outcome, outcome_label=outcomes[row.outcome],
             override_label=outcomes.get(row.outcome_override, ""),
             status_label=statuses.get(row.review_status, row.review_status),
             assignee=row.assignee.username if row.assignee else "",
@@ -209,6 +283,15 @@ def _queue_rows(rows, *, sca_from) -> list[QueueRow]:
                        else "possible" if row.possible_duplicate else ""),
         ))
     return shown
+
+
+def _time_limit_marks(rows: list[QueueRow]) -> dict:
+    """Where to say "time limit". Since the limit passed, every new registration is flagged,
+    and a badge on every row told the reviewer nothing; so a row is marked only when the page
+    mixes flagged and unflagged open rows, and one line above the table says how many are."""
+    flagged = sum(1 for row in rows if row.time_limit)
+    return {"rows": rows, "time_limit_flagged": flagged,
+            "time_limit_per_row": 0 < flagged < len(rows)}
 
 
 def _columns(sort_key: str, descending: bool) -> list[dict]:
@@ -247,13 +330,25 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         count, more = count_bounded(qs)
     can_bulk = request.user.has_perm("caseapp.bulk_update_submission")
+    remember_queue(request)
+    wq_query = work_queue_query(request.GET)
     context = {
         "form": form,
+        "main_filters": form.main_filters(),
+        "saved_views": saved_views_for(owner=request.user),
+        "current_query": queue_params(request.GET).urlencode(),
+        "my_open_items_query": MY_OPEN_ITEMS_QUERY,
+        "more_filters": form.more_filters(),
+        "more_filters_set": form.more_filters_set(),
         "page": page,
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        "rows": _queue_rows(page.rows, sca_from=sca_flag_from(case=case)),
+        **_time_limit_marks(_queue_rows(page.rows, sca_from=sca_flag_from(case=case),
+                                        query=wq_query)),
+        "sca_from": sca_flag_from(case=case),
+        "wq_query": wq_query,
+        "can_review": request.user.has_perm("caseapp.review_submission"),
         "can_bulk": can_bulk,
         "can_export": request.user.has_perm("caseapp.export_submission"),
         "bulk_form": (BulkForm(reviewers=form.reviewers.values(), auto_id="bulk-%s")
@@ -293,16 +388,22 @@ def bulk(request: HttpRequest) -> HttpResponse:
         result = submission_bulk_update(
             actor=request.user, references=data["references"], action=data["action"],
             assignee=data.get("assignee_user"), review_status=data.get("review_status", ""),
-            request=request,
+            reason=data.get("reason", ""), request=request,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(back)
-    text = _("%(updated)d submissions updated.") % {"updated": result.updated}
-    if result.skipped:
-        text += " " + _(
-            "%(skipped)d left unchanged: they were already so, or the review workflow does "
-            "not allow that status from where they are."
-        ) % {"skipped": result.skipped}
-    messages.success(request, text)
+    if result.changed:
+        messages.success(request, ngettext(
+            "%(n)d submission changed: %(references)s.",
+            "%(n)d submissions changed: %(references)s.", len(result.changed),
+        ) % {"n": len(result.changed), "references": ", ".join(result.changed)})
+    else:
+        messages.info(request, _("No submission changed."))
+    for code, references in result.refused.items():
+        messages.warning(request, ngettext(
+            "%(n)d left as it was (%(references)s): %(why)s",
+            "%(n)d left as they were (%(references)s): %(why)s", len(references),
+        ) % {"n": len(references), "references": ", ".join(references),
+             "why": refusal_message(code)})
     return redirect(back)

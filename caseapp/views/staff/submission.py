@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from caseapp import eligibility, wording
+from caseapp import eligibility, review_rules, wording
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.queue import queue_home_query
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.selectors.submission import (
     submission_for_staff,
@@ -25,17 +26,26 @@ from caseapp.services.concurrency import StaleEditError
 from caseapp.services.privacy import submission_erase_personal_data
 from caseapp.services.review import (
     submission_assign,
+    submission_decide,
     submission_mark_duplicate,
     submission_note_add,
+    submission_open,
     submission_review,
 )
 from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.queue import queue_url_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
     AssignForm,
+    DecisionForm,
     DuplicateForm,
     EraseForm,
     NoteForm,
     ReviewForm,
+)
+from caseapp.views.staff.work_queue import (
+    in_work_queue,
+    neighbour_in_queue,
+    submission_url_in_queue,
 )
 
 CONFLICT_MESSAGE = gettext_lazy(
@@ -43,6 +53,13 @@ CONFLICT_MESSAGE = gettext_lazy(
     "saved. The page now shows the current state. What you entered is kept in the form: "
     "check it against the changes and save again."
 )
+
+
+def _back_to(request: HttpRequest, reference: str, anchor: str = "") -> HttpResponse:
+    """The submission's page after a save, still in work-queue mode if it was."""
+    if in_work_queue(request):
+        return redirect(submission_url_in_queue(reference, request.GET) + anchor)
+    return redirect(reverse("staff:submission", args=[reference]) + anchor)
 
 
 def _submission_or_404(reference: str) -> Submission:
@@ -85,6 +102,22 @@ def _timeline(submission: Submission) -> list:
     return events
 
 
+def _queue_links(request: HttpRequest, submission: Submission) -> dict:
+    """Back to the queue the reviewer came from (or last used); in work-queue mode, the
+    previous and next submissions of that queue and its query string for the forms."""
+    if not in_work_queue(request):
+        home = queue_home_query(session=request.session, user=request.user)
+        return {"queue_url": reverse("staff:queue") + (f"?{home}" if home else ""), "wq": ""}
+    previous = neighbour_in_queue(request, submission, backwards=True)
+    following = neighbour_in_queue(request, submission)
+    return {
+        "queue_url": queue_url_for(request.GET),
+        "wq": work_queue_query(request.GET),
+        "previous_url": previous and submission_url_in_queue(previous.reference, request.GET),
+        "next_url": following and submission_url_in_queue(following.reference, request.GET),
+    }
+
+
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
@@ -110,12 +143,18 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "duplicates": submission_possible_duplicates(submission=submission),
         "can_review": can_review,
         "nav": "queue",
+        **_queue_links(request, submission),
     }
     if request.user.has_perm("caseapp.erase_submission") \
             and not submission.personal_data_erased_at:
         context["erase_form"] = forms.get("erase_form") or EraseForm()
     if can_review:
         context.update({
+            "decision_form": forms.get("decision_form") or DecisionForm(
+                initial={"version": submission.version}),
+            "reject_needs_reason": review_rules.decision_needs_reason(
+                decision=review_rules.REJECTED, outcome=submission.outcome,
+                override=submission.outcome_override),
             "review_form": forms.get("review_form") or ReviewForm(submission=submission),
             # Only a reviewer's page lists the reviewers, and only when it has no form yet.
             "assign_form": forms.get("assign_form") or AssignForm(
@@ -130,6 +169,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
 @require_GET
 def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
     submission = _submission_or_404(reference)
+    if request.user.has_perm("caseapp.review_submission"):
+        submission = submission_open(submission=submission, actor=request.user,
+                                     request=request)
     audit_record(actor=request.user, action="submission.view",
                  target=submission.reference, request=request)
     return _detail(request, submission)
@@ -185,7 +227,7 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Review saved."))
-            return redirect("staff:submission", reference=submission.reference)
+            return _back_to(request, submission.reference)
     return _detail(request, submission, review_form=form)
 
 
@@ -205,7 +247,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         except StaleEditError as error:
             return _conflict(request, error, "assign_form", form)
         messages.success(request, _("Assignment saved."))
-        return redirect("staff:submission", reference=submission.reference)
+        return _back_to(request, submission.reference)
     return _detail(request, submission, assign_form=form)
 
 
@@ -218,7 +260,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
         submission_note_add(submission=submission, actor=request.user,
                             text=form.cleaned_data["text"], request=request)
         messages.success(request, _("Note added."))
-        return redirect(reverse("staff:submission", args=[submission.reference]) + "#timeline")
+        return _back_to(request, submission.reference, "#timeline")
     return _detail(request, submission, note_form=form)
 
 
@@ -244,3 +286,43 @@ def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect(reverse("staff:submission", args=[submission.reference])
                             + "#duplicates")
     return _detail(request, submission, duplicate_form=form)
+
+
+DECIDED = {
+    "accepted": gettext_lazy("%(reference)s accepted."),
+    "rejected": gettext_lazy("%(reference)s rejected."),
+    "needs_info": gettext_lazy("%(reference)s marked as needing information."),
+}
+
+
+@staff_view("caseapp.review_submission")
+@require_POST
+def decide(request: HttpRequest, reference: str) -> HttpResponse:
+    """Accept, reject or ask for information in one step; "… and next" then opens the next
+    submission of the queue in the URL (the decided one may have left it: keyset still
+    finds its successor)."""
+    submission = _submission_or_404(reference)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission_decide(submission=submission, actor=request.user,
+                              expected_version=data["version"], decision=data["decision"],
+                              reason=data["reason"], request=request)
+        except StaleEditError as error:
+            messages.error(request, CONFLICT_MESSAGE)
+            current = submission_for_staff(reference=error.current.reference)
+            return _detail(request, current, status=409, decision_form=DecisionForm(
+                initial={"reason": data["reason"], "version": current.version}))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, DECIDED[data["decision"]] % {"reference": reference})
+            if data["then_next"]:
+                following = neighbour_in_queue(request, submission)
+                if following is None:
+                    messages.info(request, _("That was the last submission in this queue."))
+                    return redirect(queue_url_for(request.GET))
+                return redirect(submission_url_in_queue(following.reference, request.GET))
+            return _back_to(request, reference)
+    return _detail(request, submission, status=400, decision_form=form)

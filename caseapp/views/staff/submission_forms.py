@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from caseapp.models import OUTCOME_CHOICES, Submission
-from caseapp.review_rules import OVERRIDE_OUTCOMES, next_statuses
+from caseapp.review_rules import DECISIONS, OVERRIDE_OUTCOMES, next_statuses
 from caseapp.selectors.queue import reference_from
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.privacy import ERASURE_REASONS
@@ -22,9 +22,10 @@ class ReviewForm(forms.Form):
         help_text=_("Leave on “Automatic” to keep the outcome the rules decided."),
     )
     override_reason = forms.CharField(
-        label=_("Reason for changing the outcome"), required=False, max_length=2000,
+        label=_("Reason for the change"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when you change the outcome. Kept with the change."),
+        help_text=_("Required when you change the outcome, reject someone the rules did not "
+                    "find ineligible, or ask for information. Kept with the change."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -58,6 +59,33 @@ class ReviewForm(forms.Form):
                 _("Write why you are changing the outcome; the reason is kept with the change."),
                 code="override_reason_required",
             ))
+        return data
+
+
+class DecisionForm(forms.Form):
+    """One-step decisions; a button's value is the decision, with ":next" for "… and next"."""
+
+    BUTTONS = [(f"{decision}{then}", decision) for decision in DECISIONS
+               for then in ("", ":next")]
+
+    decision = forms.ChoiceField(choices=BUTTONS)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask for "
+                    "information (say what is missing). Kept on the timeline."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        reject_control_characters(reason, multiline=True)
+        return reason
+
+    def clean(self):
+        data = super().clean()
+        decision, _sep, then = (data.get("decision") or "").partition(":")
+        data["decision"], data["then_next"] = decision, then == "next"
         return data
 
 
