@@ -531,13 +531,6 @@ def test_the_confirmation_is_reachable_for_30_minutes_not_72_hours(client, monke
     assert client.get("/confirmation/")["Location"] == "/"
 
 
-def test_starting_a_new_check_ends_the_last_confirmation(client):
-    answer_all(client, ELIGIBLE_ANSWERS)
-    client.post("/register/", {**REGISTRATION, "form_token": form_token(client)})
-    client.get("/check/country/")
-    assert "reference" not in draft_of(client)
-
-
 # --- issue 12: the same form sent again with other details ----------------------------------
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -93,11 +93,23 @@ BACKUP_DEVICE_NAME = "backup codes"
 
 
 def staff_second_factor_state(*, user, required_for_supervisors: bool) -> str:
-    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``."""
-    if staff_totp_device(user=user, confirmed=True) is not None:
+    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``.
+
+    Asked on every staff request (issue 12: the user's groups and devices as they are now),
+    so it is one query: whether a confirmed device exists and whether the user is a
+    Supervisor, together."""
+    from django.db.models import Exists, OuterRef
+
+    from caseapp.models import SealedTOTPDevice
+
+    User = get_user_model()
+    has_device, supervisor = User.objects.filter(pk=user.pk).annotate(
+        has_device=Exists(SealedTOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        supervisor=Exists(User.groups.through.objects.filter(
+            user=OuterRef("pk"), group__name="Supervisor")),
+    ).values_list("has_device", "supervisor").get()
+    if has_device:
         return "enrolled"
-    if required_for_supervisors and (
-        user.is_superuser or user.groups.filter(name="Supervisor").exists()
-    ):
+    if required_for_supervisors and (user.is_superuser or supervisor):
         return "required"
     return "optional"

@@ -47,9 +47,6 @@ def draft_current(request: HttpRequest) -> dict | None:
 def draft_start(request: HttpRequest) -> dict:
     draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
     request.draft[DRAFT_KEY] = draft
-    # A new check ends the last confirmation: its reference must not outlive its 30 minutes
-    # under the new draft's expiry.
-    request.draft.pop("reference", None)
     # The cookie expires with the draft: the browser forgets it, and the server checks too.
     request.draft.set_expiry(case_for_request(request).draft_retention_hours * 3600)
     daily_count_increment(metric=DailyCount.Metric.STARTED)

@@ -39,7 +39,7 @@ def register(request: HttpRequest) -> HttpResponse:
             if _contact_changed(existing, request.POST):
                 # The same form sent again with other details: nothing is changed, and the
                 # person is told so, and how to correct them, instead of silently losing them.
-                return render_page(request, "caseapp/public/already_registered.html",
+                return render_page(request, "caseapp/public/resubmitted.html",
                                    {"reference": existing.reference})
             return redirect(reverse("public:confirmation"))
     draft = draft_current(request)
