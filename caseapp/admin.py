@@ -1,24 +1,22 @@
-"""Django's admin for superusers: a plain changelist of submissions.
-
-It is also the staff queue's performance peer in ``make bench``. Reviewers work in the staff
-workspace, not here."""
+"""Django's admin for superusers, behind the second factor (caseapp.admin_site): a read-only
+list of submissions (also the staff queue's performance peer in ``make bench``) and the staff
+members' authenticators, which an administrator can remove but never read."""
 
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from caseapp.models import Submission
+from caseapp.models import SealedTOTPDevice, Submission
+
+# Every authenticator is a SealedTOTPDevice (migration 0012); django-otp's own model is kept
+# only for that migration, and its admin would show and accept plain-text seeds. Backup codes
+# are made by their owner and reset with `manage.py staff_two_factor_reset`, not here.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
-@admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["reference", "created_at", "state", "outcome", "review_status", "assignee"]
-    list_filter = ["outcome", "review_status", "state"]
-    search_fields = ["reference", "email_index"]
-    # Names, emails and phones are encrypted: the admin shows no personal data at all.
-    exclude = ["full_name", "email", "phone"]
-    readonly_fields = ["reference", "idempotency_key", "email_index", "name_index",
-                       "name_state_index", "created_at", "updated_at"]
-    raw_id_fields = ["assignee", "duplicate_of"]
-
+class SuperuserOnly:
     def _superuser(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser
 
@@ -28,11 +26,37 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return self._superuser(request)
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._superuser(request)
-
     def has_add_permission(self, request) -> bool:
-        return False  # submissions come from the public check only
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SuperuserOnly, admin.ModelAdmin):
+    list_display = ["reference", "created_at", "state", "outcome", "review_status", "assignee"]
+    list_filter = ["outcome", "review_status", "state"]
+    search_fields = ["reference", "email_index"]
+    # Names, emails and phones are encrypted: the admin shows no personal data at all.
+    exclude = ["full_name", "email", "phone", "override_reason"]
+    raw_id_fields = ["assignee", "duplicate_of"]
+    # Read-only: reviews happen in the staff workspace, which audits them; values typed here
+    # (a language, a rules version) would reach the export unchecked.
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # erasure and the retention purge are the only ways out
+
+
+@admin.register(SealedTOTPDevice)
+class SealedTOTPDeviceAdmin(SuperuserOnly, admin.ModelAdmin):
+    """Removing a lost authenticator is the recovery path (docs/deploy.md); the seed is
+    neither shown nor editable."""
+
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+    search_fields = ["user__username"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._superuser(request)

@@ -82,6 +82,7 @@ def reset_key_cache() -> None:
     _keys.cache_clear()
     fernet.cache_clear()
     _sealers.cache_clear()
+    _cookie_sealers.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -97,23 +98,40 @@ _SEALED = _KEY_ID + _NONCE  # where the ciphertext starts
 _HKDF_INFO = b"caseapp field encryption v2: AES-256-GCM"
 
 
-@lru_cache(maxsize=1)
-def _sealers() -> tuple[tuple[bytes, AESGCM], dict[bytes, AESGCM]]:
-    """``(newest key's (id, cipher), every cipher by key id)``, built once per process."""
+def _derive(secrets: list[bytes], info: bytes) -> tuple[tuple[bytes, AESGCM],
+                                                        dict[bytes, AESGCM]]:
     ciphers = []
-    for key in _keys()[0]:
+    for secret in secrets:
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=_HKDF_INFO).derive(base64.urlsafe_b64decode(key))
+                       info=info).derive(secret)
         key_id = hashlib.sha256(derived).digest()[:_KEY_ID]
         ciphers.append((key_id, AESGCM(derived)))
     return ciphers[0], dict(ciphers)
+
+
+@lru_cache(maxsize=1)
+def _sealers() -> tuple[tuple[bytes, AESGCM], dict[bytes, AESGCM]]:
+    """``(newest key's (id, cipher), every cipher by key id)``, built once per process."""
+    return _derive([base64.urlsafe_b64decode(key) for key in _keys()[0]], _HKDF_INFO)
+
+
+_COOKIE_INFO = b"caseapp draft cookie v1: AES-256-GCM"
+
+
+@lru_cache(maxsize=1)
+def _cookie_sealers() -> tuple[tuple[bytes, AESGCM], dict[bytes, AESGCM]]:
+    """Keys for the public draft cookie alone, derived (HKDF, their own label) from
+    ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``: not from the field keys, so rotating those
+    leaves drafts alone, and Django's own key rotation keeps drafts readable meanwhile."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return _derive([s.encode() for s in secrets], _COOKIE_INFO)
 
 
 class UnreadableToken(ValueError):
     """A stored value that none of the configured keys opens, or that is not a token."""
 
 
-def encrypt(text: str, context: str = "") -> str:
+def encrypt(text: str, context: str = "", *, _sealers=_sealers) -> str:
     """Seal ``text``; ``context`` (the column) must be given again to open it."""
     (key_id, cipher), _all = _sealers()
     nonce = os.urandom(_NONCE)  # random 96-bit nonces: far below 2**32 values per key
@@ -125,7 +143,18 @@ def decrypt(token: str, context: str = "") -> str:
     return _open(token, context.encode())
 
 
-def _open(token: str, context: bytes) -> str:
+def cookie_encrypt(text: str, context: str) -> str:
+    """Seal ``text`` for a cookie, under the cookie keys (``_cookie_sealers``)."""
+    return encrypt(text, context, _sealers=_cookie_sealers)
+
+
+def cookie_decrypt(token: str, context: str) -> str:
+    if not token.startswith(PREFIX):
+        raise UnreadableToken("not a sealed cookie")
+    return _open(token, context.encode(), _sealers=_cookie_sealers)
+
+
+def _open(token: str, context: bytes, *, _sealers=_sealers) -> str:
     if not token.startswith(PREFIX):
         try:
             return fernet().decrypt(token.encode("ascii")).decode("utf-8")
@@ -175,6 +204,13 @@ def blind_index(value: str) -> str:
         return ""
     digest = hmac.new(_keys()[1], value.encode("utf-8"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
+
+
+def keyed_digest(value: str, *, purpose: str) -> str:
+    """A keyed hash (HMAC-SHA256 under the blind-index key) for one purpose: what a table may
+    keep of a secret or a personal value it must recognise but never show."""
+    digest = hmac.new(_keys()[1], f"{purpose}\0{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 class EncryptedTextField(models.TextField):

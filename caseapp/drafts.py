@@ -1,8 +1,8 @@
 """The public check's draft, kept in the person's own browser and sealed.
 
 A check in progress (the answers so far, when it started, the registration form's token) and,
-after registering, the reference, live in one cookie sealed with the field keys (AES-256-GCM,
-``crypto.encrypt``), not in a server-side session. So:
+after registering, the reference, live in one cookie sealed (AES-256-GCM) under a key derived
+for this purpose alone (``crypto.cookie_encrypt``), not in a server-side session. So:
 
 - the firm stores nothing about a person who has not registered, and there is no draft to
   purge;
@@ -21,7 +21,7 @@ import json
 import time
 
 from django.conf import settings
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from caseapp import crypto
 
@@ -37,15 +37,15 @@ _FROM_COOKIE = str.maketrans("-_", "+/")
 
 def seal(data: dict, *, max_age: int, now: float | None = None) -> str:
     expires = int((time.time() if now is None else now) + max_age)
-    token = crypto.encrypt(json.dumps({"data": data, "exp": expires, "age": max_age},
-                                      separators=(",", ":")), CONTEXT)
+    token = crypto.cookie_encrypt(json.dumps({"data": data, "exp": expires, "age": max_age},
+                                             separators=(",", ":")), CONTEXT)
     return token.translate(_TO_COOKIE).replace("=", ".")
 
 
 def unseal(value: str, *, now: float | None = None) -> tuple[dict, int]:
     """``(data, max_age)``; an unreadable, altered or expired value reads as empty."""
     try:
-        payload = json.loads(crypto.decrypt(
+        payload = json.loads(crypto.cookie_decrypt(
             value.translate(_FROM_COOKIE).replace(".", "="), CONTEXT))
     except (crypto.UnreadableToken, ValueError):
         return {}, DEFAULT_MAX_AGE
@@ -104,6 +104,10 @@ class DraftMiddleware:
         response = self.get_response(request)
         if store.accessed:
             patch_vary_headers(response, ("Cookie",))
+            # A page drawn from the draft shows a person's answers or details (a question
+            # with its answer, check your answers, the result, registration, confirmation):
+            # no browser, proxy or back-button cache may keep it.
+            add_never_cache_headers(response)
         if store.modified:
             if store.data:
                 response.set_cookie(

@@ -7,6 +7,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from caseapp import eligibility, review_rules
 from caseapp.crypto import EncryptedTextField
@@ -162,7 +164,7 @@ class Submission(models.Model):
         max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.NEW
     )
     outcome_override = models.CharField(max_length=20, choices=OUTCOME_CHOICES, blank=True)
-    override_reason = models.TextField(blank=True)
+    override_reason = EncryptedTextField(blank=True)  # free text about a person: sealed
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="assigned_submissions",
@@ -330,6 +332,14 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
 
+    def notes_reseal(self) -> int:
+        """Seal each note again under the newest field key (key rotation): the only change an
+        audit event may take, and the database's trigger allows no other (migration 0012)."""
+        done = 0
+        for pk, note in self.exclude(note="").values_list("pk", "note").iterator():
+            done += models.QuerySet.update(self.model.objects.filter(pk=pk), note=note)
+        return done
+
 
 class AuditEvent(models.Model):
     """Append-only record of staff and system actions; the app never updates or deletes one."""
@@ -344,6 +354,9 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    #: Free text a staff member typed (an erasure's reason): sealed, as it may name a person.
+    #: The one column key rotation may rewrite (``audit_notes_reseal``).
+    note = EncryptedTextField(blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -383,3 +396,43 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric}: {self.count}"
+
+
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's authenticator (TOTP), its seed sealed like personal data.
+
+    django-otp's ``TOTPDevice`` keeps the seed as plain hex, readable in any dump; this model
+    has the same fields with ``key`` in an ``EncryptedTextField``, and borrows django-otp's own
+    code for everything else (verification, drift, replay and throttling). django-otp finds it
+    like any device (``devices_for_user``, the middleware, the admin site); migration 0012
+    moved the existing devices here.
+    """
+
+    key = EncryptedTextField(default=default_key)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+
+
+class RateLimitBucket(models.Model):
+    """One rate-limit bucket (caseapp.ratelimit), when no Redis is configured: ``tat`` is the
+    time (Unix seconds) at which the bucket will be full again. Written only by one atomic
+    SQL statement in caseapp.ratelimit. Keys hold no personal data: emails are keyed hashes."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    tat = models.FloatField()
+
+    def __str__(self) -> str:
+        return self.key

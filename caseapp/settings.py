@@ -37,13 +37,16 @@ if not SECRET_KEY:
     # Local development only: a fixed, obviously insecure key so sessions survive restarts.
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105
 
+# Older secret keys still accepted while a new one rolls out (sessions, the draft cookie).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "caseapp.apps.OTPAdminConfig",  # Django's admin behind the same second factor as /staff/
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,12 +59,14 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_totp",  # only for migration 0012, which moved its devices
+    "django_otp.plugins.otp_static",  # backup codes
     "caseapp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "caseapp.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",  # staff sign-in only
     "caseapp.drafts.DraftMiddleware",  # the public check's sealed cookie
@@ -70,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "caseapp.middleware.StaffSessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -152,7 +158,10 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Flash messages in a cookie, so that a public page never creates a session for one.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 7
+# Staff sessions end after 30 idle minutes and 12 hours in all (caseapp.middleware).
+CASEAPP_STAFF_IDLE_MINUTES = float(os.environ.get("CASEAPP_STAFF_IDLE_MINUTES", "30"))
+CASEAPP_STAFF_SESSION_HOURS = float(os.environ.get("CASEAPP_STAFF_SESSION_HOURS", "12"))
+SESSION_COOKIE_AGE = int(CASEAPP_STAFF_SESSION_HOURS * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "caseapp.views.public.pages.csrf_failure"
@@ -166,6 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    "caseapp.auth.AccountLockBackend",  # one account guessed from many addresses
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
     "caseapp.auth.PermissionBackend",  # ModelBackend, in one query
 ]
@@ -173,13 +183,26 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CASEAPP_LOGIN_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ... and one account from all addresses together is capped too (caseapp.auth.account_locked).
+CASEAPP_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("CASEAPP_LOGIN_ACCOUNT_LIMIT", "20"))
+# The client's address behind CASEAPP_TRUSTED_PROXY_COUNT proxies, as the rest of the app sees it.
+AXES_CLIENT_IP_CALLABLE = "caseapp.ratelimit.axes_client_ip"
 AXES_LOCKOUT_TEMPLATE = "caseapp/staff/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# What axes stores of a sign-in: the username as a keyed hash (caseapp.auth.axes_username), and
+# no form field's value (the username box often holds a password typed in the wrong place).
+AXES_USERNAME_CALLABLE = "caseapp.auth.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "token", "otp_token"]
 # Two-factor sign-in (TOTP): optional for every staff member; required for Supervisors (and
 # superusers) when this is on.
 CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = env_bool("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", False)
 OTP_TOTP_ISSUER = "caseapp"
+# No page, the admin's included, shows a TOTP seed or a backup code after it was made.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Django's admin: mounted in production only when this is on, at a path of your choosing.
+CASEAPP_ADMIN_ENABLED = env_bool("CASEAPP_ADMIN_ENABLED", DEBUG)
+CASEAPP_ADMIN_PATH = os.environ.get("CASEAPP_ADMIN_PATH", "admin/").strip("/") + "/"
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:overview"
@@ -256,10 +279,14 @@ if not DEBUG and not (FIELD_KEYS and BLIND_INDEX_KEY):
         "Generate them with: python manage.py generate_field_keys"
     )
 
-# Abuse limits on the public registration form (per client IP, shared across workers).
+# Abuse limits on the public registration form, per client IP and per email address (token
+# buckets shared across workers: caseapp.ratelimit).
 CASEAPP_REGISTRATION_RATE = os.environ.get("CASEAPP_REGISTRATION_RATE", "20/h")
+CASEAPP_REGISTRATION_EMAIL_RATE = os.environ.get("CASEAPP_REGISTRATION_EMAIL_RATE", "5/h")
 #: Seconds between the start of a check and its registration below which a person is unlikely.
 CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
+#: Seconds the confirmation page (the reference) stays reachable from the browser that registered.
+CASEAPP_CONFIRMATION_MAX_AGE = int(os.environ.get("CASEAPP_CONFIRMATION_MAX_AGE", "1800"))
 #: The public pages show a "not open yet" page until the case record names the firm (attorney
 #: advertising: CASE_FACTS "Who is speaking"). On in production; read once here, so tests (which
 #: pytest-django runs with DEBUG off) follow the environment they were started in.

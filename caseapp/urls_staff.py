@@ -24,6 +24,7 @@ urlpatterns = [
     path("logout/", sign_in.logout, name="logout"),
     path("two-factor/", sign_in.otp_verify, name="otp_verify"),
     path("two-factor/setup/", sign_in.otp_setup, name="otp_setup"),
+    path("two-factor/backup-codes/", sign_in.otp_backup_codes, name="otp_backup_codes"),
     path("submissions/", queue.queue, name="queue"),
     path("submissions/export.csv", export.export, name="export"),
     path("submissions/bulk/", queue.bulk, name="bulk"),

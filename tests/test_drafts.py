@@ -24,7 +24,7 @@ NOTHING = ({}, DEFAULT_MAX_AGE)
 
 def sealed_payload(payload, context: str = drafts.CONTEXT) -> str:
     """Any JSON sealed and encoded as a draft cookie, to plant payloads ``seal`` never makes."""
-    token = crypto.encrypt(json.dumps(payload), context)
+    token = crypto.cookie_encrypt(json.dumps(payload), context)
     return token.translate(str.maketrans("+/", "-_")).replace("=", ".")
 
 
@@ -77,6 +77,9 @@ def test_a_value_sealed_for_another_purpose_does_not_open_as_a_draft():
     payload = {"data": {"a": 1}, "exp": int(time.time()) + 60, "age": 60}
     assert drafts.unseal(sealed_payload(payload)) == ({"a": 1}, 60)
     assert drafts.unseal(sealed_payload(payload, "caseapp_submission.full_name")) == NOTHING
+    # Sealed under the field keys, even for the cookie's own context: not a draft either.
+    field_sealed = crypto.encrypt(json.dumps(payload), drafts.CONTEXT)
+    assert drafts.unseal(field_sealed.translate(str.maketrans("+/", "-_"))) == NOTHING
 
 
 @pytest.mark.parametrize("payload", [
@@ -96,14 +99,23 @@ def test_a_payload_without_a_usable_age_gets_the_default_max_age():
         assert drafts.unseal(sealed_payload(payload)) == ({"a": 1}, DEFAULT_MAX_AGE)
 
 
-def test_a_key_rotation_keeps_drafts_readable_until_the_old_key_is_retired(field_keys):
+def test_the_draft_key_is_its_own_a_field_key_rotation_leaves_drafts_alone(field_keys):
+    """Issue 12: the draft is sealed under an HKDF key derived for it alone, not the
+    personal-data key: retiring a field key does not touch drafts."""
     use, old = field_keys
     before = drafts.seal({"a": 1}, max_age=60)
-    new = Fernet.generate_key().decode()
-    use(new, old)
+    use(Fernet.generate_key().decode())  # the old field key retired at once
+    assert drafts.unseal(before) == ({"a": 1}, 60)
+
+
+def test_a_secret_key_rotation_keeps_drafts_readable_until_the_old_key_is_retired(settings):
+    settings.SECRET_KEY = "first-secret-key-" + "x" * 40
+    before = drafts.seal({"a": 1}, max_age=60)
+    settings.SECRET_KEY = "second-secret-key-" + "y" * 40
+    settings.SECRET_KEY_FALLBACKS = ["first-secret-key-" + "x" * 40]
     assert drafts.unseal(before) == ({"a": 1}, 60)
     after = drafts.seal({"b": 2}, max_age=60)
-    use(new)
+    settings.SECRET_KEY_FALLBACKS = []
     assert drafts.unseal(after) == ({"b": 2}, 60)
     assert drafts.unseal(before) == NOTHING  # a retired key's draft is simply gone
 

@@ -30,6 +30,7 @@ VALID = {
 @pytest.fixture(autouse=True)
 def no_rate_limit(settings):
     settings.CASEAPP_REGISTRATION_RATE = "1000000/h"
+    settings.CASEAPP_REGISTRATION_EMAIL_RATE = "1000000/h"
 
 
 def ready_to_register(client: Client) -> str:

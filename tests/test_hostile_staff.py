@@ -74,6 +74,9 @@ def test_audit_filters_take_any_input(staff):
 def test_export_filters_take_any_input(staff, submission):
     for value in CORPUS[:80]:
         response = staff.get(reverse("staff:export"), {"q": value, "state": value})
+        if response.status_code == 302:  # a filter it cannot apply: no export, it says why
+            assert response["Location"].startswith("/staff/submissions/"), short(value)
+            continue
         assert response.status_code == 200, short(value)
         b"".join(response.streaming_content)
 
@@ -187,7 +190,7 @@ def test_erase_reason_takes_any_input(staff):
     for value in CORPUS:
         submission = make_submission()
         response = staff.post(reverse("staff:erase", args=[submission.reference]),
-                              {"reason": value, "confirm": "on"})
+                              {"category": "other", "note": value, "confirm": "on"})
         assert response.status_code in OK, short(value)
         erased = Submission.objects.get(pk=submission.pk).personal_data_erased_at is not None
         assert erased == (response.status_code == 302), short(value)

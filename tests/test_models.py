@@ -71,6 +71,31 @@ def test_the_states_are_the_fifty_dc_and_five_territories_plus_everyone_else():
     assert [code for code, _label in STATE_CHOICES] == [*codes, "outside_us"]
 
 
+
+def test_the_database_itself_refuses_to_change_or_delete_an_audit_event(db):
+    """Issue 12: append-only in PostgreSQL too (a trigger, migration 0012), whatever SQL is
+    sent; only the sealed note may be re-sealed and a deleted account's actor cleared."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's; .ci/run runs this suite on PostgreSQL")
+    event = audit_record(actor=None, action="case.update", target="x", note="sealed words")
+    for sql in ("UPDATE caseapp_auditevent SET action = 'forged' WHERE id = %s",
+                "UPDATE caseapp_auditevent SET details = '{\"forged\": 1}' WHERE id = %s",
+                "DELETE FROM caseapp_auditevent WHERE id = %s"):
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "case.update"
+    assert AuditEvent.objects.notes_reseal() == 1
+    assert AuditEvent.objects.get(pk=event.pk).note == "sealed words"
+    # Deleting a staff account clears its events' actor (the name stays in actor_label).
+    user = get_user_model().objects.create_user("leaver", password="x" * 16)
+    by_user = audit_record(actor=user, action="auth.login")
+    user.delete()
+    assert AuditEvent.objects.get(pk=by_user.pk).actor_label == "leaver"
+
+
 @pytest.mark.django_db
 def test_the_case_gives_its_status_wording_in_the_readers_language(case):
     case.status = Case.Status.ACTIVE

@@ -38,7 +38,7 @@ def test_registration_stores_the_tokens_and_erasure_deletes_them(case):
                  .values_list("token_index", flat=True))
     assert stored == {crypto.name_token_index("maria"), crypto.name_token_index("smith")}
     submission_erase_personal_data(submission=submission, actor=make_staff("sam", "Supervisor"),
-                                   reason="Asked by email")
+                                   category="person_asked", note="Asked by email")
     assert not SubmissionNameToken.objects.filter(submission=submission).exists()
 
 

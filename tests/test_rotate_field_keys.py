@@ -27,7 +27,9 @@ def test_the_command_reports_the_rows_it_re_encrypted_per_model(field_keys):
     make_submission()
     ReviewEvent.objects.create(submission=submission, kind="note", text="private note")
     assert rotate().splitlines() == ["caseapp.Submission: 2 rows re-encrypted",
-                                     "caseapp.ReviewEvent: 1 rows re-encrypted"]
+                                     "caseapp.ReviewEvent: 1 rows re-encrypted",
+                                     "caseapp.AuditEvent: 0 rows re-encrypted",
+                                     "caseapp.SealedTOTPDevice: 0 rows re-encrypted"]
 
 
 def test_a_new_local_key_is_refused_when_the_keys_come_from_the_environment(
@@ -61,3 +63,25 @@ def test_a_new_local_key_goes_first_in_the_key_file_and_the_rows_move_to_it(sett
             Submission.objects.get(pk=submission.pk)
     finally:
         crypto.reset_key_cache()
+
+
+def test_rotation_re_seals_override_reasons_audit_notes_and_seeds(field_keys):
+    """Issue 12: the newly sealed columns move to the new key too, so the old can retire."""
+    from cryptography.fernet import Fernet
+
+    from caseapp.models import AuditEvent, SealedTOTPDevice, Submission
+    from caseapp.services.audit import audit_record
+    from tests.staff_users import make_staff
+
+    use, old = field_keys
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(override_reason="checked by phone")
+    audit_record(actor=None, action="submission.erase", note="asked by letter")
+    device = SealedTOTPDevice.objects.create(user=make_staff("rita"), name="phone")
+    new = Fernet.generate_key().decode()
+    use(new, old)
+    rotate()
+    use(new)  # the old key retired: everything still opens
+    assert Submission.objects.get(pk=submission.pk).override_reason == "checked by phone"
+    assert AuditEvent.objects.get(action="submission.erase").note == "asked by letter"
+    assert SealedTOTPDevice.objects.get().key == device.key

@@ -30,7 +30,7 @@ def test_erasure_keeps_an_anonymous_stub_and_audits_the_reason(supervisor):
                                  phone="415 555 0100")
     ReviewEvent.objects.create(submission=submission, kind="note", text="called Erase Me")
     submission_erase_personal_data(submission=submission, actor=supervisor,
-                                   reason="Claimant asked by email")
+                                   category="person_asked", note="Claimant asked by email")
     stub = Submission.objects.get(pk=submission.pk)
     assert (stub.full_name, stub.email, stub.phone, stub.email_index) == ("", "", "", "")
     assert stub.personal_data_erased_at is not None
@@ -39,7 +39,8 @@ def test_erasure_keeps_an_anonymous_stub_and_audits_the_reason(supervisor):
     assert ReviewEvent.objects.get().text == ""
     event = AuditEvent.objects.get(action="submission.erase")
     assert event.target == submission.reference
-    assert event.details["reason"] == "Claimant asked by email"
+    assert event.details["reason"] == "person_asked"
+    assert event.note == "Claimant asked by email"
     assert event.actor == supervisor
 
 
@@ -47,7 +48,10 @@ def test_erasure_needs_a_reason(supervisor):
     submission = make_submission()
     with pytest.raises(ValidationError):
         submission_erase_personal_data(submission=submission, actor=supervisor,
-                                       reason="  ")
+                                       category="other", note="  ")
+    with pytest.raises(ValidationError):
+        submission_erase_personal_data(submission=submission, actor=supervisor,
+                                       category="because", note="a reason")
     assert Submission.objects.get(pk=submission.pk).full_name
 
 

@@ -85,7 +85,7 @@ def op_erase(index, actor):
     submission = _pick(index)
     if submission is not None:
         submission_erase_personal_data(submission=submission, actor=actor,
-                                       reason="the person asked")
+                                       category="person_asked")
 
 
 def op_delete(index, actor):

@@ -436,13 +436,13 @@ def fresh_address() -> str:
 def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
     settings.CASEAPP_REGISTRATION_RATE = "2/h"
     client = Client(REMOTE_ADDR=fresh_address())
-    for n in range(2):
+    for _ in range(2):
         answer_all(client, ELIGIBLE_ANSWERS)
-        data = {**REGISTRATION, "email": f"p{n}@example.com", "form_token": form_token(client)}
+        data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(client)}
         assert client.post("/register/", data)["Location"] == "/confirmation/"
         client.post("/new-check/")  # the next person on the same device
     answer_all(client, ELIGIBLE_ANSWERS)
-    data = {**REGISTRATION, "form_token": form_token(client)}
+    data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(client)}
     response = client.post("/register/", data)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -450,8 +450,26 @@ def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
     assert Submission.objects.count() == 2
     other = Client(REMOTE_ADDR=fresh_address())
     answer_all(other, ELIGIBLE_ANSWERS)
-    data = {**REGISTRATION, "form_token": form_token(other)}
+    data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(other)}
     assert other.post("/register/", data)["Location"] == "/confirmation/"
+
+
+def fresh_email() -> str:
+    return f"rate.{secrets.token_hex(6)}@example.com"
+
+
+def test_too_many_registrations_for_one_email_from_many_networks_get_a_429(settings):
+    settings.CASEAPP_REGISTRATION_EMAIL_RATE = "2/h"
+    email = fresh_email()
+    for n in range(3):
+        client = Client(REMOTE_ADDR=fresh_address())
+        answer_all(client, ELIGIBLE_ANSWERS)
+        data = {**REGISTRATION, "email": email.upper() if n else email,
+                "form_token": form_token(client)}
+        response = client.post("/register/", data)
+    assert response.status_code == 429
+    assert "for one email address" in response.content.decode()
+    assert Submission.objects.count() == 2
 
 
 def test_spanish_readers_get_the_spanish_status_note_when_staff_wrote_one(client, case):
@@ -472,3 +490,76 @@ def test_a_question_step_costs_one_query(client, django_assert_max_num_queries):
         client.get("/check/premium/")
     with django_assert_max_num_queries(1):
         client.post("/check/premium/", {"premium": "yes"})
+
+
+# --- issue 12: no copy of answers or details in any cache; a short confirmation -------------
+
+def assert_no_store(response, page: str) -> None:
+    assert "no-store" in response.get("Cache-Control", ""), page
+    assert "private" in response["Cache-Control"], page
+
+
+def test_every_page_with_answers_or_details_says_no_store(client):
+    client.get("/check/country/")
+    assert_no_store(client.get("/check/country/"), "question")
+    answer_all(client, ELIGIBLE_ANSWERS)
+    assert_no_store(client.get("/check/answers/"), "check answers")
+    client.post("/check/answers/")
+    assert_no_store(client.get("/result/"), "result")
+    assert_no_store(client.get("/register/"), "register")
+    token = form_token(client)
+    invalid = client.post("/register/", {**REGISTRATION, "email": "not-an-email",
+                                          "form_token": token})
+    assert invalid.status_code == 200 and "ana" in invalid.content.decode().casefold()
+    assert_no_store(invalid, "register re-shown with errors")
+    client.post("/register/", {**REGISTRATION, "form_token": token})
+    assert_no_store(client.get("/confirmation/"), "confirmation")
+
+
+def test_the_confirmation_is_reachable_for_30_minutes_not_72_hours(client, monkeypatch):
+    import time as real_time
+
+    from caseapp import drafts
+
+    answer_all(client, ELIGIBLE_ANSWERS)
+    client.post("/register/", {**REGISTRATION, "form_token": form_token(client)})
+    cookie = client.cookies[drafts.COOKIE_NAME]
+    assert int(cookie["max-age"]) == 1800
+    assert client.get("/confirmation/").status_code == 200
+    later = real_time.time() + 1801
+    monkeypatch.setattr(drafts.time, "time", lambda: later)
+    assert client.get("/confirmation/")["Location"] == "/"
+
+
+# --- issue 12: the same form sent again with other details ----------------------------------
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_resubmission_with_another_email_says_what_happened_and_how_to_correct(
+        client, case, language):
+    if language == "es":
+        client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    case.firm_email = "intake@firm.example"
+    case.save()
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    client.post("/register/", data)
+    reference = Submission.objects.get().reference
+    again = client.post("/register/", {**data, "email": "ana.new@example.com"})
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert f'data-reference="{reference}"' in html and "intake@firm.example" in html
+    if language == "es":
+        assert "Ya se registró" in html and "No cambiamos nada" in html
+    else:
+        assert "You have already registered" in html and "We have not changed anything" in html
+    assert "no-store" in again["Cache-Control"]
+    saved = Submission.objects.get()
+    assert saved.email == "ana@example.com" and Submission.objects.count() == 1
+
+
+def test_a_resubmission_with_the_same_details_goes_to_the_confirmation(client):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    data = {**REGISTRATION, "form_token": form_token(client)}
+    client.post("/register/", data)
+    again = client.post("/register/", {**data, "email": " ANA@example.com "})
+    assert again["Location"] == "/confirmation/"

@@ -117,8 +117,9 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
                                                    "/decide/", "/claim/", "/views/",
                                                    "/delete/")):
                 continue
-            # No device: nothing to verify; "Start reviewing" opens the first submission.
-            expected = 302 if name in ("otp_verify", "queue_start") else 200
+            # No device: nothing to verify, and backup codes need one first; "Start
+            # reviewing" opens the first submission.
+            expected = 302 if name in ("otp_verify", "otp_backup_codes", "queue_start") else 200
             assert client.get(url).status_code == expected, name
 
 
@@ -668,7 +669,7 @@ def test_export_is_byte_for_byte_what_the_csv_module_writes(supervisor_client, c
 
 
 def test_export_vocabularies_never_need_csv_quoting():
-    # The database joins these with bare commas (CsvJoin): none may hold a comma,
+    # The database joins these (CsvJoin) and they go out unquoted: none may hold a comma,
     # quote or line break.
     from caseapp import wording
     from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES
@@ -723,7 +724,7 @@ def test_export_keeps_markup_as_plain_text(supervisor_client, case):
 # --- the case record ----------------------------------------------------------------------
 
 def case_form(case, **changes):
-    return case_form_data(case, closed_on="", **changes)
+    return case_form_data(case, **{"closed_on": "", **changes})
 
 
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
@@ -847,7 +848,8 @@ def _make_many(n, reviewer):
 def test_queue_query_count_does_not_grow_with_rows(reviewer_client, reviewer, case, rows,
                                                    django_assert_max_num_queries):
     _make_many(rows, reviewer)
-    with django_assert_max_num_queries(11):  # 10, and the reviewer's saved views
+    # 10, the reviewer's saved views, and the second factor checked on every request (issue 12)
+    with django_assert_max_num_queries(12):
         response = queue(reviewer_client, q="same0@example.com", sort="state")
     assert response.status_code == 200
 
@@ -861,8 +863,9 @@ def test_submission_page_query_count_does_not_grow(reviewer_client, reviewer, ca
         ReviewEvent.objects.create(submission=target, actor=reviewer, kind="note",
                                    text=f"note {i}")
     # Opening a new submission starts its review: a conditional UPDATE, its timeline entry,
-    # the audit entry and a re-read (4 queries, whatever the size).
-    with django_assert_max_num_queries(16):
+    # the audit entry and a re-read (4 queries, whatever the size); and the second factor,
+    # checked on every request (issue 12).
+    with django_assert_max_num_queries(17):
         response = detail(reviewer_client, target)
     assert response.status_code == 200
 
@@ -885,21 +888,28 @@ def test_supervisor_erases_personal_data_with_a_reason(supervisor_client, case):
     page = supervisor_client.get(reverse("staff:submission", args=[submission.reference]))
     assert "Delete this person" in page.content.decode()
     response = supervisor_client.post(reverse("staff:erase", args=[submission.reference]),
-                                      {"reason": "Asked by email\non 3 March", "confirm": "on"})
+                                      {"category": "person_asked",
+                                       "note": "Asked by email\non 3 March", "confirm": "on"})
     assert response.status_code == 302
     page = supervisor_client.get(response["Location"]).content.decode()
     assert "Erase Person" not in page and "were erased on" in page
     event = AuditEvent.objects.get(action="submission.erase")
-    assert event.details["reason"] == "Asked by email\non 3 March"
+    assert event.details["reason"] == "person_asked"
+    assert event.note == "Asked by email\non 3 March"
+    audit = supervisor_client.get(reverse("staff:audit")).content.decode()
+    assert "The person asked us to delete it" in audit and "Asked by email<br>on 3 March" in audit
 
 
 def test_erasure_without_reason_or_confirmation_deletes_nothing(supervisor_client, case):
     submission = make_submission(full_name="Keep Person")
     url = reverse("staff:erase", args=[submission.reference])
-    response = supervisor_client.post(url, {"reason": "", "confirm": "on"})
+    response = supervisor_client.post(url, {"category": "", "confirm": "on"})
+    assert response.status_code == 400
+    assert "Choose why the data is being deleted" in response.content.decode()
+    response = supervisor_client.post(url, {"category": "other", "note": " ", "confirm": "on"})
     assert response.status_code == 400
     assert "Write why the data is being deleted" in response.content.decode()
-    response = supervisor_client.post(url, {"reason": "asked"})
+    response = supervisor_client.post(url, {"category": "person_asked"})
     assert "Tick the box" in response.content.decode()
     assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"
 
@@ -909,7 +919,7 @@ def test_reviewers_cannot_erase_or_see_the_erase_form(reviewer_client, case):
     page = reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
     assert "Delete this person" not in page.content.decode()
     response = reviewer_client.post(reverse("staff:erase", args=[submission.reference]),
-                                    {"reason": "x", "confirm": "on"})
+                                    {"category": "other", "note": "x", "confirm": "on"})
     assert response.status_code == 403
     assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"
 
@@ -923,6 +933,139 @@ def test_every_audited_action_can_be_chosen_in_the_audit_filter():
     source = "".join(p.read_text() for p in app.rglob("*.py"))
     recorded = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
     assert recorded <= set(AUDIT_ACTIONS), recorded - set(AUDIT_ACTIONS)
+
+
+# --- issue 12: every date bounded, none can 500 a page --------------------------------------
+
+OUT_OF_RANGE = ["9999-12-31", "9998-06-01", "0001-01-01", "1999-12-31", "2101-01-01",
+                "2024-02-30", "99999-01-01"]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("field", ["received_from", "received_to"])
+def test_a_queue_date_out_of_range_gets_a_message_not_a_500(supervisor_client, case, field,
+                                                            value):
+    make_submission()
+    page = supervisor_client.get(reverse("staff:queue"), {field: value})
+    assert page.status_code == 200
+    assert "Enter a date between 1 January 2000 and 31 December 2100" in page.content.decode()
+    fragment = supervisor_client.get(reverse("staff:queue"), {field: value},
+                                     HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_an_export_with_a_date_out_of_range_exports_nothing_and_says_why(supervisor_client,
+                                                                        case, value):
+    make_submission()
+    response = supervisor_client.get(reverse("staff:export"), {"received_to": value})
+    assert response.status_code == 302 and response["Location"].startswith("/staff/submissions/")
+    page = supervisor_client.get(response["Location"]).content.decode()
+    assert "Nothing was exported" in page and "Enter a date between" in page
+    assert not AuditEvent.objects.filter(action="submission.export").exists()
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_an_audit_date_out_of_range_gets_a_message_not_a_500(supervisor_client, case, field,
+                                                             value):
+    page = supervisor_client.get(reverse("staff:audit"), {field: value})
+    assert page.status_code == 200
+    assert "Enter a date between 1 January 2000 and 31 December 2100" in page.content.decode()
+
+
+@pytest.mark.parametrize("field", ["sca_reference_date", "closed_on"])
+@pytest.mark.parametrize("value", ["9998-06-01", "9999-12-31", "0001-01-01"])
+def test_the_case_record_refuses_a_date_out_of_range(supervisor_client, case, field, value):
+    before = case.sca_reference_date
+    response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: value}))
+    assert response.status_code == 200
+    assert "Enter a date between 1 January 2000 and 31 December 2100" in \
+        response.content.decode()
+    case.refresh_from_db()
+    assert case.sca_reference_date == before and case.closed_on is None
+
+
+def test_the_case_record_refuses_retention_that_overflows_a_date(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"),
+                                      case_form(case, purge_after_days="2147483647"))
+    assert response.status_code == 200 and "up to 36500" in response.content.decode()
+
+
+def test_a_far_reference_date_written_past_the_form_breaks_no_page(supervisor_client, case):
+    submission = make_submission()
+    Case.objects.filter(pk=case.pk).update(sca_reference_date=datetime.date(9998, 6, 1))
+    for url in (reverse("staff:queue"), reverse("staff:overview"),
+                reverse("staff:queue") + "?time_limit=flagged",
+                reverse("staff:submission", args=[submission.reference]),
+                reverse("staff:export")):
+        assert supervisor_client.get(url).status_code == 200, url
+
+
+# --- issue 12: the export under DEBUG, audited only when complete, every cell disarmed --------
+
+def test_the_export_works_with_debug_on(supervisor_client, case, settings):
+    from django.db import connection
+
+    settings.DEBUG = True
+    make_submission(full_name="Debug Person")
+    connection.force_debug_cursor = True  # the debug cursor's query log, as under DEBUG
+    try:
+        rows = export_rows(supervisor_client)
+    finally:
+        connection.force_debug_cursor = False
+    assert [row["full_name"] for row in rows] == ["Debug Person"]
+    assert rows[0]["received_at"][:2] == "20" and rows[0]["received_at"][19] in "+-"
+    assert AuditEvent.objects.get(action="submission.export").details["rows"] == 1
+
+
+def test_a_cut_off_export_is_not_audited(supervisor, case, rf):
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    from caseapp.views.staff.export import export
+
+    for _ in range(1200):  # more than one chunk of a thousand lines
+        make_submission()
+    request = rf.get(reverse("staff:export"))
+    request.user, request.session = supervisor, {}
+    response = export(request)
+    assert next(iter(response.streaming_content)).startswith(b"reference,")
+    # The browser went away after the first chunk: the server closes the response. (Django
+    # would also close the database connection, the test's transaction with it.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    assert not AuditEvent.objects.filter(action="submission.export").exists()
+    # Read to the end, the same export is audited.
+    complete = export(request)
+    b"".join(complete.streaming_content)
+    assert AuditEvent.objects.get(action="submission.export").details["rows"] == 1200
+
+
+def test_every_export_cell_is_disarmed_whatever_its_column(supervisor_client, case):
+    submission = make_submission(full_name="Plain Person")
+    # Written past the app, as a shell or the admin of old could: values in columns the
+    # database joins as vocabularies.
+    Submission.objects.filter(pk=submission.pk).update(
+        language='=A1,"x"', rules_version='+HYPERLINK("http://e.example"),1',
+        consent_version='-2"3\n4', state="@SUM(1)",
+        answers={**submission.answers, "country": "=cmd|' /C calc'!A0"})
+    make_submission(full_name="Other Person")
+    rows = export_rows(supervisor_client)
+    assert len(rows) == 2
+    row = next(r for r in rows if r["reference"] == submission.reference)
+    assert row["language"] == '\'=A1,"x"'
+    assert row["rules_version"] == '\'+HYPERLINK("http://e.example"),1'
+    assert row["consent_version"] == "'-2\"3\n4"
+    assert row["state"] == "'@SUM(1)" and row["country"] == "'=cmd|' /C calc'!A0"
+    assert row["full_name"] == "Plain Person"
+    for every in rows:
+        assert None not in every  # no cell spilled into an extra column
+        for value in every.values():
+            assert not str(value).startswith(("=", "+", "-", "@"))
 
 
 def test_exposure_counts_only_accepted_eligible_registrants_not_marked_duplicate(

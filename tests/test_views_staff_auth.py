@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caseapp.models import AuditEvent
+from caseapp.models import SealedTOTPDevice as TOTPDevice
 
 from .staff_users import PASSWORD, make_staff
 
@@ -118,7 +118,8 @@ def test_supervisors_must_enrol_when_the_setting_requires_it(client, case, setti
     device = TOTPDevice.objects.get(confirmed=False)
     response = client.post("/staff/two-factor/setup/", {"token": current_code(device),
                                                          "next": "/staff/case/"})
-    assert response["Location"] == "/staff/case/"
+    # Backup codes are offered next, then on to where the person was going.
+    assert response["Location"] == "/staff/two-factor/backup-codes/?next=/staff/case/"
     assert TOTPDevice.objects.get().confirmed
     assert client.get("/staff/case/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.otp_enrolled").count() == 1
@@ -138,3 +139,147 @@ def test_any_staff_member_may_enrol_voluntarily(client, case):
     client.post("/staff/two-factor/setup/", {"token": current_code(device)})
     client.post("/staff/logout/")
     assert sign_in(client, "rita")["Location"].startswith("/staff/two-factor/")
+
+
+# --- issue 12: the requirement on every request; backup codes; sessions that end -----------
+
+def test_a_setting_turned_on_mid_session_stops_the_next_page(client, case, settings):
+    make_staff("sue", "Supervisor")
+    assert sign_in(client, "sue")["Location"] == reverse("staff:overview")
+    assert client.get("/staff/case/").status_code == 200
+    settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = True
+    assert client.get("/staff/case/")["Location"].startswith("/staff/two-factor/setup/")
+    assert client.get("/staff/submissions/export.csv")["Location"].startswith(
+        "/staff/two-factor/setup/")
+
+
+def test_a_group_added_mid_session_is_checked_on_the_next_request(client, case, settings):
+    from django.contrib.auth.models import Group, User
+
+    settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = True
+    user = make_staff("rita", "Reviewer")
+    sign_in(client, "rita")
+    assert client.get("/staff/submissions/").status_code == 200
+    # Written past the ORM's signals, as a script or another app could: the check still holds.
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user=user, group=Group.objects.get(name="Supervisor"))])
+    for path in ("/staff/submissions/", "/staff/audit/", "/staff/submissions/export.csv"):
+        assert client.get(path)["Location"].startswith("/staff/two-factor/setup/"), path
+
+
+def test_a_group_change_ends_the_users_sessions(client, case, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    user = make_staff("rita", "Reviewer")
+    other = make_staff("olga", "Reviewer")
+    sign_in(client, "rita")
+    bystander = Client()
+    sign_in(bystander, "olga")
+    with django_capture_on_commit_callbacks(execute=True):
+        user.groups.add(Group.objects.get(name="Supervisor"))
+    assert client.get("/staff/submissions/")["Location"].startswith("/staff/login/")
+    assert bystander.get("/staff/submissions/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        Group.objects.get(name="Reviewer").user_set.remove(other)
+    assert bystander.get("/staff/submissions/")["Location"].startswith("/staff/login/")
+
+
+def test_a_password_change_ends_the_users_other_sessions(client, case):
+    from django.test import Client
+
+    user = make_staff("rita", "Reviewer")
+    sign_in(client, "rita")
+    elsewhere = Client()
+    sign_in(elsewhere, "rita")
+    user.set_password("a-new-long-passphrase-99")
+    user.save()
+    assert elsewhere.get("/staff/submissions/")["Location"].startswith("/staff/login/")
+
+
+def make_backup_codes(client) -> list[str]:
+    import re
+
+    page = client.post("/staff/two-factor/backup-codes/").content.decode()
+    return re.findall(r"<li><code>([a-z0-9-]+)</code></li>", page)
+
+
+def test_backup_codes_are_shown_once_stored_hashed_and_work_once(client, case):
+    from django.db import connection
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    user = make_staff("rita", "Reviewer")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(client, "rita")
+    client.post("/staff/two-factor/", {"token": current_code(device)})
+    codes = make_backup_codes(client)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    again = client.get("/staff/two-factor/backup-codes/").content.decode()
+    assert "10 unused backup codes" in again and codes[0] not in again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM otp_static_statictoken")
+        stored = {row[0] for row in cursor.fetchall()}
+    assert len(stored) == 10
+    assert not stored & {c.replace("-", "") for c in codes} and not stored & set(codes)
+
+    client.post("/staff/logout/")
+    sign_in(client, "rita")
+    ok = client.post("/staff/two-factor/", {"token": codes[3].upper(), "next": "/staff/"})
+    assert ok["Location"] == "/staff/"
+    assert client.get("/staff/submissions/").status_code == 200
+    assert StaticToken.objects.count() == 9
+    assert AuditEvent.objects.filter(action="auth.otp_backup_code_used").count() == 1
+
+    client.post("/staff/logout/")
+    sign_in(client, "rita")
+    reused = client.post("/staff/two-factor/", {"token": codes[3]})
+    assert "That code did not work" in reused.content.decode()
+
+
+def test_new_backup_codes_replace_the_old_ones(client, case):
+    user = make_staff("rita", "Reviewer")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(client, "rita")
+    client.post("/staff/two-factor/", {"token": current_code(device)})
+    first = make_backup_codes(client)
+    assert make_backup_codes(client) != first
+    client.post("/staff/logout/")
+    sign_in(client, "rita")
+    assert "That code did not work" in client.post(
+        "/staff/two-factor/", {"token": first[0]}).content.decode()
+
+
+def test_enrolment_offers_backup_codes_next(client, case):
+    make_staff("rita", "Reviewer")
+    sign_in(client, "rita")
+    client.get("/staff/two-factor/setup/")
+    device = TOTPDevice.objects.get(confirmed=False)
+    response = client.post("/staff/two-factor/setup/", {"token": current_code(device)})
+    assert response["Location"].startswith("/staff/two-factor/backup-codes/")
+
+
+def test_the_reset_command_removes_the_devices_and_ends_the_sessions(client, case):
+    from django.core.management import call_command
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    user = make_staff("rita", "Reviewer")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(client, "rita")
+    client.post("/staff/two-factor/", {"token": current_code(device)})
+    make_backup_codes(client)
+    call_command("staff_two_factor_reset", "rita", stdout=__import__("io").StringIO())
+    assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
+    assert client.get("/staff/submissions/")["Location"].startswith("/staff/login/")
+    assert AuditEvent.objects.filter(action="auth.otp_reset", target="rita").exists()
+
+
+def test_the_seed_is_sealed_in_the_database(case):
+    from django.db import connection
+
+    user = make_staff("rita", "Reviewer")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM caseapp_sealedtotpdevice")
+        (stored,) = cursor.fetchone()
+    assert device.key not in stored and stored.startswith("v2:")
+    assert TOTPDevice.objects.get().key == device.key

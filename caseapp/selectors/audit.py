@@ -32,6 +32,9 @@ AUDIT_ACTIONS = {
     "auth.otp_verified": _("Entered a sign-in code"),
     "auth.otp_failed": _("Wrong sign-in code"),
     "auth.otp_enrolled": _("Set up two-factor sign-in"),
+    "auth.otp_backup_codes_made": _("Made two-factor backup codes"),
+    "auth.otp_backup_code_used": _("Signed in with a backup code"),
+    "auth.otp_reset": _("Two-factor sign-in reset by an administrator"),
 }
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from caseapp import eligibility
 from caseapp.models import Case
+from caseapp.validators import LATEST_DATE
 
 CASE_SLUG = "de-la-torre-v-linkedin"
 
@@ -69,6 +70,7 @@ def case_for_request(request, *, fresh: bool = False) -> Case:
 def sca_flag_from(*, case: Case) -> datetime.datetime:
     """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
     reference date; submissions received from then on are flagged for a time-limit review."""
-    first_flagged = eligibility.sca_limit_last_day(case.sca_reference_date) + \
-        datetime.timedelta(days=1)
+    # A date beyond the forms' range (written past them) must not overflow every page.
+    first_flagged = eligibility.sca_limit_last_day(
+        min(case.sca_reference_date, LATEST_DATE)) + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))

@@ -27,10 +27,11 @@ class UtcIsoSeconds(models.Func):
             "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Django stores SQLite timestamps as UTC text.
-        return self.as_sql(compiler, connection, function="strftime",
-                           template="%(function)s('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)",
-                           **extra)
+        # Django stores SQLite timestamps as UTC text. The format travels as a parameter: a
+        # literal '%Y' in the SQL broke Django's query logging under DEBUG (a 500 on export).
+        sql, params = self.as_sql(compiler, connection, function="strftime",
+                                  template="%(function)s(%%s, %(expressions)s)", **extra)
+        return sql, ("%Y-%m-%dT%H:%M:%SZ", *params)
 
 
 def _token(field: str) -> models.Func:
@@ -38,16 +39,26 @@ def _token(field: str) -> models.Func:
     return models.functions.Cast(field, output_field=models.TextField())
 
 
-class CsvJoin(models.Func):
-    """Values joined with commas by the database, as one piece of a CSV line: a flat
-    ``a || ',' || b`` (Django's ``Concat`` nests a level per value, too deep for SQLite's
-    parser at 17). Only for non-null values from the app's own vocabularies (codes, versions,
-    references, dates, numbers), which never hold a comma, quote or line break
-    (tests/test_selectors.py checks them), so they need no quoting."""
+#: What the database puts between joined values: U+001F (unit separator), which no typed
+#: value can hold (validators refuse control characters), so Python can split them exactly.
+SEPARATOR = "\x1f"
 
-    arg_joiner = " || ',' || "
+
+class CsvJoin(models.Func):
+    """Values joined by the database, as one piece of a CSV line: a flat
+    ``a || chr(31) || b`` (Django's ``Concat`` nests a level per value, too deep for SQLite's
+    parser at 17). Only for non-null values from the app's own vocabularies (codes, versions,
+    references, dates, numbers), which hold no comma, quote or line break and start no
+    formula (tests/test_selectors.py checks them); ``export_csv`` checks each row all the
+    same, and disarms and quotes any value that is not plain."""
+
     template = "(%(expressions)s)"
     output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        function = "CHR" if connection.vendor == "postgresql" else "char"
+        return super().as_sql(compiler, connection, arg_joiner=f" || {function}(31) || ",
+                              **extra)
 
 
 def _yes_no(condition: Q) -> models.Case:
@@ -164,6 +175,20 @@ def csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES.search(value) else value
 
 
+#: A value the database joined that is not plain vocabulary: one that starts a formula, or
+#: holds a comma, quote or line break.
+_NOT_PLAIN = re.compile(r'(?:^|\x1f)[=+\-@\t\r]|[",\r\n]')
+
+
+def _joined_cells(text: str) -> str:
+    """The database's joined values as CSV cells: as they are when plain (the fast path),
+    else each disarmed and quoted on its own. A value written past the app (a shell, SQL)
+    is thus never a formula, nor spills into the next cell."""
+    if _NOT_PLAIN.search(text) is None:
+        return text.replace(SEPARATOR, ",")
+    return ",".join(csv_cell(spreadsheet_safe(value)) for value in text.split(SEPARATOR))
+
+
 def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
                completed: Callable[[int], None]) -> Iterator[str]:
     """The CSV of ``qs`` (in its order), a thousand rows at a time, for a streaming response.
@@ -179,13 +204,16 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
                           for f in ("full_name", "email", "phone"))
     safe, cell = spreadsheet_safe, csv_cell
     written = 0
+    joined = _joined_cells
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
             reason in stream_values(export_values(qs, sca_from=sca_from)):
-        # Only people and staff type names, emails, phones, usernames and reasons; every other
-        # value comes from the app's own vocabularies, so only these can start a formula.
-        lines.append(f"{reference},{firm_time(received)},{cell(safe(name(name_token)))},"
-                     f"{cell(safe(email(email_token)))},{cell(safe(phone(phone_token)))},"
-                     f"{middle},{cell(safe(assignee))},{tail},{cell(safe(reason))}\r\n")
+        # People and staff type names, emails, phones, usernames and reasons: each is disarmed
+        # and quoted. The rest comes from the app's own vocabularies, joined by the database,
+        # and is checked on the way (``_joined_cells``); the time is the database's own format.
+        lines.append(f"{cell(safe(reference))},{firm_time(received)},"
+                     f"{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
+                     f"{cell(safe(phone(phone_token)))},{joined(middle)},{cell(safe(assignee))},"
+                     f"{joined(tail)},{cell(safe(reason))}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)

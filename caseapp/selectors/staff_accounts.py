@@ -72,17 +72,44 @@ def staff_reviewers() -> list:
 
 
 def staff_totp_device(*, user, confirmed: bool):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from caseapp.models import SealedTOTPDevice
 
-    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("id").first()
+
+
+def staff_backup_device(*, user):
+    """The user's backup codes (django-otp's static device), or None."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    return StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).first()
+
+
+def staff_backup_codes_left(*, user) -> int:
+    device = staff_backup_device(user=user)
+    return device.token_set.count() if device is not None else 0
+
+
+BACKUP_DEVICE_NAME = "backup codes"
 
 
 def staff_second_factor_state(*, user, required_for_supervisors: bool) -> str:
-    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``."""
-    if staff_totp_device(user=user, confirmed=True) is not None:
+    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``.
+
+    Asked on every staff request (issue 12: the user's groups and devices as they are now),
+    so it is one query: whether a confirmed device exists and whether the user is a
+    Supervisor, together."""
+    from django.db.models import Exists, OuterRef
+
+    from caseapp.models import SealedTOTPDevice
+
+    User = get_user_model()
+    has_device, supervisor = User.objects.filter(pk=user.pk).annotate(
+        has_device=Exists(SealedTOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        supervisor=Exists(User.groups.through.objects.filter(
+            user=OuterRef("pk"), group__name="Supervisor")),
+    ).values_list("has_device", "supervisor").get()
+    if has_device:
         return "enrolled"
-    if required_for_supervisors and (
-        user.is_superuser or user.groups.filter(name="Supervisor").exists()
-    ):
+    if required_for_supervisors and (user.is_superuser or supervisor):
         return "required"
     return "optional"

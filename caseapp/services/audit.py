@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from caseapp.models import AuditEvent
+from caseapp.ratelimit import client_ip
 
 
 def audit_record(
@@ -15,10 +16,12 @@ def audit_record(
     target: str = "",
     details: dict | None = None,
     request: HttpRequest | None = None,
+    note: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Never put personal data of the public in ``details``."""
+    """Append one audit event. Never put personal data of the public in ``details``; free
+    text a staff member typed goes in ``note``, which is sealed."""
     user = actor if actor is not None and actor.is_authenticated else None
-    ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip_address = client_ip(request) if request is not None else None
     return AuditEvent.objects.create(
         actor=user,
         actor_label=user.get_username() if user is not None else "",
@@ -26,4 +29,5 @@ def audit_record(
         target=target,
         details=details or {},
         ip_address=ip_address or None,
+        note=note,
     )

@@ -12,8 +12,9 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from caseapp.models import Case, ReviewEvent, Submission, SubmissionNameToken
+from caseapp.models import AuditEvent, Case, ReviewEvent, Submission, SubmissionNameToken
 from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
@@ -40,17 +41,31 @@ def _erase(submissions) -> int:
     return len(ids)
 
 
+#: Why a person's data is deleted: the audit log keeps the category in clear and any words
+#: the staff member added sealed (they may name the person or say how they asked).
+ERASURE_REASONS = {
+    "person_asked": _lazy("The person asked us to delete it"),
+    "not_a_member": _lazy("Not a class member and no reason to keep it"),
+    "entered_by_mistake": _lazy("Entered by mistake, or a test"),
+    "other": _lazy("Another reason (say which below)"),
+}
+
+
 @transaction.atomic
 def submission_erase_personal_data(
-    *, submission: Submission, actor: AbstractBaseUser, reason: str,
+    *, submission: Submission, actor: AbstractBaseUser, category: str, note: str = "",
     request: HttpRequest | None = None,
 ) -> None:
     """Delete one person's data on their request; outcome, answers and dates stay for counts."""
-    if not reason.strip():
+    if category not in ERASURE_REASONS:
+        raise ValidationError(_("Choose why the data is being deleted."),
+                              code="reason_required")
+    if category == "other" and not note.strip():
         raise ValidationError(_("Write why the data is being deleted."), code="reason_required")
     erased = _erase(Submission.objects.filter(pk=submission.pk))
     audit_record(actor=actor, action="submission.erase", target=submission.reference,
-                 details={"reason": reason.strip(), "erased": erased}, request=request)
+                 details={"reason": category, "erased": erased}, note=note.strip(),
+                 request=request)
 
 
 @dataclass(frozen=True)
@@ -93,7 +108,7 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
     read with any listed key and are written with the first, so a rerun is harmless.
     """
     counts = {}
-    for model, fields in ((Submission, ["full_name", "email", "phone"]),
+    for model, fields in ((Submission, ["full_name", "email", "phone", "override_reason"]),
                           (ReviewEvent, ["text"])):
         done = 0
         last_id = 0
@@ -108,5 +123,11 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
             done += len(batch)
             last_id = batch[-1].id
         counts[model._meta.label] = done
+    counts[AuditEvent._meta.label] = AuditEvent.objects.notes_reseal()
+    from caseapp.models import SealedTOTPDevice
+
+    devices = list(SealedTOTPDevice.objects.only("id", "key"))
+    SealedTOTPDevice.objects.bulk_update(devices, ["key"])
+    counts[SealedTOTPDevice._meta.label] = len(devices)
     audit_record(actor=None, action="field_keys.rotate", details=counts)
     return counts

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from caseapp.ratelimit import forget_full_buckets
 from caseapp.selectors.case_record import case_current
 from caseapp.services.privacy import retention_purge
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = retention_purge(case=case_current())
+        forget_full_buckets()
         self.stdout.write(
             f"expired sessions deleted: {result.sessions_deleted}; "
             f"submissions erased: {result.submissions_erased}"

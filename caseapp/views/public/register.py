@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from caseapp import eligibility, ratelimit, wording
+from caseapp import crypto, eligibility, ratelimit, wording
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.intake import submission_by_idempotency_key
 from caseapp.services.intake import submission_create
@@ -35,6 +35,12 @@ def register(request: HttpRequest) -> HttpResponse:
         existing = submission_by_idempotency_key(key=token)
         if existing is not None:
             request.draft["reference"] = existing.reference
+            request.draft.set_expiry(settings.CASEAPP_CONFIRMATION_MAX_AGE)
+            if _contact_changed(existing, request.POST):
+                # The same form sent again with other details: nothing is changed, and the
+                # person is told so, and how to correct them, instead of silently losing them.
+                return render_page(request, "caseapp/public/resubmitted.html",
+                                   {"reference": existing.reference})
             return redirect(reverse("public:confirmation"))
     draft = draft_current(request)
     if draft is None:
@@ -51,13 +57,23 @@ def register(request: HttpRequest) -> HttpResponse:
         if refusal:
             form.add_error(None, refusal)
         elif form.is_valid():
+            data = form.cleaned_data
             retry_after = ratelimit.hit(
                 scope="register", key=ratelimit.client_ip(request),
                 rate=ratelimit.Rate.parse(settings.CASEAPP_REGISTRATION_RATE),
             )
             if retry_after is not None:
                 return _too_many(request, retry_after)
-            data = form.cleaned_data
+            # Per address too: one email filled in from many networks. The bucket's name is a
+            # keyed hash, so the limit table holds no email.
+            retry_after = ratelimit.hit(
+                scope="register-email",
+                key=crypto.keyed_digest(crypto.normalise_email(data["email"]),
+                                        purpose="rate limit email"),
+                rate=ratelimit.Rate.parse(settings.CASEAPP_REGISTRATION_EMAIL_RATE),
+            )
+            if retry_after is not None:
+                return _too_many(request, retry_after, per_email=True)
             submission, _created = submission_create(
                 case=case,
                 answers=draft["answers"],
@@ -71,6 +87,8 @@ def register(request: HttpRequest) -> HttpResponse:
             # Minimum data: once registered, the draft answers are no longer needed here.
             request.draft.pop(DRAFT_KEY, None)
             request.draft["reference"] = submission.reference
+            # The reference shows on the confirmation for a while, not for the draft's days.
+            request.draft.set_expiry(settings.CASEAPP_CONFIRMATION_MAX_AGE)
             return redirect(reverse("public:confirmation"))
     else:
         draft.setdefault("form_token", secrets.token_urlsafe(32))
@@ -83,6 +101,21 @@ def register(request: HttpRequest) -> HttpResponse:
         "privacy_notice": wording.PRIVACY_NOTICE.text,
         "outcome": determination.outcome.value,
     })
+
+
+def _contact_changed(existing, posted) -> bool:
+    """Whether a re-sent form carries a name, email or phone other than the saved ones."""
+    if existing.personal_data_erased_at is not None:
+        return False
+    def digits(text: str) -> str:
+        return "".join(ch for ch in text if ch.isdigit())
+
+    pairs = (
+        (crypto.normalise_email, posted.get("email", ""), existing.email),
+        (crypto.normalise_name, posted.get("full_name", ""), existing.full_name),
+        (digits, posted.get("phone", ""), existing.phone),
+    )
+    return any(norm(new) and norm(new) != norm(old) for norm, new, old in pairs)
 
 
 def _registration_refusal(form: RegistrationForm, draft: dict) -> str | None:
@@ -108,10 +141,17 @@ def _too_fast(draft: dict) -> bool:
     return elapsed < settings.CASEAPP_REGISTRATION_MIN_SECONDS
 
 
-def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+def _too_many(request: HttpRequest, retry_after: int, *, per_email: bool = False
+              ) -> HttpResponse:
     minutes = max(1, -(-retry_after // 60))
     response = render_page(request, "caseapp/public/too_many.html", {
         "try_again": ngettext(
+            "To protect this service, we accept a limited number of registrations for one "
+            "email address. Try again in %(minutes)s minute.",
+            "To protect this service, we accept a limited number of registrations for one "
+            "email address. Try again in %(minutes)s minutes.",
+            minutes,
+        ) % {"minutes": minutes} if per_email else ngettext(
             "To protect this service, we accept a limited number of registrations from one "
             "network. Try again in %(minutes)s minute.",
             "To protect this service, we accept a limited number of registrations from one "
@@ -119,6 +159,7 @@ def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
             minutes,
         ) % {"minutes": minutes},
         "retry_at": timezone.localtime() + datetime.timedelta(seconds=retry_after),
+        "per_email": per_email,
     }, status=429)
     response["Retry-After"] = str(retry_after)
     return response

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from caseapp.services.staff_accounts import OTP_SESSION_KEY, second_factor_remember
+from caseapp.selectors.staff_accounts import staff_second_factor_state
 
 
 def staff_headers(response: HttpResponse) -> HttpResponse:
@@ -48,17 +49,18 @@ def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
 
 
 
-
-
 def second_factor_step(request: HttpRequest) -> str | None:
-    """The URL name of the step the user must take before staff pages, or None."""
-    if request.user.is_verified():
+    """The URL name of the step the user must take before staff pages, or None.
+
+    Decided on every request from the user's devices and groups and the setting as they are
+    now: a user added to Supervisors, or a setting turned on, mid-session is stopped on the
+    next page, not at the next sign-in."""
+    # Right after login() the user object is new, without django-otp's is_verified: unverified.
+    is_verified = getattr(request.user, "is_verified", None)
+    if is_verified is not None and is_verified():
         return None
-    state = request.session.get(OTP_SESSION_KEY)
-    if state is None:  # a session from before this feature: decide now
-        state = second_factor_remember(request, request.user)
-    if state == "enrolled":
-        return "staff:otp_verify"
-    if state == "required":
-        return "staff:otp_setup"
-    return None
+    state = staff_second_factor_state(
+        user=request.user,
+        required_for_supervisors=settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS,
+    )
+    return {"enrolled": "staff:otp_verify", "required": "staff:otp_setup"}.get(state)

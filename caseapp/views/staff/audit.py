@@ -15,16 +15,17 @@ from django.views.decorators.http import require_GET
 from caseapp.selectors.audit import AUDIT_ACTIONS, audit_events
 from caseapp.selectors.lists import keyset_page
 from caseapp.selectors.staff_accounts import staff_members
+from caseapp.services.privacy import ERASURE_REASONS
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.form_fields import ANY, DATE_WIDGET
+from caseapp.views.staff.form_fields import ANY, BoundedDateField
 
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.TypedChoiceField(label=_("Staff member"), required=False, coerce=int,
                                    empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_WIDGET)
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
 
     def __init__(self, *args, staff: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +62,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     for event in page.rows:
         event.action_label = AUDIT_ACTIONS.get(event.action, event.action)
         event.details_text = json.dumps(event.details, sort_keys=True, ensure_ascii=False)
+        if event.action == "submission.erase" and event.details.get("reason") in ERASURE_REASONS:
+            event.reason_label = ERASURE_REASONS[event.details["reason"]]
     return render(request, "caseapp/staff/audit.html", {
         "form": form, "page": page, "actions": AUDIT_ACTIONS, "nav": "audit",
     })

@@ -7,6 +7,7 @@ from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
@@ -17,6 +18,7 @@ from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.services.case_record import CASE_EDITABLE_FIELDS, case_update
 from caseapp.services.concurrency import StaleEditError
+from caseapp.validators import DATE_RANGE_MESSAGE, DATE_RANGE_VALIDATORS
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import DATE_WIDGET
 
@@ -87,6 +89,14 @@ class CaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["loaded_at"] = self.instance.updated_at
+        for name in ("sca_reference_date", "closed_on"):
+            self.fields[name].validators += DATE_RANGE_VALIDATORS
+            self.fields[name].error_messages["invalid"] = DATE_RANGE_MESSAGE
+        # Days and hours added to a date must stay within Python's calendar (year 9999).
+        self.fields["purge_after_days"].validators.append(MaxValueValidator(
+            36500, message=_("Enter a number of days up to 36500 (100 years).")))
+        self.fields["draft_retention_hours"].validators.append(MaxValueValidator(
+            8760, message=_("Enter a number of hours up to 8760 (one year).")))
         for field in STATUS_TEXT_FIELDS:
             self.fields[field].error_messages["required"] = _(
                 "Write what the public pages say for this status, in English and Spanish.")

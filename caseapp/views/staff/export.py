@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
@@ -16,9 +20,15 @@ from caseapp.views.staff.queue import queue_filter_form, queue_queryset, sort_of
 
 @staff_view("caseapp.export_submission")
 @require_GET
-def export(request: HttpRequest) -> StreamingHttpResponse:
+def export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     case = case_for_request(request)
     form = queue_filter_form(request)
+    if form.errors:
+        # The queue shows the others when one filter is wrong; an export of more people than
+        # were asked for is worse than none, so it stops and says which filter to fix.
+        messages.error(request, _("Nothing was exported: correct the filters marked below, "
+                                  "then export again."))
+        return redirect(f"{reverse('staff:queue')}?{request.GET.urlencode()}")
     filters, qs = queue_queryset(request, form, case)
     sort_key, descending = sort_of(form)
     field = QUEUE_SORTS[sort_key]

@@ -5,9 +5,24 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caseapp.validators import DATE_RANGE_MESSAGE, DATE_RANGE_VALIDATORS, EARLIEST_DATE, LATEST_DATE
+
 ANY = [("", _("Any"))]
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(),
+                                     "max": LATEST_DATE.isoformat()}, format="%Y-%m-%d")
+
+
+class BoundedDateField(forms.DateField):
+    """A date within ``validators.EARLIEST_DATE``..``LATEST_DATE``, with one clear message for
+    anything else (a year 9999 or a 31 February alike)."""
+
+    default_validators = DATE_RANGE_VALIDATORS
+    default_error_messages = {"invalid": DATE_RANGE_MESSAGE}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DATE_WIDGET)
+        super().__init__(**kwargs)
 
 
 class ReviewerChoices:

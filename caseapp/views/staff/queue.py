@@ -38,7 +38,7 @@ from caseapp.services.audit import audit_record
 from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.form_fields import ANY, DATE_WIDGET, ReviewerChoices
+from caseapp.views.staff.form_fields import ANY, BoundedDateField, ReviewerChoices
 
 PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
 
@@ -71,9 +71,8 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
         label=_("Country answered"), required=False,
         choices=ANY + [(c.code, c.label) for c in eligibility.question("country").choices],
     )
-    received_from = forms.DateField(label=_("Received from"), required=False,
-                                    widget=DATE_WIDGET)
-    received_to = forms.DateField(label=_("Received to"), required=False, widget=DATE_WIDGET)
+    received_from = BoundedDateField(label=_("Received from"), required=False)
+    received_to = BoundedDateField(label=_("Received to"), required=False)
     duplicate = forms.ChoiceField(
         label=_("Possible duplicate"), required=False,
         choices=ANY + [("yes", _("Yes")), ("no", _("No"))],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 from urllib.parse import quote
 
 import qrcode
@@ -10,6 +11,7 @@ import qrcode.image.svg
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -25,14 +27,20 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caseapp.selectors.staff_accounts import staff_totp_device
+from caseapp.auth import account_locked
+from caseapp.selectors.staff_accounts import (
+    staff_backup_codes_left,
+    staff_backup_device,
+    staff_totp_device,
+)
 from caseapp.services.staff_accounts import (
-    OTP_SESSION_KEY,
+    backup_code_normalise,
+    staff_backup_codes_generate,
     staff_second_factor_enrol,
     staff_second_factor_verify,
     staff_totp_device_pending,
 )
-from caseapp.views.staff.access import staff_headers, staff_view
+from caseapp.views.staff.access import second_factor_step, staff_headers, staff_view
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -83,6 +91,36 @@ class OtpTokenForm(forms.Form):
         return token
 
 
+class OtpVerifyForm(OtpTokenForm):
+    """The code from the authenticator, or one of the user's backup codes."""
+
+    def __init__(self, *args, backup_codes: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backup_codes = backup_codes
+        token = self.fields["token"]
+        if backup_codes:
+            token.label = _("6-digit code or a backup code")
+            token.help_text = _("From your authenticator app (for example 123 456), or one "
+                                "of your backup codes (for example abcde-fghjk).")
+            token.max_length = 16
+            token.validators = [v for v in token.validators
+                                if not isinstance(v, MaxLengthValidator)]
+            token.validators.append(MaxLengthValidator(16))
+            token.widget.attrs["maxlength"] = "16"
+            token.widget.attrs.pop("inputmode", None)
+
+    def clean_token(self):
+        raw = self.cleaned_data["token"]
+        if self.backup_codes and not "".join(raw.split()).isdigit():
+            code = backup_code_normalise(raw)
+            if len(code) != 10:
+                raise ValidationError(
+                    _("A backup code has 10 letters and digits, for example abcde-fghjk."),
+                    code="invalid_backup_code")
+            return code
+        return super().clean_token()
+
+
 
 OTP_WRONG_CODE = gettext_lazy(
     "That code did not work. Enter the 6-digit code your authenticator app shows now."
@@ -102,14 +140,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     device = staff_totp_device(user=request.user, confirmed=True)
     if device is None:
         return redirect(_safe_next(request))
-    form = OtpTokenForm(request.POST or None)
+    form = OtpVerifyForm(request.POST or None,
+                         backup_codes=staff_backup_device(user=request.user) is not None)
     if request.method == "POST" and form.is_valid():
         if staff_second_factor_verify(request=request, device=device,
                                       token=form.cleaned_data["token"]):
             return redirect(_safe_next(request))
         form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
     return render(request, "caseapp/staff/otp_verify.html", {
-        "form": form, "next": _safe_next(request),
+        "form": form, "next": _safe_next(request), "backup_codes": form.backup_codes,
     })
 
 
@@ -124,16 +163,32 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if staff_second_factor_enrol(request=request, device=device,
                                      token=form.cleaned_data["token"]):
-            request.session[OTP_SESSION_KEY] = "enrolled"
-            messages.success(request, _("Two-factor sign-in is on for your account."))
-            return redirect(_safe_next(request))
+            messages.success(request, _("Two-factor sign-in is on for your account. Make "
+                                        "backup codes now, in case you lose your phone."))
+            return redirect(f"{reverse('staff:otp_backup_codes')}"
+                            f"?next={quote(_safe_next(request))}")
         form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
     return render(request, "caseapp/staff/otp_setup.html", {
         "form": form,
         "next": _safe_next(request),
         "qr_svg": totp_qr_svg(device),
         "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
-        "required": request.session.get(OTP_SESSION_KEY) == "required",
+        "required": second_factor_step(request) == "staff:otp_setup",
+        "enrolled": request.user.is_verified(),
+    })
+
+
+@staff_view("caseapp.view_submission")
+@require_http_methods(["GET", "POST"])
+def otp_backup_codes(request: HttpRequest) -> HttpResponse:
+    """Make backup codes (each works once, instead of the authenticator); they are shown on
+    this response only."""
+    if staff_totp_device(user=request.user, confirmed=True) is None:
+        return redirect(reverse("staff:otp_setup"))
+    codes = staff_backup_codes_generate(request=request) if request.method == "POST" else None
+    return render(request, "caseapp/staff/otp_backup_codes.html", {
+        "codes": codes, "left": staff_backup_codes_left(user=request.user),
+        "next": _safe_next(request),
     })
 
 
@@ -153,11 +208,18 @@ class StaffLoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        step = {"enrolled": "staff:otp_verify", "required": "staff:otp_setup"}.get(
-            self.request.session.get(OTP_SESSION_KEY))
-        if step:
+        if step := second_factor_step(self.request):
             return redirect(f"{reverse(step)}?next={quote(self.get_success_url())}")
         return response
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")[:150]
+        if username and account_locked(username):
+            return render(request, "caseapp/staff/locked_out.html", {
+                "account_wide": True, "failure_limit": settings.CASEAPP_LOGIN_ACCOUNT_LIMIT,
+                "cooloff_timedelta": datetime.timedelta(hours=settings.AXES_COOLOFF_TIME),
+            }, status=429)
+        return super().post(request, *args, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):
         return staff_headers(super().dispatch(request, *args, **kwargs))

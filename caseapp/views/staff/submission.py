@@ -183,7 +183,8 @@ def erase(request: HttpRequest, reference: str) -> HttpResponse:
     form = EraseForm(request.POST)
     if form.is_valid():
         submission_erase_personal_data(
-            submission=submission, actor=request.user, reason=form.cleaned_data["reason"],
+            submission=submission, actor=request.user,
+            category=form.cleaned_data["category"], note=form.cleaned_data["note"],
             request=request,
         )
         messages.success(request, _("The personal data was deleted. The anonymous record "

@@ -10,6 +10,7 @@ from caseapp.models import OUTCOME_CHOICES, Submission
 from caseapp.review_rules import DECISIONS, OVERRIDE_OUTCOMES, next_statuses
 from caseapp.selectors.queue import reference_from
 from caseapp.selectors.submission import submission_by_reference
+from caseapp.services.privacy import ERASURE_REASONS
 from caseapp.validators import reject_control_characters
 from caseapp.views.staff.form_fields import ReviewerChoices
 
@@ -141,12 +142,16 @@ class DuplicateForm(forms.Form):
 
 
 class EraseForm(forms.Form):
-    reason = forms.CharField(
+    category = forms.ChoiceField(
         label=_("Why are you deleting this person's data?"),
-        max_length=1000,
-        help_text=_("For example: “Asked by email on 3 March to delete their data.” The reason "
-                    "is kept in the audit log."),
-        error_messages={"required": _("Write why the data is being deleted.")},
+        choices=[("", _("Choose a reason")), *ERASURE_REASONS.items()],
+        error_messages={"required": _("Choose why the data is being deleted.")},
+    )
+    note = forms.CharField(
+        label=_("More detail (optional unless you chose another reason)"),
+        max_length=1000, required=False,
+        help_text=_("For example: “Asked by email on 3 March.” Kept in the audit log, "
+                    "encrypted."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(
@@ -154,10 +159,14 @@ class EraseForm(forms.Form):
         error_messages={"required": _("Tick the box to confirm the deletion.")},
     )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        reject_control_characters(reason, multiline=True)
-        if not reason:
-            raise ValidationError(_("Write why the data is being deleted."),
-                                  code="reason_required")
-        return reason
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        reject_control_characters(note, multiline=True)
+        return note
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") == "other" and not data.get("note"):
+            self.add_error("note", ValidationError(
+                _("Write why the data is being deleted."), code="reason_required"))
+        return data
