@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from caseapp.views.staff import audit, case_record, export, overview, queue, sign_in, submission
+from caseapp.views.staff import (
+    audit,
+    case_record,
+    export,
+    messages,
+    overview,
+    queue,
+    sign_in,
+    submission,
+    updates,
+)
 
 app_name = "staff"
 
@@ -21,6 +31,14 @@ urlpatterns = [
     path("submissions/<str:reference>/notes/", submission.note, name="note"),
     path("submissions/<str:reference>/duplicate/", submission.duplicate, name="duplicate"),
     path("submissions/<str:reference>/erase/", submission.erase, name="erase"),
+    path("submissions/<str:reference>/message/", messages.message_write, name="message"),
+    path("submissions/<str:reference>/messages/<int:message_id>/resend/",
+         messages.message_resend_view, name="message_resend"),
+    path("messages/templates/", messages.message_templates_edit, name="message_templates"),
+    path("updates/", updates.updates, name="updates"),
+    path("updates/new/", updates.update_new, name="update_new"),
+    path("updates/<int:update_id>/", updates.update_detail, name="update"),
+    path("updates/<int:update_id>/actions/", updates.update_action, name="update_action"),
     path("case/", case_record.case_record, name="case"),
     path("audit/", audit.audit, name="audit"),
 ]

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from caseapp.models import Case, ReviewEvent, Submission
+from caseapp.models import Case, Message, ReviewEvent, Submission
 from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
@@ -33,8 +33,13 @@ def _erase(submissions) -> int:
             **ERASED_FIELDS, personal_data_erased_at=now, possible_duplicate=False,
             version=F("version") + 1,
         )
-        # Notes are free text a reviewer typed about a person: they go too.
+        # Notes are free text a reviewer typed about a person: they go too, as do the texts
+        # of messages staff wrote to them, and any message not yet sent.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
+        Message.objects.filter(submission_id__in=chunk).exclude(body="", subject="").update(
+            subject="", body="")
+        Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
+            status=Message.Status.CANCELLED, last_reply="not sent: the personal data was erased")
     return len(ids)
 
 
