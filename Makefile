@@ -22,11 +22,16 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
+# The dev server and one background worker (emails) in one terminal; Ctrl-C stops both. Without
+# EMAIL_HOST the worker prints each email here; with it, it sends through that server.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py example_firm
+	$(BIN)/python manage.py recover_messages
 	@echo "caseapp: http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
+	@$(BIN)/python manage.py db_worker --interval 0.5 --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install
@@ -69,7 +74,7 @@ lint: install-dev
 deploy-check: install-dev
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=deploy-check-$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') \
 	DJANGO_ALLOWED_HOSTS=caseapp.example CASEAPP_FIELD_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
-	CASEAPP_BLIND_INDEX_KEY=deploy-check-index-key \
+	CASEAPP_BLIND_INDEX_KEY=deploy-check-index-key EMAIL_HOST=smtp.caseapp.example \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test: install-dev chromium

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",  # only for migration 0012, which moved its devices
     "django_otp.plugins.otp_static",  # backup codes
+    "django_tasks",
+    "django_tasks_db",
     "caseapp",
 ]
 
@@ -295,6 +297,62 @@ CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", 
 # Seconds a public page may show a case record another request in this process read
 # (selectors.case_record.PublicCaseCache); 0 reads it on every request.
 CASEAPP_PUBLIC_CASE_MAX_AGE = float(os.environ.get("CASEAPP_PUBLIC_CASE_MAX_AGE", "5"))
+
+# Background work (issue 13): tasks are rows in this database, written in the same transaction
+# as the change that causes them, and run by `manage.py db_worker` (docs/deploy.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Email, under Django's own setting names. Without EMAIL_HOST, local runs print each message
+# on the worker's console; production refuses to start without a server to send through.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if not DEBUG and not EMAIL_HOST:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set when DJANGO_DEBUG is off: registrants are sent their "
+        "confirmation and sign-in codes by email."
+    )
+EMAIL_BACKEND = (
+    "caseapp.email_backend.ReplyRecordingSMTPBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if EMAIL_HOST else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "caseapp@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: The absolute address of the public site, for the links in emails (a worker has no request).
+CASEAPP_SITE_URL = os.environ.get(
+    "CASEAPP_SITE_URL", "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
+#: Tries per message before it is marked failed, and the first wait between tries (doubling).
+CASEAPP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("CASEAPP_EMAIL_MAX_ATTEMPTS", "5"))
+CASEAPP_EMAIL_RETRY_SECONDS = float(os.environ.get("CASEAPP_EMAIL_RETRY_SECONDS", "60"))
+#: A message claimed longer ago than this by a worker that never finished it is recovered.
+CASEAPP_EMAIL_LEASE_SECONDS = float(os.environ.get("CASEAPP_EMAIL_LEASE_SECONDS", "300"))
+#: Case updates to many: recipients per batch (one SMTP connection each), lanes sending at
+#: once (each a chain of batch tasks; workers share them), and the most messages per second
+#: in all (0: as fast as the server takes them).
+CASEAPP_UPDATE_BATCH = int(os.environ.get("CASEAPP_UPDATE_BATCH", "100"))
+CASEAPP_UPDATE_LANES = int(os.environ.get("CASEAPP_UPDATE_LANES", "2"))
+CASEAPP_UPDATE_RATE = float(os.environ.get("CASEAPP_UPDATE_RATE", "0"))
+#: How long after registering the confirmation page lets the same browser fix the email.
+CASEAPP_EMAIL_FIX_MINUTES = float(os.environ.get("CASEAPP_EMAIL_FIX_MINUTES", "30"))
+CASEAPP_EMAIL_FIX_RATE = os.environ.get("CASEAPP_EMAIL_FIX_RATE", "5/h")
+#: /manage/ (the registrant's way back): how long an emailed sign-in code works, how long a
+#: signed-in visit lasts, wrong codes allowed per code, and sign-in requests allowed per
+#: reference, per email address and per client IP.
+CASEAPP_MANAGE_CODE_MINUTES = float(os.environ.get("CASEAPP_MANAGE_CODE_MINUTES", "15"))
+CASEAPP_MANAGE_SESSION_MINUTES = float(os.environ.get("CASEAPP_MANAGE_SESSION_MINUTES", "30"))
+CASEAPP_MANAGE_CODE_TRIES = int(os.environ.get("CASEAPP_MANAGE_CODE_TRIES", "5"))
+CASEAPP_MANAGE_RATE_REFERENCE = os.environ.get("CASEAPP_MANAGE_RATE_REFERENCE", "5/h")
+CASEAPP_MANAGE_RATE_EMAIL = os.environ.get("CASEAPP_MANAGE_RATE_EMAIL", "5/h")
+CASEAPP_MANAGE_RATE_IP = os.environ.get("CASEAPP_MANAGE_RATE_IP", "30/h")
+#: How often the recurring recovery task runs.
+CASEAPP_RECOVER_SECONDS = float(os.environ.get("CASEAPP_RECOVER_SECONDS", "300"))
+#: How long the link that confirms an email address works.
+CASEAPP_CONFIRM_LINK_DAYS = float(os.environ.get("CASEAPP_CONFIRM_LINK_DAYS", "14"))
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,7 @@ def shipped_data(request):
     request.getfixturevalue("transactional_db")
     for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
+    importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +66,19 @@ def field_keys(settings):
     use(old)
     yield use, old
     crypto.reset_key_cache()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the app's SMTP backend pointed at it."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "caseapp.email_backend.ReplyRecordingSMTPBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "Case team <case@firm.example>"
+    yield server.mailbox
+    server.stop()

@@ -17,6 +17,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "caseapp.example",
     "CASEAPP_FIELD_KEYS": Fernet.generate_key().decode(),
     "CASEAPP_BLIND_INDEX_KEY": "index-key-for-tests",
+    "EMAIL_HOST": "smtp.caseapp.example",
 }
 
 
@@ -47,6 +48,28 @@ def test_production_without_allowed_hosts_is_a_clear_startup_error():
     result = manage("check", drop=("DJANGO_ALLOWED_HOSTS",))
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_without_an_email_server_is_a_clear_startup_error():
+    result = manage("check", drop=("EMAIL_HOST",))
+    assert result.returncode != 0
+    assert "EMAIL_HOST must be set" in result.stderr
+
+
+def test_email_settings_come_from_the_environment_under_djangos_names():
+    code = ("from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, "
+            "s.EMAIL_PORT, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)")
+    result = manage("shell", "-c", code, EMAIL_PORT="2525", EMAIL_USE_TLS="1",
+                    DEFAULT_FROM_EMAIL="intake@firm.example")
+    assert result.stdout.split()[-5:] == [
+        "caseapp.email_backend.ReplyRecordingSMTPBackend", "smtp.caseapp.example", "2525",
+        "True", "intake@firm.example"]
+
+
+def test_without_an_email_server_development_prints_emails_on_the_console():
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND)"
+    result = manage("shell", "-c", code, drop=("EMAIL_HOST",), DJANGO_DEBUG="1")
+    assert result.stdout.strip().endswith("django.core.mail.backends.console.EmailBackend")
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warning():

@@ -134,7 +134,9 @@ def test_emptying_the_table_empties_the_tally(case):
         if connection.vendor == "postgresql":
             cursor.execute("TRUNCATE caseapp_submission CASCADE")
         else:
-            # The name tokens point at the submissions (Django cascades them, not SQLite).
+            # The name tokens and the confirmation emails refer to the submissions (Django
+            # cascades them, not SQLite).
             cursor.execute("DELETE FROM caseapp_submissionnametoken")
+            cursor.execute("DELETE FROM caseapp_message")
             cursor.execute("DELETE FROM caseapp_submission")
     assert tallied() == {}

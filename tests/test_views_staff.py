@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 #: The only staff URLs anyone may open: signing in and out.
 OPEN_URLS = {"login", "logout"}
-SUPERVISOR_ONLY = {"export", "bulk", "case", "audit", "erase"}
+SUPERVISOR_ONLY = {"export", "bulk", "case", "audit", "erase", "message_templates", "updates",
+                   "update_new", "update", "update_action"}
 
 
 @pytest.fixture
@@ -51,14 +52,13 @@ def supervisor_client(client, supervisor):
     return client
 
 
-def staff_urls(reference: str = "LI-2345-6789"):
-    """Every pattern in the staff URL conf, with its name, URL and view."""
+def staff_urls(reference: str = "LI-2345-6789", **ids: int):
+    """Every pattern in the staff URL conf, with its name, URL and view; ids other than the
+    reference (``update_id``, ``message_id``, ``view_id``) default to 1."""
+    values = {"reference": reference, "update_id": 1, "message_id": 1, "view_id": 1, **ids}
     for pattern in urls_staff.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        converters = pattern.pattern.converters
-        kwargs = {"reference": reference} if "reference" in converters else {}
-        if "view_id" in converters:
-            kwargs["view_id"] = 1
+        kwargs = {name: values[name] for name in pattern.pattern.converters}
         yield pattern.name, reverse(f"staff:{pattern.name}", kwargs=kwargs), pattern.callback
 
 
@@ -108,14 +108,17 @@ def test_reviewers_are_refused_the_supervisor_pages(reviewer_client, case):
 
 
 def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
+    from caseapp.models import CaseUpdate
+
     reference = make_submission().reference
+    update = CaseUpdate.objects.create(subject="s", body="b", subject_es="s", body_es="b")
     for user in (supervisor, make_staff("root", is_superuser=True)):
         client.force_login(user)
-        for name, url, _view in staff_urls(reference):
+        for name, url, _view in staff_urls(reference, update_id=update.pk):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
                                                    "/duplicate/", "/bulk/", "/erase/",
                                                    "/decide/", "/claim/", "/views/",
-                                                   "/delete/")):
+                                                   "/delete/", "/resend/", "/actions/")):
                 continue
             # No device: nothing to verify, and backup codes need one first; "Start
             # reviewing" opens the first submission.

@@ -82,7 +82,7 @@ ERASURE_CATEGORIES = {"person_asked", "not_a_member", "entered_by_mistake", "oth
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('caseapp', '0013_name_tokens_saved_views'),  # the lead re-chains 0011-0013 at merge
+        ('caseapp', '0011_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('otp_totp', '0003_add_timestamps'),
         ('otp_static', '0003_add_timestamps'),

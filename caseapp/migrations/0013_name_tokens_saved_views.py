@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     decisions each reviewer makes per day."""
 
     dependencies = [
-        ('caseapp', '0010_case_status_wording_and_firm_identity'),
+        ('caseapp', '0012_trust_second_pass'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

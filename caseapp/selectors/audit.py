@@ -35,6 +35,20 @@ AUDIT_ACTIONS = {
     "auth.otp_backup_codes_made": _("Made two-factor backup codes"),
     "auth.otp_backup_code_used": _("Signed in with a backup code"),
     "auth.otp_reset": _("Two-factor sign-in reset by an administrator"),
+    "submission.email_confirmed": _("Registrant confirmed their email"),
+    "submission.correct": _("Registrant corrected their details"),
+    "submission.copy": _("Registrant took a copy of their data"),
+    "submission.unsubscribe": _("Registrant unsubscribed from case updates"),
+    "submission.message": _("Sent a message to a registrant"),
+    "message.resend": _("Resent a message"),
+    "manage.code_requested": _("Registrant asked for a sign-in code"),
+    "manage.code_limited": _("Registrant sign-in rate limited"),
+    "manage.code_refused": _("Registrant sign-in code refused"),
+    "manage.signed_in": _("Registrant signed in"),
+    "case_update.send": _("Sent a case update"),
+    "case_update.cancel": _("Cancelled a case update"),
+    "case_update.test": _("Sent a test of a case update"),
+    "message_template.update": _("Changed a message template"),
 }
 
 

@@ -117,6 +117,10 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
         qs = qs.filter(possible_duplicate=Value(True))
     elif filters.get("duplicate") == "no":
         qs = qs.filter(possible_duplicate=Value(False))
+    if filters.get("email_confirmed") == "yes":
+        qs = qs.filter(email_confirmed_at__isnull=False)
+    elif filters.get("email_confirmed") == "no":
+        qs = qs.filter(email_confirmed_at__isnull=True)
     if filters.get("rules_version"):
         qs = qs.filter(rules_version=filters["rules_version"])
     if filters.get("time_limit") == "flagged":

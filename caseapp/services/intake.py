@@ -10,7 +10,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
-from caseapp.models import Case, DailyCount, Submission, SubmissionNameToken
+from caseapp.models import Case, DailyCount, Message, Submission, SubmissionNameToken
+from caseapp.services.messages import message_enqueue
 
 #: No 0/O, 1/I/L or U/V: a reference is read aloud over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -105,6 +106,9 @@ def submission_create(
                 submission_name_tokens_store(submission=submission, full_name=full_name)
                 daily_count_increment(metric=DailyCount.Metric.REGISTERED)
                 submission_flag_duplicates(submission=submission)
+                if email:
+                    # In this transaction: a registration that rolls back sends nothing.
+                    message_enqueue(submission=submission, kind=Message.Kind.CONFIRMATION)
                 return submission, True
         except IntegrityError:
             # Either a concurrent post with the same key won (return its row) or, once in

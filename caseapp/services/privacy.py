@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from caseapp.models import AuditEvent, Case, ReviewEvent, Submission, SubmissionNameToken
+from caseapp.models import AuditEvent, Case, Message, ReviewEvent, Submission, SubmissionNameToken
 from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
@@ -36,8 +36,13 @@ def _erase(submissions) -> int:
         )
         # The name's tokens are the name in another form: they go with it.
         SubmissionNameToken.objects.filter(submission_id__in=chunk).delete()
-        # Notes are free text a reviewer typed about a person: they go too.
+        # Notes are free text a reviewer typed about a person: they go too, as do the texts
+        # of messages staff wrote to them, and any message not yet sent.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
+        Message.objects.filter(submission_id__in=chunk).exclude(body="", subject="").update(
+            subject="", body="")
+        Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
+            status=Message.Status.CANCELLED, last_reply="not sent: the personal data was erased")
     return len(ids)
 
 

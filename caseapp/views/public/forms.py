@@ -140,3 +140,108 @@ class RegistrationForm(forms.Form):
                 code="invalid_phone",
             )
         return phone
+
+
+class EmailCorrectionForm(forms.Form):
+    """The registration's email address, typed again to fix a typo."""
+
+    email = forms.EmailField(
+        label=_("Correct email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.com."),
+            "max_length": _("Enter an email address of 254 characters or fewer."),
+            **NO_NULLS,
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = True
+        self.helper.form_method = "post"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Field("email"),
+            Submit("correct", _("Change email address"), css_class="btn-primary mt-2"),
+        )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        reject_control_characters(email)
+        return email
+
+
+def _public_form_helper(form: forms.Form, *fields: str, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = True
+    helper.form_method = "post"
+    helper.attrs = {"novalidate": ""}
+    helper.layout = Layout(*(Field(name) for name in fields),
+                           Submit("continue", submit, css_class="btn-success btn-lg mt-2"))
+    return helper
+
+
+class ManageSignInForm(forms.Form):
+    """/manage/: the reference and the email address the person registered with."""
+
+    reference = forms.CharField(
+        label=_("Reference number"), max_length=40,
+        help_text=_("It looks like LI-2345-6789. It is in the email we sent when you "
+                    "registered."),
+        error_messages={"required": _("Enter your reference number."),
+                        "max_length": _("Enter a reference number like LI-2345-6789."),
+                        **NO_NULLS},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "autocapitalize": "characters"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254,
+        help_text=_("The address you registered with."),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.com."),
+            "max_length": _("Enter an email address of 254 characters or fewer."),
+            **NO_NULLS,
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _public_form_helper(self, "reference", "email", submit=_("Continue"))
+
+
+class ManageCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=20,
+        help_text=_("The six digits in the email we have just sent."),
+        error_messages={"required": _("Enter the six-digit code from the email."),
+                        "max_length": _("Enter the six-digit code from the email."),
+                        **NO_NULLS},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _public_form_helper(self, "code", submit=_("Continue"))
+
+
+class ContactDetailsForm(forms.Form):
+    """The registrant corrects their own contact details (the registration's fields)."""
+
+    full_name = RegistrationForm.base_fields["full_name"]
+    email = RegistrationForm.base_fields["email"]
+    phone = RegistrationForm.base_fields["phone"]
+    state = RegistrationForm.base_fields["state"]
+    clean_full_name = RegistrationForm.clean_full_name
+    clean_email = RegistrationForm.clean_email
+    clean_phone = RegistrationForm.clean_phone
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _public_form_helper(self, "full_name", "email", "phone", "state",
+                                          submit=_("Save changes"))

@@ -7,6 +7,7 @@ import secrets
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
@@ -14,14 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from caseapp import crypto, eligibility, ratelimit, wording
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.intake import submission_by_idempotency_key
+from caseapp.selectors.registrant import mask_email, mask_phone
+from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.intake import submission_create
+from caseapp.services.registrant import correction_window_open, submission_contact_correct
 from caseapp.views.public.check import DRAFT_KEY, draft_current, draft_expired, draft_save, next_url
-from caseapp.views.public.forms import RegistrationForm
+from caseapp.views.public.forms import EmailCorrectionForm, RegistrationForm
 from caseapp.views.public.render import render_page
 
 
@@ -89,6 +93,8 @@ def register(request: HttpRequest) -> HttpResponse:
             request.draft["reference"] = submission.reference
             # The reference shows on the confirmation for a while, not for the draft's days.
             request.draft.set_expiry(settings.CASEAPP_CONFIRMATION_MAX_AGE)
+            # Opens the confirmation page's short window for fixing a mistyped address.
+            request.draft["registered_at"] = timezone.now().timestamp()
             return redirect(reverse("public:confirmation"))
     else:
         draft.setdefault("form_token", secrets.token_urlsafe(32))
@@ -170,13 +176,52 @@ def new_check(request: HttpRequest) -> HttpResponse:
     """Start over for someone else: forget the reference shown after registering (it is saved
     with the firm) and any check in progress."""
     request.draft.pop("reference", None)
+    request.draft.pop("registered_at", None)
     request.draft.pop(DRAFT_KEY, None)
     return redirect(reverse("public:question", args=[eligibility.QUESTIONS[0].key]))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirmation(request: HttpRequest) -> HttpResponse:
+    """What was registered, with the contact details partly masked; for a short while, in the
+    browser that registered, a way to fix a mistyped email address."""
     reference = request.draft.get("reference")
-    if not reference:
+    submission = submission_by_reference(reference=reference) if reference else None
+    if submission is None:
         return redirect(reverse("public:start"))
-    return render_page(request, "caseapp/public/confirmation.html", {"reference": reference})
+    can_fix = correction_window_open(
+        registered_at=request.draft.get("registered_at"),
+        minutes=settings.CASEAPP_EMAIL_FIX_MINUTES,
+    ) and submission.personal_data_erased_at is None
+    form = EmailCorrectionForm()
+    if request.method == "POST" and can_fix:
+        form = EmailCorrectionForm(request.POST)
+        if form.is_valid():
+            retry_after = ratelimit.hit(
+                scope="email-fix", key=ratelimit.client_ip(request),
+                rate=ratelimit.Rate.parse(settings.CASEAPP_EMAIL_FIX_RATE))
+            if retry_after is not None:
+                form.add_error("email", _("You have changed the address several times. "
+                                          "Contact the firm to change it again."))
+            else:
+                submission_contact_correct(
+                    submission=submission, changes={"email": form.cleaned_data["email"]},
+                    source="confirmation page", request=request)
+                messages.success(request, _("Your email address is changed. We have sent a new "
+                                            "confirmation email to it."))
+                return redirect(reverse("public:confirmation"))
+    elif request.method == "POST":
+        messages.info(request, _("The time for fixing the address here has passed. Use “Manage "
+                                 "your registration” to change it."))
+        return redirect(reverse("public:confirmation"))
+    return render_page(request, "caseapp/public/confirmation.html", {
+        "reference": submission.reference,
+        "submission": submission,
+        "masked_email": mask_email(submission.email),
+        "masked_phone": mask_phone(submission.phone),
+        "state_label": submission.get_state_display() if submission.state else "",
+        "can_fix": can_fix,
+        "fix_minutes": round(settings.CASEAPP_EMAIL_FIX_MINUTES),
+        "form": form,
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+    })

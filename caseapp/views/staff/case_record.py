@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -143,6 +145,7 @@ class CaseForm(forms.ModelForm):
 def case_record(request: HttpRequest) -> HttpResponse:
     case = case_for_request(request)
     status = 200
+    status_before = case.status
     if request.method == "POST":
         form = CaseForm(request.POST, instance=case_for_request(request))
         if form.is_valid():
@@ -163,6 +166,13 @@ def case_record(request: HttpRequest) -> HttpResponse:
                     "form": form, "case_saved": current, "conflict": True, "nav": "case",
                 }, status=409)
             messages.success(request, _("Case record saved. The public pages show it now."))
+            if changes["status"] != status_before and request.user.has_perm(
+                    "caseapp.bulk_update_submission"):
+                messages.info(request, format_html(
+                    '{} <a href="{}?from=case-status">{}</a>',
+                    _("The case status changed. Registrants are not told unless you send "
+                      "them an update."),
+                    reverse("staff:update_new"), _("Write a case update about it")))
             return redirect("staff:case")
     else:
         form = CaseForm(instance=case)

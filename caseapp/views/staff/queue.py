@@ -77,6 +77,10 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
         label=_("Possible duplicate"), required=False,
         choices=ANY + [("yes", _("Yes")), ("no", _("No"))],
     )
+    email_confirmed = forms.ChoiceField(
+        label=_("Email confirmed"), required=False,
+        choices=ANY + [("yes", _("Yes")), ("no", _("No"))],
+    )
     time_limit = forms.ChoiceField(
         label=_("SCA time limit"), required=False,
         choices=ANY + [("flagged", _("Flagged for review"))],

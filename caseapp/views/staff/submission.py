@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from caseapp import eligibility, review_rules, wording
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.selectors.submission import (
@@ -139,6 +140,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "sca_flagged": submission.created_at >= sca_flag_from(case=case),
         "sca_reference_date": case.sca_reference_date,
         "timeline": _timeline(submission),
+        "messages_sent": submission_messages(submission=submission),
         "duplicates": submission_possible_duplicates(submission=submission),
         "can_review": can_review,
         "nav": "queue",

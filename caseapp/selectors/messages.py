@@ -1,0 +1,44 @@
+"""Reads about email: a submission's messages, the message templates, case updates and how
+far each has got."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from caseapp.models import CaseUpdate, Message, MessageTemplate, Submission
+
+
+def submission_messages(*, submission: Submission) -> list[Message]:
+    """Every message to this person, oldest first, for the timeline."""
+    return list(submission.messages.select_related("actor", "update").order_by("created_at",
+                                                                               "id"))
+
+
+def message_templates() -> list[MessageTemplate]:
+    return list(MessageTemplate.objects.order_by("name"))
+
+
+def message_template(*, key: str) -> MessageTemplate | None:
+    return MessageTemplate.objects.filter(key=key).first() if key else None
+
+
+def case_updates_recent(*, limit: int = 50) -> QuerySet:
+    return CaseUpdate.objects.select_related("created_by").order_by("-created_at")[:limit]
+
+
+def update_progress(*, update: CaseUpdate) -> dict[str, int]:
+    """How many of the update's messages are in each status (one indexed GROUP BY)."""
+    counts = dict(Message.objects.filter(update=update).values_list("status")
+                  .annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in Message.Status.values}
+
+
+def update_recipients_page(*, update: CaseUpdate, after: int = 0, per_page: int = 100,
+                           status: str = "") -> list[Message]:
+    """One page of the update's recipients in id order, by reference (no address shown)."""
+    rows = Message.objects.filter(update=update, pk__gt=after)
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows.select_related("submission").only(
+        "id", "status", "attempts", "last_reply", "sent_at", "submission__reference",
+    ).order_by("id")[:per_page])

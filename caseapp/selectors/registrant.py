@@ -1,0 +1,58 @@
+"""Reads about one registration as its registrant sees it: their details partly masked, and
+everything the firm holds about them."""
+
+from __future__ import annotations
+
+from caseapp import eligibility
+from caseapp.models import Submission
+
+
+def mask_email(email: str) -> str:
+    """``j•••@example.org``: enough for the person to recognise it, little for anyone else."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return "•••"
+    return f"{local[:1]}•••@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    digits = [c for c in phone if c.isdigit()]
+    return f"•••• {''.join(digits[-2:])}" if digits else ""
+
+
+def submission_registrant_copy(*, submission: Submission) -> dict:
+    """Everything the firm holds about this person, as they may read it (CCPA right to know).
+
+    The firm's internal review notes are not in it (the page says so)."""
+    answers = []
+    for question in eligibility.applicable_questions(submission.answers):
+        code = submission.answers.get(question.key)
+        if code is not None:
+            answers.append({"question": str(question.text),
+                            "answer": str(question.choice(code).label), "code": code})
+    messages = [
+        {"kind": m.kind, "created_at": m.created_at.isoformat(), "status": m.status,
+         "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+        for m in submission.messages.order_by("created_at", "id")
+    ]
+    return {
+        "reference": submission.reference,
+        "case": {"name": submission.case.name, "docket_number": submission.case.docket_number},
+        "registered_at": submission.created_at.isoformat(),
+        "language": submission.language,
+        "contact": {"full_name": submission.full_name, "email": submission.email,
+                    "phone": submission.phone, "state": submission.state},
+        "email_confirmed_at": (submission.email_confirmed_at.isoformat()
+                               if submission.email_confirmed_at else None),
+        "case_updates_unsubscribed_at": (submission.updates_unsubscribed_at.isoformat()
+                                         if submission.updates_unsubscribed_at else None),
+        "answers": answers,
+        "automatic_outcome": submission.outcome,
+        "outcome_after_review": submission.outcome_override or None,
+        "estimated_damages_usd": submission.estimated_damages,
+        "review_status": submission.review_status,
+        "versions": {"rules": submission.rules_version, "consent": submission.consent_version,
+                     "attestation": submission.attestation_version,
+                     "privacy_notice": submission.notice_version},
+        "messages": messages,
+    }

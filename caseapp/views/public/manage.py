@@ -1,0 +1,217 @@
+"""/manage/: the registrant's way back. The person proves they hold the registered address
+with an emailed code; then, for CASEAPP_MANAGE_SESSION_MINUTES, the sealed cookie names their
+registration. Every page that shows personal data is private and never cached."""
+
+from __future__ import annotations
+
+import time
+
+from crispy_forms.utils import render_crispy_form
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from caseapp.models import OUTCOME_CHOICES, Message, Submission
+from caseapp.selectors.registrant import mask_email, submission_registrant_copy
+from caseapp.services import registrant
+from caseapp.views.public.forms import ContactDetailsForm, ManageCodeForm, ManageSignInForm
+from caseapp.views.public.render import render_page
+
+SIGNED_IN_KEY = "manage"
+CHALLENGE_KEY = "manage_challenge"
+
+#: The review status in plain words, and what it means for the person.
+STATUS_WORDS = {
+    Submission.ReviewStatus.NEW: (
+        _lazy("Received"),
+        _lazy("We have your registration. Nobody has reviewed it yet."),
+    ),
+    Submission.ReviewStatus.IN_REVIEW: (
+        _lazy("Being reviewed"),
+        _lazy("A member of the firm's staff is looking at your answers."),
+    ),
+    Submission.ReviewStatus.NEEDS_INFO: (
+        _lazy("We need more information"),
+        _lazy("The firm needs more information from you. Look for an email from the firm, "
+              "or contact the firm."),
+    ),
+    Submission.ReviewStatus.ACCEPTED: (
+        _lazy("Accepted"),
+        _lazy("Your answers fit the proposed class as the firm understands it. The firm will "
+              "contact you if the case moves forward. This does not mean you will receive "
+              "money."),
+    ),
+    Submission.ReviewStatus.REJECTED: (
+        _lazy("Not accepted"),
+        _lazy("From your answers, the firm does not think you fit the proposed class. If you "
+              "think this is wrong, contact the firm."),
+    ),
+}
+
+
+def _signed_in(request: HttpRequest) -> Submission | None:
+    state = request.draft.get(SIGNED_IN_KEY)
+    if not isinstance(state, dict) or not isinstance(state.get("at"), (int, float)) \
+            or time.time() - state["at"] >= settings.CASEAPP_MANAGE_SESSION_MINUTES * 60:
+        return None
+    submission = Submission.objects.select_related("case").filter(
+        pk=state.get("id"), personal_data_erased_at__isnull=True).first()
+    return submission
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return response
+
+
+def _manage_render(request: HttpRequest, template: str, context: dict, status: int = 200):
+    return _private(render_page(request, template, context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    """Signed in: the registration and what the person can do. Otherwise: reference + email,
+    which send a code when they match a registration (the page that follows never says)."""
+    submission = _signed_in(request)
+    if submission is not None and request.method == "GET":
+        title, meaning = STATUS_WORDS[submission.review_status]
+        return _manage_render(request, "caseapp/public/manage_home.html", {
+            "submission": submission, "status_title": title, "status_meaning": meaning,
+            "masked_email": mask_email(submission.email),
+        })
+    form = ManageSignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = registrant.access_code_request(
+            reference=form.cleaned_data["reference"], email=form.cleaned_data["email"],
+            request=request)
+        if result.retry_after is None:
+            request.draft[CHALLENGE_KEY] = result.challenge
+            request.draft.pop(SIGNED_IN_KEY, None)
+            return redirect(reverse("public:manage_code"))
+        minutes = max(1, -(-result.retry_after // 60))
+        form.add_error(None, ngettext(
+            "Too many sign-in attempts. Try again in %(minutes)s minute.",
+            "Too many sign-in attempts. Try again in %(minutes)s minutes.", minutes,
+        ) % {"minutes": minutes})
+        status = 429
+    return _manage_render(request, "caseapp/public/manage_sign_in.html", {
+        "form": form,
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_code(request: HttpRequest) -> HttpResponse:
+    challenge = request.draft.get(CHALLENGE_KEY)
+    if not isinstance(challenge, str):
+        return redirect(reverse("public:manage"))
+    form = ManageCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        submission = registrant.access_code_verify(
+            challenge=challenge, code=form.cleaned_data["code"], request=request)
+        if submission is not None:
+            request.draft.pop(CHALLENGE_KEY, None)
+            request.draft[SIGNED_IN_KEY] = {"id": submission.pk, "at": time.time()}
+            return redirect(reverse("public:manage"))
+        form.add_error("code", _(
+            "That code is not right, has expired or was already used. Check the code in the "
+            "latest email we sent, or ask for a new code."))
+    return _manage_render(request, "caseapp/public/manage_code.html", {
+        "form": form, "code_minutes": round(settings.CASEAPP_MANAGE_CODE_MINUTES),
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+    })
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Sign in to manage your registration."))
+    return redirect(reverse("public:manage"))
+
+
+@require_http_methods(["GET", "POST"])
+def manage_details(request: HttpRequest) -> HttpResponse:
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    initial = {field: getattr(submission, field) for field in registrant.CORRECTABLE_FIELDS}
+    form = ContactDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = registrant.submission_contact_correct(
+            submission=submission, changes=form.cleaned_data, source="manage", request=request)
+        if "email" in changed:
+            messages.success(request, _("Your details are saved. We have sent an email to the "
+                                        "new address: open the link in it to confirm it."))
+        elif changed:
+            messages.success(request, _("Your details are saved."))
+        else:
+            messages.info(request, _("Nothing was changed."))
+        return redirect(reverse("public:manage"))
+    return _manage_render(request, "caseapp/public/manage_details.html", {
+        "form": form, "submission": submission,
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+    })
+
+
+@require_GET
+def manage_copy(request: HttpRequest) -> HttpResponse:
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    copy = submission_registrant_copy(submission=submission)
+    registrant.submission_copy_record(submission=submission, form="page", request=request)
+    title, meaning = STATUS_WORDS[submission.review_status]
+    return _manage_render(request, "caseapp/public/manage_copy.html", {
+        "submission": submission, "copy": copy, "status_title": title,
+        "state_label": submission.get_state_display() if submission.state else "",
+        "outcome_label": dict(OUTCOME_CHOICES).get(submission.effective_outcome, ""),
+        "message_kinds": dict(Message.Kind.choices),
+        "message_statuses": dict(Message.Status.choices),
+    })
+
+
+@require_GET
+def manage_copy_json(request: HttpRequest) -> HttpResponse:
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    copy = submission_registrant_copy(submission=submission)
+    registrant.submission_copy_record(submission=submission, form="json", request=request)
+    response = JsonResponse(copy, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = (
+        f'attachment; filename="registration-{submission.reference}.json"')
+    return _private(response)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_withdraw(request: HttpRequest) -> HttpResponse:
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    if request.method == "POST":
+        reference = submission.reference
+        registrant.submission_withdraw(submission=submission, request=request)
+        request.draft.pop(SIGNED_IN_KEY, None)
+        request.draft.pop("reference", None)
+        return _manage_render(request, "caseapp/public/manage_withdrawn.html",
+                              {"reference": reference})
+    return _manage_render(request, "caseapp/public/manage_withdraw.html",
+                          {"submission": submission})
+
+
+@require_POST
+def manage_sign_out(request: HttpRequest) -> HttpResponse:
+    request.draft.pop(SIGNED_IN_KEY, None)
+    request.draft.pop(CHALLENGE_KEY, None)
+    messages.info(request, _("You are signed out."))
+    return redirect(reverse("public:manage"))
+
+

@@ -1,0 +1,211 @@
+"""Case updates to many registrants (Supervisors): compose in English and Spanish, choose the
+audience with the queue's filters, see the count and a preview, send a test to yourself, send;
+then follow the progress per recipient."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.mail import get_connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Case, CaseUpdate, Message, Submission
+from caseapp.selectors.case_record import case_for_request
+from caseapp.selectors.messages import (
+    case_updates_recent,
+    update_progress,
+    update_recipients_page,
+)
+from caseapp.services import messages as messaging
+from caseapp.services.audit import audit_record
+from caseapp.services.updates import update_audience, update_cancel, update_resume, update_send
+from caseapp.validators import NO_NULLS, reject_control_characters
+from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.form_fields import ANY, DATE_WIDGET
+
+PERMISSION = "caseapp.bulk_update_submission"  # Supervisors: an update is a bulk action
+
+
+class UpdateForm(forms.Form):
+    subject = forms.CharField(label=gettext_lazy("Subject (English)"), max_length=200,
+                              error_messages={"required": gettext_lazy("Write a subject."),
+                                              **NO_NULLS})
+    body = forms.CharField(label=gettext_lazy("Message (English)"), max_length=10_000,
+                           widget=forms.Textarea(attrs={"rows": 8}),
+                           error_messages={"required": gettext_lazy("Write the message."),
+                                           **NO_NULLS})
+    subject_es = forms.CharField(
+        label=gettext_lazy("Subject (Spanish)"), max_length=200,
+        error_messages={"required": gettext_lazy("Write the subject in Spanish too: people "
+                                                 "who registered in Spanish read this one."),
+                        **NO_NULLS})
+    body_es = forms.CharField(
+        label=gettext_lazy("Message (Spanish)"), max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": gettext_lazy("Write the message in Spanish too."),
+                        **NO_NULLS})
+    outcome = forms.ChoiceField(label=gettext_lazy("Automatic outcome"), required=False,
+                                choices=ANY + OUTCOME_CHOICES)
+    review_status = forms.ChoiceField(label=gettext_lazy("Review status"), required=False,
+                                      choices=ANY + Submission.ReviewStatus.choices)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False,
+                              choices=ANY + STATE_CHOICES)
+    email_confirmed = forms.ChoiceField(
+        label=gettext_lazy("Email confirmed"), required=False,
+        choices=ANY + [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
+    duplicate = forms.ChoiceField(
+        label=gettext_lazy("Possible duplicate"), required=False,
+        choices=ANY + [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
+    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
+                                    widget=DATE_WIDGET)
+    received_to = forms.DateField(label=gettext_lazy("Received to"), required=False,
+                                  widget=DATE_WIDGET)
+    #: The count the supervisor saw in the preview: sending checks it is still the count.
+    expected_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    TEXT_FIELDS = ("subject", "body", "subject_es", "body_es")
+    AUDIENCE_FIELDS = ("outcome", "review_status", "state", "email_confirmed", "duplicate",
+                       "received_from", "received_to")
+
+    def clean(self):
+        data = super().clean()
+        for field in self.TEXT_FIELDS:
+            if data.get(field):
+                data[field] = data[field].strip()
+                try:
+                    reject_control_characters(data[field], multiline=field.startswith("body"))
+                except forms.ValidationError as error:
+                    self.add_error(field, error)
+        return data
+
+    def audience(self) -> dict:
+        return {key: self.cleaned_data.get(key) for key in self.AUDIENCE_FIELDS
+                if self.cleaned_data.get(key)}
+
+
+def _preview(case: Case, data: dict, language: str) -> messaging.Composed:
+    update = CaseUpdate(subject=data["subject"], body=data["body"],
+                        subject_es=data["subject_es"], body_es=data["body_es"])
+    sample = Submission(case=case, reference="LI-2345-6789", language=language)
+    sample.pk = 0
+    return messaging.message_compose(message=Message(
+        kind=Message.Kind.UPDATE, update=update, submission=sample, language=language))
+
+
+@staff_view(PERMISSION)
+@require_GET
+def updates(request: HttpRequest) -> HttpResponse:
+    return render(request, "caseapp/staff/updates.html", {
+        "updates": case_updates_recent(), "nav": "updates",
+    })
+
+
+@staff_view(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def update_new(request: HttpRequest) -> HttpResponse:
+    case = case_for_request(request)
+    initial = {}
+    if request.GET.get("from") == "case-status":
+        # Offered after a status change on the case record: start from the public note.
+        initial = {"subject": _("News about the case: %(status)s")
+                   % {"status": case.get_status_display()},
+                   "body": case.status_text("en"), "subject_es": "Novedades sobre el caso",
+                   "body_es": case.status_text("es")}
+    form = UpdateForm(request.POST or None, initial=initial)
+    context = {"form": form, "nav": "updates"}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        audience = form.audience()
+        count = update_audience(audience=audience, case=case, user=request.user).count()
+        context["count"] = count
+        if "send" in request.POST:
+            if form.cleaned_data.get("expected_count") != count:
+                messages.error(request, _("Check the count and the preview before sending: "
+                                          "the audience is now %(count)s people.")
+                               % {"count": count})
+            else:
+                update = update_send(case=case, actor=request.user, audience=audience,
+                                     request=request,
+                                     **{f: form.cleaned_data[f] for f in form.TEXT_FIELDS})
+                messages.success(request, _("The update is being sent."))
+                return redirect("staff:update", update.pk)
+        elif "test" in request.POST:
+            _send_test(request, case, form.cleaned_data)
+        form.data = form.data.copy()
+        form.data["expected_count"] = count
+        context["previews"] = [(_("English"), _preview(case, form.cleaned_data, "en")),
+                               (_("Spanish"), _preview(case, form.cleaned_data, "es"))]
+    elif request.method == "POST":
+        status = 400
+    return render(request, "caseapp/staff/update_new.html", context, status=status)
+
+
+def _send_test(request: HttpRequest, case: Case, data: dict) -> None:
+    """Both languages to the supervisor's own address, at once (no queue: they are waiting)."""
+    address = request.user.email
+    if not address:
+        messages.error(request, _("Your staff account has no email address to send a test "
+                                  "to. Ask an administrator to add one."))
+        return
+    emails = []
+    for language in ("en", "es"):
+        composed = _preview(case, data, language)
+        composed = messaging.Composed(subject=f"[TEST] {composed.subject}", text=composed.text,
+                                      html=composed.html)
+        emails.append(messaging._email(composed, to=address, case=case, headers={}))
+    try:
+        get_connection(timeout=settings.EMAIL_TIMEOUT).send_messages(emails)
+    except OSError as error:
+        messages.error(request, _("The test could not be sent: %(error)s") % {"error": error})
+        return
+    audit_record(actor=request.user, action="case_update.test", request=request)
+    messages.success(request, _("Test sent to %(address)s, in English and Spanish.")
+                     % {"address": address})
+
+
+def _update_or_404(update_id: int) -> CaseUpdate:
+    update = CaseUpdate.objects.filter(pk=update_id).first()
+    if update is None:
+        raise Http404
+    return update
+
+
+@staff_view(PERMISSION)
+@require_GET
+def update_detail(request: HttpRequest, update_id: int) -> HttpResponse:
+    update = _update_or_404(update_id)
+    progress = update_progress(update=update)
+    status_filter = request.GET.get("status", "")
+    if status_filter not in Message.Status.values:
+        status_filter = ""
+    after = request.GET.get("after", "0")
+    rows = update_recipients_page(update=update, status=status_filter,
+                                  after=int(after) if after.isdigit() else 0)
+    done = sum(progress[s] for s in ("sent", "failed", "unknown", "cancelled"))
+    return render(request, "caseapp/staff/update_detail.html", {
+        "update": update, "progress": progress, "rows": rows,
+        "statuses": Message.Status.choices, "status_filter": status_filter,
+        "percent": round(100 * done / update.recipients) if update.recipients else 100,
+        "next_after": rows[-1].pk if len(rows) == 100 else None, "nav": "updates",
+    })
+
+
+@staff_view(PERMISSION)
+@require_POST
+def update_action(request: HttpRequest, update_id: int) -> HttpResponse:
+    update = _update_or_404(update_id)
+    if "cancel" in request.POST:
+        cancelled = update_cancel(update=update, actor=request.user, request=request)
+        messages.success(request, _("Update cancelled: %(count)s messages will not be sent.")
+                         % {"count": cancelled})
+    elif "resume" in request.POST:
+        lanes = update_resume(update=update)
+        messages.success(request, _("Sending resumed (%(lanes)s delivery lanes).")
+                         % {"lanes": lanes})
+    return redirect(reverse("staff:update", args=[update.pk]))
