@@ -421,7 +421,8 @@ class Message(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     #: The server's last reply: "250 …" when accepted, else the refusal or the error.
-    last_reply = models.CharField(max_length=500, blank=True)
+    # An SMTP reply can quote the address ("550 <j@example.org>: unknown user"): sealed.
+    last_reply = EncryptedTextField(blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

@@ -273,6 +273,10 @@ def app_environment(tmp: Path, module: str, database_url: str, keys: dict[str, s
         # Production settings with the made-up example firm (manage.py example_firm), which
         # would otherwise keep the public pages "not open yet".
         "CASEAPP_FIRM_IDENTITY_REQUIRED": "0",
+        # Production requires a mail server; no worker runs here, so the confirmations a
+        # registration enqueues wait in the task table and nothing is sent.
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": "9",
         "DATABASE_URL": database_url,
         **(extra or {}),
     })

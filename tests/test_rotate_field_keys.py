@@ -28,6 +28,8 @@ def test_the_command_reports_the_rows_it_re_encrypted_per_model(field_keys):
     ReviewEvent.objects.create(submission=submission, kind="note", text="private note")
     assert rotate().splitlines() == ["caseapp.Submission: 2 rows re-encrypted",
                                      "caseapp.ReviewEvent: 1 rows re-encrypted",
+                                     # the two confirmation emails (their SMTP replies)
+                                     "caseapp.Message: 2 rows re-encrypted",
                                      "caseapp.AuditEvent: 0 rows re-encrypted",
                                      "caseapp.SealedTOTPDevice: 0 rows re-encrypted"]
 

@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(max_length=10)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('unknown', 'Unknown: the worker stopped while sending'), ('cancelled', 'Cancelled before sending')], default='queued', max_length=10)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_reply', models.CharField(blank=True, max_length=500)),
+                ('last_reply', caseapp.crypto.EncryptedTextField(blank=True)),
                 ('subject', caseapp.crypto.EncryptedTextField(blank=True)),
                 ('body', caseapp.crypto.EncryptedTextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

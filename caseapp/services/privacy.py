@@ -114,7 +114,8 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
     """
     counts = {}
     for model, fields in ((Submission, ["full_name", "email", "phone", "override_reason"]),
-                          (ReviewEvent, ["text"])):
+                          (ReviewEvent, ["text"]),
+                          (Message, ["subject", "body", "last_reply"])):
         done = 0
         last_id = 0
         while True:
