@@ -50,7 +50,7 @@ def _erase(submissions) -> int:
 #: the staff member added sealed (they may name the person or say how they asked).
 ERASURE_REASONS = {
     "person_asked": _lazy("The person asked us to delete it"),
-    "not_a_member": _lazy("Not a class member and no reason to keep it"),
+    "not_a_member": _lazy("Did not fit the proposed class, and no reason to keep it"),
     "entered_by_mistake": _lazy("Entered by mistake, or a test"),
     "other": _lazy("Another reason (say which below)"),
 }

@@ -221,6 +221,6 @@ def submission_withdraw(*, submission: Submission, request: HttpRequest | None =
     ReviewEvent.objects.create(submission=submission, kind=ReviewEvent.Kind.REGISTRANT,
                                from_value="manage", to_value="withdrew")
     submission_erase_personal_data(
-        submission=submission, actor=None, reason="withdrawn by the registrant at /manage/",
-        request=request)
+        submission=submission, actor=None, category="person_asked",
+        note="withdrawn by the registrant at /manage/", request=request)
     AccessCode.objects.filter(submission=submission).delete()
