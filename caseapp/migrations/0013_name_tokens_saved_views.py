@@ -45,6 +45,10 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        # A bulk load: without fresh statistics (autovacuum may be off or late) the planner
+        # took 2.5 s for a name-word search at a million rows, 20 ms after ANALYZE.
+        migrations.RunSQL("ANALYZE caseapp_submissionnametoken", migrations.RunSQL.noop,
+                          elidable=True),
         migrations.CreateModel(
             name='SavedView',
             fields=[

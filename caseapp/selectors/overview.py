@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from caseapp import eligibility, review_rules
 from caseapp.models import DailyCount, DecisionCount, Submission, SubmissionTally
-from caseapp.selectors.lists import count_bounded
 
 
 def _accepted_duplicates() -> list[tuple[str, str, int]]:
@@ -123,8 +122,11 @@ def open_ageing(*, now: datetime.datetime | None = None, limit: int = 1000) -> l
                                        created_at__lte=now - datetime.timedelta(days=first_day))
         if last_day is not None:
             qs = qs.filter(created_at__gt=now - datetime.timedelta(days=last_day + 1))
-        count, more = count_bounded(qs, limit=limit)
-        buckets.append(AgeBucket(first_day, last_day, count, more))
+        # In time order, so PostgreSQL walks the received-order index across the bucket's
+        # days. Unordered, once ANALYZE had run it chose a sequential scan, which reads the
+        # table (in time order) from its start: 264 ms for one bucket at a million rows.
+        found = len(qs.order_by("created_at").values_list("id", flat=True)[:limit + 1])
+        buckets.append(AgeBucket(first_day, last_day, min(found, limit), found > limit))
     return buckets
 
 
