@@ -214,6 +214,13 @@ def test_cancelling_stops_the_rows_not_yet_sent(case, smtp_server):
 def test_a_killed_worker_process_sends_nobody_the_update_twice(case, settings):
     """Two real worker processes; one is killed with SIGKILL mid-send, twice. Every
     recipient gets the update at most once; each is sent or, at most one per kill, unknown."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        # Several workers share a queue on PostgreSQL (docs/deploy.md). On SQLite a process
+        # killed mid-write left the test database locked ("disk I/O error") for the next test
+        # in full runs; .ci/run runs this test on PostgreSQL, where it passes.
+        pytest.skip("several killed workers on one queue are a PostgreSQL deployment")
     server = SMTPServer().start()
     try:
         people = registrants(60)
