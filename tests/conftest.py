@@ -4,6 +4,7 @@ import os
 import pytest
 
 from caseapp.selectors.case_record import case_current
+from tests.staff_users import make_staff
 
 # Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -82,3 +83,25 @@ def smtp_server(settings):
     settings.DEFAULT_FROM_EMAIL = "Case team <case@firm.example>"
     yield server.mailbox
     server.stop()
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_staff("rita", "Reviewer")
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_staff("sam", "Supervisor")
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def supervisor_client(client, supervisor):
+    client.force_login(supervisor)
+    return client

@@ -149,3 +149,16 @@ def test_only_accepted_eligible_registrants_not_marked_duplicate_count_toward_ex
     expected = (status == ACCEPTED and (override or outcome) == "eligible" and not duplicate)
     assert counts_toward_exposure(status=status, outcome=outcome, override=override,
                                   duplicate=duplicate) is expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("old", "new", "allowed"), [
+    ("new", "in_review", True), ("new", "accepted", True), ("new", "rejected", True),
+    ("in_review", "accepted", True), ("in_review", "rejected", True),
+    ("in_review", "needs_info", True), ("accepted", "in_review", True),
+    ("rejected", "in_review", True), ("needs_info", "in_review", True),
+    ("accepted", "rejected", True), ("needs_info", "new", False), ("in_review", "new", False),
+    ("accepted", "accepted", False),
+])
+def test_review_workflow(old, new, allowed):
+    assert (new in next_statuses(old)) is allowed

@@ -102,7 +102,7 @@ def test_the_emailed_link_is_the_one_that_works(client, case, smtp_server):
 
 def register_in(client, **details) -> Submission:
     from tests.factories import ELIGIBLE_ANSWERS
-    from tests.test_views_public import REGISTRATION, answer_all, form_token
+    from tests.public_pages import REGISTRATION, answer_all, form_token
 
     answer_all(client, ELIGIBLE_ANSWERS)
     response = client.post("/register/", {**REGISTRATION, **details,

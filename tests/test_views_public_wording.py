@@ -13,7 +13,7 @@ from django.utils import timezone
 from caseapp.models import Case
 
 from .factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS
-from .test_views_public import REGISTRATION, answer_all, form_token
+from .public_pages import REGISTRATION, answer_all, form_token
 
 pytestmark = pytest.mark.django_db
 

@@ -199,7 +199,7 @@ def test_a_supervisor_counts_previews_tests_and_sends_an_update(supervisor_clien
 
 
 def test_changing_the_case_status_offers_an_update(supervisor_client, case):
-    from tests.test_views_staff import case_form
+    from tests.staff_pages import case_form
 
     response = supervisor_client.post(reverse("staff:case"), case_form(case, status="refiled"),
                                       follow=True)
@@ -212,7 +212,7 @@ def test_changing_the_case_status_offers_an_update(supervisor_client, case):
 
 def test_saving_the_case_record_without_a_status_change_offers_nothing(supervisor_client,
                                                                        case):
-    from tests.test_views_staff import case_form
+    from tests.staff_pages import case_form
 
     response = supervisor_client.post(reverse("staff:case"),
                                       case_form(case, firm_name="Other LLP"), follow=True)

@@ -1,16 +1,12 @@
-"""Staff writes: review workflow, overrides, stale saves, duplicates, bulk, case, audit."""
+"""caseapp.services.review: reviewing submissions."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import RequestFactory
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from caseapp.review_rules import next_statuses
-from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
-from caseapp.services.intake import submission_indexes, submission_refresh_duplicate_flags
 from caseapp.services.review import (
     submission_assign,
     submission_bulk_update,
@@ -24,34 +20,6 @@ from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reviewer(db):
-    return make_staff("rita", "Reviewer")
-
-
-@pytest.mark.parametrize(("old", "new", "allowed"), [
-    ("new", "in_review", True), ("new", "accepted", True), ("new", "rejected", True),
-    ("in_review", "accepted", True), ("in_review", "rejected", True),
-    ("in_review", "needs_info", True), ("accepted", "in_review", True),
-    ("rejected", "in_review", True), ("needs_info", "in_review", True),
-    ("accepted", "rejected", True), ("needs_info", "new", False), ("in_review", "new", False),
-    ("accepted", "accepted", False),
-])
-def test_review_workflow(old, new, allowed):
-    assert (new in next_statuses(old)) is allowed
-
-
-def test_audit_record_takes_the_ip_and_refuses_updates(reviewer):
-    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
-    event = audit_record(actor=reviewer, action="case.update", target="x",
-                         details={"a": 1}, request=request)
-    assert (event.ip_address, event.actor_label) == ("203.0.113.9", "rita")
-    with pytest.raises(PermissionError):
-        event.save()
-    with pytest.raises(PermissionError):
-        event.delete()
 
 
 def test_review_rejects_an_invalid_transition_and_a_missing_reason(case, reviewer):
@@ -90,25 +58,6 @@ def test_review_without_changes_keeps_the_version(case, reviewer):
     assert not AuditEvent.objects.filter(action="submission.review").exists()
 
 
-def test_new_submission_flags_itself_and_its_twin(case):
-    first = make_submission(email="Twin@Example.com")
-    lone = make_submission()
-    second = make_submission(email=" twin@example.com ")
-    for submission, flagged in ((first, True), (second, True), (lone, False)):
-        submission.refresh_from_db()
-        assert submission.possible_duplicate is flagged
-
-
-def test_refresh_duplicate_flags_finds_shared_indexes(case):
-    a, b, c = make_submission(), make_submission(), make_submission()
-    Submission.objects.filter(pk=b.pk).update(email_index=a.email_index)
-    Submission.objects.update(possible_duplicate=False)
-    assert submission_refresh_duplicate_flags() == 2
-    assert set(Submission.objects.filter(possible_duplicate=True)
-               .values_list("pk", flat=True)) == {a.pk, b.pk}
-    assert not Submission.objects.get(pk=c.pk).possible_duplicate
-
-
 def test_mark_duplicate_refuses_a_cycle(case, reviewer):
     a, b = make_submission(), make_submission()
     submission_mark_duplicate(submission=a, actor=reviewer, expected_version=1,
@@ -126,17 +75,6 @@ def test_bulk_update_is_bounded(case, reviewer):
                                action="assign")
     assert error.value.code == "too_many"
 
-
-def test_indexes_match_what_registration_stores(case):
-    submission = make_submission(full_name="  Ada   Lovelace ", email=" ADA@example.com ",
-                                 state="NY")
-    assert submission_indexes(full_name="ada lovelace", email="ada@example.com",
-                              state="NY") == {
-        "email_index": submission.email_index, "name_index": submission.name_index,
-        "name_state_index": submission.name_state_index}
-
-
-# --- one-step decisions (issue 14) and what can be owed (issue 11) ---------------------------
 
 def make_not_eligible() -> Submission:
     """A registration the rules found not eligible (the public check registers few of them)."""

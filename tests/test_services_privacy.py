@@ -1,4 +1,4 @@
-"""Erasure on request and the retention purge."""
+"""caseapp.services.privacy: personal data over time."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from caseapp.services.audit import audit_record
-from caseapp.services.intake import daily_count_increment
 from caseapp.services.privacy import retention_purge, submission_erase_personal_data
-
-from .factories import close_case, make_submission
+from tests.factories import close_case, make_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -96,28 +93,3 @@ def test_open_case_is_never_purged(case):
     case.closed_on = timezone.localdate() - datetime.timedelta(days=1000)
     case.save()
     assert retention_purge(case=case).submissions_erased == 0
-
-
-def test_deleting_a_staff_account_keeps_its_audit_trail(supervisor):
-    audit_record(actor=supervisor, action="test.action")
-    supervisor.delete()
-    event = AuditEvent.objects.get(action="test.action")
-    assert event.actor is None and event.actor_label == "sup"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_only_a_lone_counter_skips_waiting_for_the_disk_never_a_registration(case):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from caseapp.models import DailyCount
-
-    with CaptureQueriesContext(connection) as lone:
-        daily_count_increment(metric=DailyCount.Metric.STARTED)
-    with CaptureQueriesContext(connection) as registration:
-        make_submission()
-    relaxed = [q["sql"] for q in lone.captured_queries if "synchronous_commit" in q["sql"]]
-    assert len(relaxed) == (1 if connection.vendor == "postgresql" else 0)
-    assert not any("synchronous_commit" in q["sql"] for q in registration.captured_queries)
-    assert DailyCount.objects.get(metric="started").count == 1
-    assert DailyCount.objects.get(metric="registered").count == 1

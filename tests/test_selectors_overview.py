@@ -1,0 +1,47 @@
+"""caseapp.selectors.overview: the numbers for the overview: counts, weeks, the public funnel."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from caseapp.models import DailyCount, Submission
+from caseapp.review_rules import exposure_estimate
+from caseapp.selectors.overview import overview_counts, submissions_per_week
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+
+
+@pytest.mark.django_db
+def test_overview_counts_use_the_effective_outcome_for_open_needs_review(case):
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    overridden = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    Submission.objects.filter(pk=overridden.pk).update(outcome_override="eligible")
+    promoted = make_submission()
+    Submission.objects.filter(pk=promoted.pk).update(outcome_override="needs_review")
+    closed = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    Submission.objects.filter(pk=closed.pk).update(review_status="rejected")
+    counts = overview_counts()
+    assert counts["open_needs_review"] == 2
+    assert exposure_estimate(accepted=3, open_needs_review=2) == {
+        "per_person": 1000, "low": 3000, "high": 5000}
+
+
+@pytest.mark.django_db
+def test_submissions_per_week_buckets_monday_to_sunday(case):
+    today = datetime.date(2026, 11, 25)  # a Wednesday
+    for day, n in ((datetime.date(2026, 11, 23), 2),  # Monday of this week
+                   (datetime.date(2026, 11, 22), 3),  # Sunday before
+                   (datetime.date(2026, 11, 26), 7),  # after today: not yet
+                   (datetime.date(2026, 1, 1), 5)):  # outside the window
+        DailyCount.objects.create(day=day, metric="registered", count=n)
+    DailyCount.objects.create(day=datetime.date(2026, 11, 24), metric="started", count=9)
+    weeks = submissions_per_week(weeks=4, today=today)
+    assert [w.start for w in weeks] == [datetime.date(2026, 11, d) for d in (2, 9, 16, 23)]
+    assert [w.count for w in weeks] == [0, 0, 3, 2]
+
+
+def test_each_registration_counts_in_its_week(case):
+    make_submission()
+    make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    assert submissions_per_week(weeks=1)[-1].count == 2

@@ -1,0 +1,86 @@
+"""caseapp.views.staff.case_record: the case record as supervisors edit it."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from caseapp.models import AuditEvent, Case
+from tests.staff_pages import case_form
+
+pytestmark = pytest.mark.django_db
+
+
+def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, registration_open="", registration_closed_message="Intake has ended.",
+        firm_name="Example LLP", firm_email="intake@example.com",
+        sca_reference_date="2024-10-01", status="closed"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.registration_open, case.registration_closed_message) == (
+        False, "Intake has ended.")
+    assert case.sca_reference_date == datetime.date(2024, 10, 1)
+    event = AuditEvent.objects.get(action="case.update")
+    assert event.details["changed"]["registration_open"] == ["True", "False"]
+
+
+def test_closing_registration_needs_a_message(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"),
+                                      case_form(case, registration_open=""))
+    assert response.status_code == 200
+    assert "Write the message people see while registration is closed." in \
+        response.content.decode()
+
+
+def test_stale_case_record_save_is_refused(supervisor_client, case):
+    stale = case_form(case, firm_name="Mine")
+    supervisor_client.post(reverse("staff:case"), case_form(case, firm_name="Theirs"))
+    response = supervisor_client.post(reverse("staff:case"), stale)
+    assert response.status_code == 409
+    assert "Someone else saved the case record" in response.content.decode()
+    case.refresh_from_db()
+    assert case.firm_name == "Theirs"
+    assert 'value="Mine"' in response.content.decode()
+
+
+@pytest.mark.parametrize("status", Case.Status.values)
+def test_every_status_needs_its_wording_in_english_and_spanish(supervisor_client, case, status):
+    for field in (f"status_text_{status}", f"status_text_{status}_es"):
+        response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: " "}))
+        assert response.status_code == 200, field
+        assert "Write what the public pages say for this status" in response.content.decode()
+
+
+def test_supervisor_edits_the_status_wording_and_the_firm(supervisor_client, case, client):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_text_active="Active now; no class certified.",
+        firm_name="Rivera & Cole LLP", firm_address="1 Market Street", firm_attorney="Dana",
+        firm_bar_states="California", advertising_label=""))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.advertising_label) == ("active", False)
+    page = client.get("/").content.decode()
+    assert "Active now; no class certified." in page and "Dana" in page
+    changed = AuditEvent.objects.get(action="case.update").details["changed"]
+    assert {"status", "status_text_active", "firm_attorney", "advertising_label"} <= set(changed)
+
+
+@pytest.mark.parametrize("field", ["sca_reference_date", "closed_on"])
+@pytest.mark.parametrize("value", ["9998-06-01", "9999-12-31", "0001-01-01"])
+def test_the_case_record_refuses_a_date_out_of_range(supervisor_client, case, field, value):
+    before = case.sca_reference_date
+    response = supervisor_client.post(reverse("staff:case"), case_form(case, **{field: value}))
+    assert response.status_code == 200
+    assert "Enter a date between 1 January 2000 and 31 December 2100" in \
+        response.content.decode()
+    case.refresh_from_db()
+    assert case.sca_reference_date == before and case.closed_on is None
+
+
+def test_the_case_record_refuses_retention_that_overflows_a_date(supervisor_client, case):
+    response = supervisor_client.post(reverse("staff:case"),
+                                      case_form(case, purge_after_days="2147483647"))
+    assert response.status_code == 200 and "up to 36500" in response.content.decode()
