@@ -11,6 +11,7 @@ from caseapp.models import Case, ReviewEvent, Submission
 
 from .factories import case_form_data, make_submission
 from .hostile import CORPUS
+from .staff_pages import detail, queue
 from .staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,28 @@ def test_hostile_references_in_urls_are_not_found(staff, submission):
             url = reverse(f"staff:{name}", args=["PLACEHOLDER"]).replace("PLACEHOLDER", value)
             response = staff.get(url) if name == "submission" else staff.post(url, {})
             assert response.status_code == 404, short(value)
+
+
+# --- what the public typed stays harmless -------------------------------------------------
+
+HOSTILE_NAME = '<script>alert("x")</script><img src=x onerror=alert(1)> \'quoted\' ' + "W" * 300
+
+
+def test_public_text_is_escaped_in_every_staff_view(supervisor_client, case):
+    submission = make_submission(full_name=HOSTILE_NAME, phone="<b>0</b>")
+    twin = make_submission(full_name=HOSTILE_NAME, email="twin@example.com")
+    supervisor_client.post(reverse("staff:note", args=[submission.reference]),
+                           {"text": "<script>bad()</script>"})
+    pages = [
+        queue(supervisor_client),
+        detail(supervisor_client, submission),
+        detail(supervisor_client, twin),
+        supervisor_client.get(reverse("staff:audit")),
+        supervisor_client.get(reverse("staff:overview")),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "<script>bad" not in html and "<b>0</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in pages[1].content.decode()
+

@@ -8,6 +8,7 @@ from django.urls import URLPattern, reverse
 from caseapp import urls_staff
 from caseapp.models import Submission
 from tests.factories import make_submission
+from tests.staff_pages import sign_in
 from tests.staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,16 @@ def test_staff_pages_are_not_cached_or_indexed(reviewer_client, case):
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert b'<meta name="robots" content="noindex, nofollow">' in response.content
+
+
+# --- issue 12: the requirement on every request; backup codes; sessions that end -----------
+
+def test_a_setting_turned_on_mid_session_stops_the_next_page(client, case, settings):
+    make_staff("sue", "Supervisor")
+    assert sign_in(client, "sue")["Location"] == reverse("staff:overview")
+    assert client.get("/staff/case/").status_code == 200
+    settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = True
+    assert client.get("/staff/case/")["Location"].startswith("/staff/two-factor/setup/")
+    assert client.get("/staff/submissions/export.csv")["Location"].startswith(
+        "/staff/two-factor/setup/")
+
