@@ -69,7 +69,7 @@ def _yes_no(condition: Q) -> models.Case:
 #: ``export_values`` rows: the CSV line's pieces, in column order. Names, emails and phones
 #: come sealed and the assignee's username as typed, for the caller to open, guard and quote.
 EXPORT_VALUES = ("reference", "received_utc", "full_name_token", "email_token", "phone_token",
-                 "middle", "assignee_username", "tail", "override_reason")
+                 "middle", "assignee_username", "tail", "override_reason_token")
 
 
 class FirmTime:
@@ -113,7 +113,7 @@ def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
     return qs.annotate(
         received_utc=UtcIsoSeconds("created_at"),
         full_name_token=_token("full_name"), email_token=_token("email"),
-        phone_token=_token("phone"),
+        phone_token=_token("phone"), override_reason_token=_token("override_reason"),
         middle=CsvJoin(
             "state", "language", "outcome", "outcome_override",
             models.functions.Coalesce(models.functions.NullIf("outcome_override", Value("")),
@@ -200,20 +200,20 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
     keys = [q.key for q in eligibility.QUESTIONS]
     lines = [",".join(EXPORT_COLUMNS + keys + EXPORT_TRAILING_COLUMNS) + "\r\n"]
     firm_time = FirmTime(timezone.get_default_timezone())
-    name, email, phone = (Submission._meta.get_field(f).open
-                          for f in ("full_name", "email", "phone"))
+    name, email, phone, reason_of = (Submission._meta.get_field(f).open
+                                     for f in ("full_name", "email", "phone", "override_reason"))
     safe, cell = spreadsheet_safe, csv_cell
     written = 0
     joined = _joined_cells
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
-            reason in stream_values(export_values(qs, sca_from=sca_from)):
+            reason_token in stream_values(export_values(qs, sca_from=sca_from)):
         # People and staff type names, emails, phones, usernames and reasons: each is disarmed
         # and quoted. The rest comes from the app's own vocabularies, joined by the database,
         # and is checked on the way (``_joined_cells``); the time is the database's own format.
         lines.append(f"{cell(safe(reference))},{firm_time(received)},"
                      f"{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
                      f"{cell(safe(phone(phone_token)))},{joined(middle)},{cell(safe(assignee))},"
-                     f"{joined(tail)},{cell(safe(reason))}\r\n")
+                     f"{joined(tail)},{cell(safe(reason_of(reason_token)))}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)
