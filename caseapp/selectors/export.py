@@ -49,7 +49,7 @@ class CsvJoin(models.Func):
     ``a || chr(31) || b`` (Django's ``Concat`` nests a level per value, too deep for SQLite's
     parser at 17). Only for non-null values from the app's own vocabularies (codes, versions,
     references, dates, numbers), which hold no comma, quote or line break and start no
-    formula (tests/test_selectors.py checks them); ``export_csv`` checks each row all the
+    formula (tests/test_views_staff_export.py checks them); ``export_csv`` checks each row all the
     same, and disarms and quotes any value that is not plain."""
 
     template = "(%(expressions)s)"
