@@ -17,6 +17,19 @@ from caseapp.models import STATE_CHOICES
 from caseapp.validators import NO_NULLS, reject_control_characters
 
 
+def email_field(label, help_text="") -> forms.EmailField:
+    """A person's email address, as every public form asks for it."""
+    return forms.EmailField(
+        label=label, max_length=254, help_text=help_text,
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the correct format, like name@example.com."),
+            "max_length": _("Enter an email address of 254 characters or fewer."),
+            **NO_NULLS,
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
 class QuestionForm(forms.Form):
     """One radio question whose field is named by the question key and valued by codes."""
 
@@ -55,18 +68,8 @@ class RegistrationForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("The firm will use this to contact you about the case."),
-        error_messages={
-            "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the correct format, like name@example.com."),
-            "max_length": _("Enter an email address of 254 characters or fewer."),
-            **NO_NULLS,
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = email_field(_("Email address"),
+                        help_text=_("The firm will use this to contact you about the case."))
     phone = forms.CharField(
         label=_("Phone number (optional)"),
         required=False,
@@ -145,17 +148,7 @@ class RegistrationForm(forms.Form):
 class EmailCorrectionForm(forms.Form):
     """The registration's email address, typed again to fix a typo."""
 
-    email = forms.EmailField(
-        label=_("Correct email address"),
-        max_length=254,
-        error_messages={
-            "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the correct format, like name@example.com."),
-            "max_length": _("Enter an email address of 254 characters or fewer."),
-            **NO_NULLS,
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = email_field(_("Correct email address"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,17 +190,7 @@ class ManageSignInForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
                                       "autocapitalize": "characters"}),
     )
-    email = forms.EmailField(
-        label=_("Email address"), max_length=254,
-        help_text=_("The address you registered with."),
-        error_messages={
-            "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the correct format, like name@example.com."),
-            "max_length": _("Enter an email address of 254 characters or fewer."),
-            **NO_NULLS,
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = email_field(_("Email address"), help_text=_("The address you registered with."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
