@@ -23,14 +23,16 @@ install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
 # The dev server and one background worker (emails) in one terminal; Ctrl-C stops both. Without
-# EMAIL_HOST the worker prints each email here; with it, it sends through that server.
+# EMAIL_HOST the worker prints each email here; with it, it sends through that server. The links
+# in those emails point at this server (HOST, PORT) unless CASEAPP_SITE_URL names another.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py example_firm
 	$(BIN)/python manage.py recover_messages
 	@echo "caseapp: http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/staff/)"
-	@$(BIN)/python manage.py db_worker --interval 0.5 --no-startup-delay & worker=$$!; \
+	@export CASEAPP_SITE_URL="$${CASEAPP_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/python manage.py db_worker --interval 0.5 --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from caseapp.selectors.staff_accounts import permission_names
+from caseapp.selectors.staff_accounts import staff_access
 
 
 class PermissionBackend(ModelBackend):
@@ -18,9 +18,7 @@ class PermissionBackend(ModelBackend):
         if (not user_obj.is_active or user_obj.is_anonymous or obj is not None
                 or user_obj.is_superuser):
             return super().get_all_permissions(user_obj, obj)
-        if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = permission_names(user_id=user_obj.pk)
-        return user_obj._perm_cache
+        return staff_access(user=user_obj).permissions
 
 
 def axes_username(request, credentials: dict | None = None) -> str | None:

@@ -53,9 +53,10 @@ PASSWORD_BYTES = 24
 SEED = 20250130
 ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', re.I)
 
-PARTS = ("flow", "staff", "export", "weight")
+PARTS = ("flow", "register", "staff", "export", "weight")
 TARGETS = {
     "flow_ratio": 0.5,          # public flow req/s over hello req/s, at least
+    "register_enqueue_pct": 5,  # the registration request's time spent enqueuing its email
     "queue_p95_ms": 60,         # each queue page and the submission page, at most
     "search_p95_ms": 20,        # search by reference or exact email
     "overview_p95_ms": 150,
@@ -78,7 +79,9 @@ MIDDLEWARE = ["caseapp_bench_urls.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F
 '''
 
 BENCH_URLS = '''"""Written by scripts/bench.py: the app's URLs and a bare hello view, bench only."""
+import contextlib
 import time
+from unittest import mock
 
 from django.db import connections
 from django.http import HttpResponse
@@ -104,11 +107,21 @@ class QueryCountMiddleware:
             return execute(sql, params, many, context)
 
         started = time.perf_counter()
-        with connections["default"].execute_wrapper(counter):
+        with connections["default"].execute_wrapper(counter), without_confirmation(request):
             response = self.get_response(request)
         response["X-Bench-Queries"] = str(count)
         response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
+
+
+def without_confirmation(request):
+    """The registration's peer (issue 13): the same request without enqueuing its
+    confirmation email, when the bench asks for it in a header."""
+    if not request.headers.get("X-Bench-Without-Confirmation"):
+        return contextlib.nullcontext()
+    from caseapp.services import intake
+
+    return mock.patch.object(intake, "message_enqueue", lambda **kwargs: None)
 
 
 urlpatterns = [path("bench/hello", hello), *app_urlpatterns]
@@ -237,6 +250,12 @@ table.insert(steps, {"GET", "/check/answers/"})
 table.insert(steps, {"POST", "/check/answers/", ""})
 table.insert(steps, {"GET", "/result/"})
 
+-- With "register" (or "register-without") as its third argument each person then registers,
+-- under a made-up name and address; "-without" asks the bench's middleware to skip the
+-- confirmation email's enqueue (issue 13's peer).
+local register_steps = {{"GET", "/register/"}, {"POST", "/register/", "register"},
+                        {"GET", "/confirmation/"}}
+
 local threads = {}
 local counter = 0
 function setup(thread)
@@ -252,22 +271,32 @@ local draft = nil
 local csrf = nil
 local origin = nil
 local hello_only = false
+local without_email = false
+local form_token = ""
 local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 function init(args)
   origin = args[1]
   hello_only = args[2] == "hello"
+  if args[3] == "register" or args[3] == "register-without" then
+    without_email = args[3] == "register-without"
+    for _, s in ipairs(register_steps) do table.insert(steps, s) end
+  end
   math.randomseed(os.time() * 100 + id)
+end
+
+local function random_text(length)
+  local t = {}
+  for i = 1, length do
+    local n = math.random(1, #chars)
+    t[i] = chars:sub(n, n)
+  end
+  return table.concat(t)
 end
 
 local function new_person()
   draft = nil
-  local t = {}
-  for i = 1, 32 do
-    local n = math.random(1, #chars)
-    t[i] = chars:sub(n, n)
-  end
-  csrf = table.concat(t)
+  csrf = random_text(32)
 end
 
 function request()
@@ -282,7 +311,15 @@ function request()
     headers["Origin"] = origin
     headers["Referer"] = origin .. s[2]
     body = "csrfmiddlewaretoken=" .. csrf
-    if s[3] ~= "" then body = body .. "&" .. s[3] end
+    if s[3] == "register" then
+      -- A name and address of their own: no registration is another's duplicate.
+      body = body .. "&form_token=" .. form_token .. "&full_name=Bench+" .. random_text(12)
+             .. "&email=bench-" .. random_text(16) .. "%40example.org&phone=&state=CA"
+             .. "&consent_contact=on&attest_true=on"
+      if without_email then headers["X-Bench-Without-Confirmation"] = "1" end
+    elseif s[3] ~= "" then
+      body = body .. "&" .. s[3]
+    end
   end
   local path = s[2]
   if hello_only then path = "/bench/hello" end
@@ -295,6 +332,9 @@ function response(status, headers, body)
   if cookie then
     local value = cookie:match("caseapp_check=([^;]*)")
     if value then draft = value end
+  end
+  if s[1] == "GET" and s[2] == "/register/" then
+    form_token = body:match('name="form_token" value="([^"]+)"') or ""
   end
   local wanted = 200
   if s[1] == "POST" and not hello_only then wanted = 302 end
@@ -345,9 +385,14 @@ def _ms(match) -> float:
     return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
 
 
-def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict:
+def flow_script(tmp: Path) -> Path:
     script = tmp / "flow.lua"
     script.write_text(WRK_FLOW)
+    return script
+
+
+def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict:
+    script = flow_script(tmp)
     origin = harness.origin(port)
     wrk(port, "/bench/hello", 2, connections)  # warm every worker
     wrk(port, "/", 2, connections, script, [origin])
@@ -361,6 +406,114 @@ def measure_flow(port: int, tmp: Path, seconds: float, connections: int) -> dict
             "ratio_same_client": round(flow["requests_per_second"]
                                        / hello_same_client["requests_per_second"], 3),
             "requests_per_check": 16}
+
+
+# --- 1b. the registration request, with and without its confirmation email -----------------------
+
+CHECK_ANSWERS = (("country", "US"), ("premium", "yes"), ("premium_before_cutoff", "yes"),
+                 ("inmail", "both"), ("inmail_before_cutoff", "yes"), ("affiliation", "none"))
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+LAST_ID = """
+from django.db.models import Max
+from caseapp.models import Submission
+print("BENCH_LAST_ID", Submission.objects.aggregate(last=Max("id"))["last"] or 0)
+"""
+
+DELETE_AFTER = """
+import os
+from django_tasks_db.models import DBTaskResult
+from caseapp.models import Submission
+print(Submission.objects.filter(id__gt=int(os.environ["BENCH_LAST_ID"])).delete())
+# The confirmations they enqueued: no worker runs in the bench, so they wait, unsent.
+print(DBTaskResult.objects.filter(task_path="caseapp.tasks.deliver_message").delete())
+"""
+
+
+def register_once(port: int, without_confirmation: bool) -> dict:
+    """One person through the eligible check to a registration; the POST to /register/ is
+    timed, and with ``without_confirmation`` the bench's middleware skips the enqueue."""
+    person = harness.Visitor(port, "caseapp-bench")
+    person.request("GET", "/")
+    for key, value in CHECK_ANSWERS:
+        page = person.request("GET", f"/check/{key}/")
+        person.request("POST", f"/check/{key}/",
+                       {"csrfmiddlewaretoken": harness.csrf_token(page.text), key: value})
+    page = person.request("GET", "/check/answers/")
+    person.request("POST", "/check/answers/",
+                   {"csrfmiddlewaretoken": harness.csrf_token(page.text)})
+    page = person.request("GET", "/register/")
+    form = dict(HIDDEN_RE.findall(page.text))
+    # A name and address of their own: no registration is another's duplicate.
+    form.update({"full_name": f"Bench {secrets.token_hex(6)}", "phone": "", "state": "CA",
+                 "email": f"bench-{secrets.token_hex(8)}@example.org",
+                 "consent_contact": "on", "attest_true": "on"})
+    response = person.request(
+        "POST", "/register/", form,
+        {"X-Bench-Without-Confirmation": "1"} if without_confirmation else None)
+    if response.status != 302 or "/confirmation/" not in (response.header("location") or ""):
+        raise SystemExit(f"POST /register/ answered {response.status}, not a redirect to "
+                         "the confirmation")
+    timing = re.search(r"dur=([\d.]+)", response.header("server-timing") or "")
+    return {"client_ms": response.seconds * 1000, "app_ms": float(timing.group(1)),
+            "queries": int(response.header("x-bench-queries") or -1)}
+
+
+def measure_register(port: int, env: dict, db, tmp: Path, repeat: int, seconds: float,
+                     connections: int) -> dict:
+    """What enqueuing the confirmation email costs a registration (issue 13), two ways.
+
+    1. The request itself: pairs of registrations, one with the enqueue and one without, in
+       turn on the same server, compared by the medians of the server's own time.
+    2. The public-flow ratio, the check *and* a registration per person under wrk, with and
+       without the enqueue (three runs each, in the order ABBAAB so that neither side gets the
+       quieter moments), the median rate of each over the hello view's rate.
+
+    The registrations are deleted afterwards, so that the seeded database keeps its row count
+    and can be reused."""
+    last_id = next(line.split()[1] for line in manage(env, "shell", "-c", LAST_ID).splitlines()
+                   if line.startswith("BENCH_LAST_ID"))
+    samples = {True: [], False: []}
+    flows = {True: [], False: []}
+    try:
+        for i in range(repeat + 3):
+            for without in ((False, True) if i % 2 else (True, False)):
+                timing = register_once(port, without)
+                if i >= 3:  # the first pairs warm every worker's templates
+                    samples[without].append(timing)
+        script, origin = flow_script(tmp), harness.origin(port)
+        hello = wrk(port, "/bench/hello", seconds, connections)
+        for without in (True, False, False, True, True, False):
+            flows[without].append(wrk(port, "/", seconds, connections, script,
+                                      [origin, "flow", "register-without" if without
+                                       else "register"]))
+    finally:
+        manage({**env, "BENCH_LAST_ID": last_id}, "shell", "-c", DELETE_AFTER)
+        db.analyze()  # the staff pages measured next must not walk the deleted rows
+
+    def request_summary(rows: list[dict]) -> dict:
+        app = [row["app_ms"] for row in rows]
+        return {"requests": len(rows), "app_p50_ms": round(statistics.median(app), 2),
+                "app_p95_ms": round(percentile(app, 95), 2),
+                "p50_ms": round(statistics.median(row["client_ms"] for row in rows), 2),
+                "queries": rows[-1]["queries"]}
+
+    def flow_summary(runs: list[dict]) -> dict:
+        rate = statistics.median(run["requests_per_second"] for run in runs)
+        return {"requests_per_second": round(rate, 1),
+                "ratio": round(rate / hello["requests_per_second"], 3),
+                "unexpected_status": sum(run["unexpected_status"] for run in runs),
+                "registrations": sum(run["checks_completed"] or 0 for run in runs),
+                "runs": [run["requests_per_second"] for run in runs]}
+
+    with_email, without_email = request_summary(samples[False]), request_summary(samples[True])
+    added = with_email["app_p50_ms"] - without_email["app_p50_ms"]
+    flow_with, flow_without = flow_summary(flows[False]), flow_summary(flows[True])
+    return {"with": with_email, "without": without_email, "added_ms": round(added, 2),
+            "added_pct": round(100 * added / without_email["app_p50_ms"], 1),
+            "hello": hello, "flow_with": flow_with, "flow_without": flow_without,
+            "flow_ratio_change_pct": round(
+                100 * (flow_with["ratio"] / flow_without["ratio"] - 1), 1)}
 
 
 # --- 2. staff pages against the admin ----------------------------------------------------------
@@ -601,6 +754,29 @@ def print_report(result: dict) -> None:
                   f"unexpected statuses)")
             print(f"   ratio to that     {flow['ratio_same_client']:8.3f}      (wrk's own work "
                   "per request the same on both sides)")
+    register = result.get("register")
+    if register:
+        print()
+        print(f"1b. the registration request (POST /register/), {register['with']['requests']} "
+              "with its confirmation email enqueued and as many without, in turn "
+              "(server time, ms)")
+        for label, row in (("with the email", register["with"]),
+                           ("without", register["without"])):
+            print(f"   {label:17} p50 {row['app_p50_ms']:6.2f}  p95 {row['app_p95_ms']:6.2f}  "
+                  f"{row['queries']} queries")
+        print(f"   enqueuing adds    {register['added_ms']:6.2f} ms = {register['added_pct']} % "
+              "of the request")
+        print(f"   the check and a registration per person under wrk ({meta['seconds']:.0f} s x 3 "
+              f"each, alternating, median); hello view "
+              f"{register['hello']['requests_per_second']:.1f} req/s")
+        for label, row in (("with the email", register["flow_with"]),
+                           ("without", register["flow_without"])):
+            print(f"   {label:17} {row['requests_per_second']:8.1f} req/s, ratio "
+                  f"{row['ratio']:.3f} (runs {', '.join(f'{r:.0f}' for r in row['runs'])}; "
+                  f"{row['registrations']} registrations, {row['unexpected_status']} unexpected "
+                  "statuses)")
+        print(f"   ratio change      {register['flow_ratio_change_pct']:+6.1f} %      target >= "
+              f"-{TARGETS['register_enqueue_pct']} %   {ok(register['pass'])}")
     if result["staff"]:
         print()
         print(f"2. staff pages, {meta['repeat']} sequential requests each, client time on "
@@ -687,6 +863,10 @@ def main(argv: list[str] | None = None) -> int:
         # bench-supervisor signs in with a password alone, as the deployment default allows.
         "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
         "CASEAPP_ADMIN_ENABLED": "1",  # the staff pages' peer
+        # Every registration of the bench comes from 127.0.0.1.
+        "CASEAPP_REGISTRATION_RATE": "1000000/h",
+        # A client, not a person: no pause before pressing Register (the bot check's floor).
+        "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
         "BENCH_PASSWORD": keys["password"],
         "BENCH_TOTP_KEY": totp_key,
     })
@@ -703,13 +883,21 @@ def main(argv: list[str] | None = None) -> int:
     log(f"gunicorn: {workers} workers on {HOST}:{server.port}")
     server.start()
     parts = set(args.only or PARTS)
-    flow, staff, export, weight = None, [], None, []
+    flow, register, staff, export, weight = None, None, [], None, []
     try:
         if "flow" in parts:
             log("1. public flow vs hello (wrk)")
             flow = measure_flow(server.port, tmp, args.seconds, connections)
             flow["pass"] = (flow["ratio"] >= TARGETS["flow_ratio"]
                             and flow["flow"]["unexpected_status"] == 0)
+        if "register" in parts:
+            log("1b. the registration request, with and without its email")
+            register = measure_register(server.port, env, db, tmp, args.repeat, args.seconds,
+                                        connections)
+            register["pass"] = (
+                -register["flow_ratio_change_pct"] <= TARGETS["register_enqueue_pct"]
+                and register["flow_with"]["unexpected_status"] == 0
+                and register["flow_without"]["unexpected_status"] == 0)
         if "staff" in parts:
             log("2. staff pages vs admin")
             # Each worker compiles a page's templates on its first request: warm them all, so
@@ -731,6 +919,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     if flow and not flow["pass"]:
         failed.append(f"public flow ratio {flow['ratio']}")
+    if register and not register["pass"]:
+        failed.append(f"registration flow ratio {register['flow_ratio_change_pct']} % "
+                      "for its email")
     failed += [f"{row['page']} p95 {row['p95_ms']} ms / x{row['admin_factor']}"
                for row in staff if not row["pass"]]
     if export and not export["pass"]:
@@ -743,7 +934,8 @@ def main(argv: list[str] | None = None) -> int:
                  "workers": workers, "connections": connections, "seconds": args.seconds,
                  "repeat": args.repeat, "machine": machine(db), "load_before": load_before,
                  "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "targets": TARGETS},
-        "flow": flow, "staff": staff, "export": export, "weight": weight, "failed": failed,
+        "flow": flow, "register": register, "staff": staff, "export": export, "weight": weight,
+        "failed": failed,
     }
     print_report(result)
     output = RESULTS / f"bench-{db.kind}.json"

@@ -12,7 +12,6 @@ from caseapp.services.review import (
     submission_bulk_update,
     submission_claim_next,
     submission_decide,
-    submission_mark_duplicate,
     submission_open,
     submission_review,
 )
@@ -56,17 +55,6 @@ def test_review_without_changes_keeps_the_version(case, reviewer):
                                outcome_override="")
     assert result.version == 1
     assert not AuditEvent.objects.filter(action="submission.review").exists()
-
-
-def test_mark_duplicate_refuses_a_cycle(case, reviewer):
-    a, b = make_submission(), make_submission()
-    submission_mark_duplicate(submission=a, actor=reviewer, expected_version=1,
-                              duplicate_of=b)
-    b.refresh_from_db()
-    with pytest.raises(ValidationError) as error:
-        submission_mark_duplicate(submission=b, actor=reviewer, expected_version=1,
-                                  duplicate_of=a)
-    assert error.value.code == "duplicate_cycle"
 
 
 def test_bulk_update_is_bounded(case, reviewer):

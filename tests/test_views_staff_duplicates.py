@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from caseapp.services.review import submission_keep_one
 from tests.factories import make_submission
 from tests.staff_users import make_staff
 
@@ -49,15 +48,6 @@ def test_keeping_one_marks_the_others_audited_and_on_their_timelines(client, rev
     event = AuditEvent.objects.get(action="submission.merge")
     assert event.details == {"kept": a.reference,
                              "marked": sorted([b.reference, c.reference])}
-
-
-def test_keeping_one_that_was_marked_a_duplicate_makes_it_the_original(reviewer, case):
-    a, b, c = make_submission(), make_submission(), make_submission()
-    submission_keep_one(keep=a, duplicates=[b, c], actor=reviewer)
-    marked = submission_keep_one(keep=b, duplicates=[a], actor=reviewer)
-    assert marked == [a.reference]
-    rows = {s.pk: s.duplicate_of_id for s in Submission.objects.all()}
-    assert rows == {a.pk: b.pk, b.pk: None, c.pk: b.pk}  # c followed to the kept one
 
 
 def test_keeping_needs_a_choice_and_the_review_permission(client, reviewer, case):

@@ -1,4 +1,4 @@
-"""Reviewing submissions: status and outcome, assignment, notes, duplicates, bulk actions."""
+"""Reviewing submissions: status and outcome, assignment, notes, bulk actions, claims."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from caseapp import review_rules
 from caseapp.models import DecisionCount, ReviewEvent, Submission
 from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
-from caseapp.services.concurrency import StaleEditError
+from caseapp.services.concurrency import submission_bump, submission_locked
 
 #: What the reviewer reads when the workflow refuses a change (codes from review_rules).
 REFUSALS = {
@@ -42,24 +42,8 @@ def refusal_message(code: str) -> str:
     return str(REFUSALS[code])
 
 
-# Every staff write records an AuditEvent. Writes that staff make from a form they loaded
-# earlier carry the version they saw; a mismatch raises StaleEditError instead of overwriting.
-
-
-def _submission_locked(*, submission_id: int, expected_version: int) -> Submission:
-    current = Submission.objects.select_for_update().get(pk=submission_id)
-    if current.version != expected_version:
-        raise StaleEditError(current)
-    return current
-
-
-def _submission_bump(*, submission: Submission, expected_version: int, **changes) -> None:
-    """Write ``changes`` only if nobody moved the version on; the row lock makes it certain."""
-    updated = Submission.objects.filter(pk=submission.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
-    )
-    if not updated:
-        raise StaleEditError(Submission.objects.get(pk=submission.pk))
+# Every staff write records an AuditEvent; edits from a form carry the version they saw
+# (caseapp.services.concurrency).
 
 
 def decision_count_add(*, reviewer: AbstractBaseUser, decision: str, amount: int = 1) -> None:
@@ -90,7 +74,7 @@ def submission_review(
     """Change the review status and/or the reviewer's outcome; an outcome change needs a reason,
     and so do the decisions ``review_rules.decision_needs_reason`` names. The reason is kept
     with the change on the timeline."""
-    current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
     reason = override_reason.strip()
     if outcome_override != current.outcome_override:
         if outcome_override and outcome_override not in OVERRIDE_OUTCOMES:
@@ -127,7 +111,7 @@ def submission_review(
         ))
     if not changes:
         return current
-    _submission_bump(submission=current, expected_version=expected_version, **changes)
+    submission_bump(submission=current, expected_version=expected_version, **changes)
     ReviewEvent.objects.bulk_create(events)
     if "review_status" in changes:
         decision_count_add(reviewer=actor, decision=review_status)
@@ -153,7 +137,7 @@ def submission_decide(
     if decision not in review_rules.DECISIONS:
         raise ValidationError(_("Choose accept, reject or needs information."),
                               code="invalid_decision")
-    current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
     return submission_review(
         submission=current, actor=actor, expected_version=expected_version,
         review_status=decision, outcome_override=current.outcome_override,
@@ -197,13 +181,13 @@ def submission_assign(
     assignee: AbstractBaseUser | None,
     request: HttpRequest | None = None,
 ) -> Submission:
-    current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
     new_id = assignee.pk if assignee is not None else None
     if new_id == current.assignee_id:
         return current
     old_label = current.assignee.get_username() if current.assignee_id else ""
     new_label = assignee.get_username() if assignee is not None else ""
-    _submission_bump(submission=current, expected_version=expected_version, assignee_id=new_id)
+    submission_bump(submission=current, expected_version=expected_version, assignee_id=new_id)
     ReviewEvent.objects.create(submission=current, actor=actor, kind=ReviewEvent.Kind.ASSIGN,
                                from_value=old_label, to_value=new_label)
     started = new_id is not None and _start_review(submission=current, actor=actor)
@@ -228,44 +212,6 @@ def submission_note_add(
     audit_record(actor=actor, action="submission.note", target=submission.reference,
                  request=request)
     return event
-
-
-@transaction.atomic
-def submission_mark_duplicate(
-    *,
-    submission: Submission,
-    actor: AbstractBaseUser,
-    expected_version: int,
-    duplicate_of: Submission | None,
-    request: HttpRequest | None = None,
-) -> Submission:
-    """Mark ``submission`` as a duplicate of another (``None`` clears the mark)."""
-    current = _submission_locked(submission_id=submission.pk, expected_version=expected_version)
-    if duplicate_of is not None and duplicate_of.pk == current.pk:
-        raise ValidationError(_("A submission cannot be a duplicate of itself."),
-                              code="self_duplicate")
-    if duplicate_of is not None and Submission.objects.filter(
-            pk=duplicate_of.pk, duplicate_of=current.pk).exists():
-        raise ValidationError(
-            _("%(other)s is already marked as a duplicate of this one. Clear that mark first."),
-            code="duplicate_cycle", params={"other": duplicate_of.reference},
-        )
-    new_id = duplicate_of.pk if duplicate_of is not None else None
-    if new_id == current.duplicate_of_id:
-        return current
-    old_ref = current.duplicate_of.reference if current.duplicate_of_id else ""
-    new_ref = duplicate_of.reference if duplicate_of is not None else ""
-    changes = {"duplicate_of_id": new_id}
-    if duplicate_of is not None:
-        changes["possible_duplicate"] = True
-        Submission.objects.filter(pk=duplicate_of.pk).update(possible_duplicate=True)
-    _submission_bump(submission=current, expected_version=expected_version, **changes)
-    ReviewEvent.objects.create(submission=current, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
-                               from_value=old_ref, to_value=new_ref)
-    audit_record(actor=actor, action="submission.duplicate", target=current.reference,
-                 request=request, details={"duplicate_of": new_ref})
-    current.refresh_from_db()
-    return current
 
 
 @dataclass(frozen=True)
@@ -410,45 +356,3 @@ def submission_claim_next(*, actor: AbstractBaseUser, candidates: QuerySet,
                  if started else {})
     claimed.refresh_from_db()
     return claimed
-
-
-@transaction.atomic
-def submission_keep_one(*, keep: Submission, duplicates: list[Submission],
-                        actor: AbstractBaseUser, request: HttpRequest | None = None,
-                        ) -> list[str]:
-    """Keep ``keep`` and mark each of ``duplicates`` as its duplicate; return the references
-    marked. If the kept one was itself marked as a duplicate of one of them, that mark is
-    cleared first (it is now the original), and whatever was marked as a duplicate of a
-    newly marked one follows to the kept one, so no chain is left behind."""
-    ids = sorted({keep.pk, *(other.pk for other in duplicates)})
-    rows = {row.pk: row for row in Submission.objects.select_for_update()
-            .filter(pk__in=ids).order_by("pk")}
-    kept = rows[keep.pk]
-    others = [rows[other.pk] for other in duplicates if other.pk in rows and other.pk != kept.pk]
-    now = timezone.now()
-    events = []
-    if kept.duplicate_of_id in {other.pk for other in others}:
-        events.append(ReviewEvent(submission=kept, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
-                                  from_value=rows[kept.duplicate_of_id].reference, to_value=""))
-        Submission.objects.filter(pk=kept.pk).update(
-            duplicate_of=None, version=F("version") + 1, updated_at=now)
-    marked = []
-    for other in others:
-        if other.duplicate_of_id == kept.pk:
-            continue
-        events.append(ReviewEvent(
-            submission=other, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
-            from_value=rows[other.duplicate_of_id].reference
-            if other.duplicate_of_id in rows else "", to_value=kept.reference))
-        marked.append(other)
-    Submission.objects.filter(pk__in=[other.pk for other in marked]).update(
-        duplicate_of=kept.pk, possible_duplicate=True, version=F("version") + 1, updated_at=now)
-    followers = Submission.objects.filter(duplicate_of__in=[other.pk for other in marked])
-    Submission.objects.filter(pk__in=list(followers.values_list("pk", flat=True))).update(
-        duplicate_of=kept.pk, version=F("version") + 1, updated_at=now)
-    Submission.objects.filter(pk=kept.pk).update(possible_duplicate=True)
-    ReviewEvent.objects.bulk_create(events)
-    references = sorted(other.reference for other in marked)
-    audit_record(actor=actor, action="submission.merge", target=kept.reference, request=request,
-                 details={"kept": kept.reference, "marked": references})
-    return references

@@ -14,7 +14,7 @@ from caseapp import eligibility
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.submission import submission_for_staff, submission_possible_duplicates
 from caseapp.services.audit import audit_record
-from caseapp.services.review import submission_keep_one
+from caseapp.services.duplicates import submission_keep_one
 from caseapp.views.staff.access import staff_view
 
 #: The submission and at most this many others fit side by side on a laptop screen.

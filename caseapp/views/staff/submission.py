@@ -24,11 +24,11 @@ from caseapp.selectors.submission import (
 )
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
+from caseapp.services.duplicates import submission_mark_duplicate
 from caseapp.services.privacy import submission_erase_personal_data
 from caseapp.services.review import (
     submission_assign,
     submission_decide,
-    submission_mark_duplicate,
     submission_note_add,
     submission_open,
     submission_review,

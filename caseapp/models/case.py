@@ -1,0 +1,126 @@
+"""The case record, and the choices its submissions draw on."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from caseapp import eligibility
+
+OUTCOME_CHOICES = [
+    (eligibility.Outcome.ELIGIBLE.value, _("Eligible")),
+    (eligibility.Outcome.NEEDS_REVIEW.value, _("Needs review")),
+    (eligibility.Outcome.NOT_ELIGIBLE.value, _("Not eligible")),
+    (eligibility.Outcome.INCOMPLETE.value, _("Incomplete")),
+]
+
+#: U.S. states, D.C. and territories by USPS code, plus one choice for everyone else.
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"),
+    ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"),
+    ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"),
+]
+OUTSIDE_US = "outside_us"
+STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        DISMISSED = "dismissed", _("Dismissed")
+        ACTIVE = "active", _("Active")
+        REFILED = "refiled", _("Refiled")
+        SETTLED = "settled", _("Settled")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    court = models.CharField(max_length=200)
+    docket_number = models.CharField(max_length=100)
+    filed_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    # What the public pages say for each status, in English and Spanish: staff write all of
+    # them ahead, so switching the status never shows a page without its wording. Shipped by
+    # migration 0010; status_text_field() names them.
+    status_text_dismissed = models.TextField()
+    status_text_dismissed_es = models.TextField()
+    status_text_active = models.TextField()
+    status_text_active_es = models.TextField()
+    status_text_refiled = models.TextField()
+    status_text_refiled_es = models.TextField()
+    status_text_settled = models.TextField()
+    status_text_settled_es = models.TextField()
+    status_text_closed = models.TextField()
+    status_text_closed_es = models.TextField()
+    status_note = models.TextField(
+        help_text=_("More about where the case stands, shown on the start page under the "
+                    "status wording.")
+    )
+    status_note_es = models.TextField(
+        blank=True, help_text=_("The status note in Spanish; the English one is shown if empty.")
+    )
+    registration_open = models.BooleanField(default=True)
+    registration_closed_message = models.TextField(blank=True)
+    registration_closed_message_es = models.TextField(blank=True)
+    sca_reference_date = models.DateField(
+        default=datetime.date(2024, 9, 18),
+        help_text=_("18 U.S.C. § 2707(f): the two years are counted from this date. The public "
+                    "pages give the date they run out; submissions received after it are "
+                    "flagged for a time-limit review."),
+    )
+    # Who is speaking: a firm's case page is attorney advertising in most U.S. states
+    # (CASE_FACTS "Who is speaking"). In production the public pages stay closed until these
+    # are filled in (caseapp.middleware.FirmIdentityMiddleware).
+    firm_name = models.CharField(max_length=200, blank=True)
+    firm_address = models.TextField(blank=True)
+    firm_email = models.EmailField(blank=True)
+    firm_phone = models.CharField(max_length=40, blank=True)
+    firm_attorney = models.CharField(max_length=200, blank=True)
+    firm_bar_states = models.CharField(max_length=200, blank=True)
+    advertising_label = models.BooleanField(default=True)
+    #: The fictional firm ``make run`` fills in: marked on every page, never open in production.
+    firm_is_example = models.BooleanField(default=False)
+    draft_retention_hours = models.PositiveIntegerField(default=72)
+    purge_after_days = models.PositiveIntegerField(default=365)
+    legal_hold = models.BooleanField(default=False)
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    #: What the public pages need before they open in production.
+    FIRM_IDENTITY_REQUIRED = ("firm_name", "firm_address", "firm_email", "firm_attorney",
+                              "firm_bar_states")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.docket_number})"
+
+    def in_language(self, field: str, language: str) -> str:
+        """A public text in the reader's language when staff wrote one, else in English."""
+        if language.startswith("es"):
+            return getattr(self, f"{field}_es") or getattr(self, field)
+        return getattr(self, field)
+
+    @staticmethod
+    def status_text_field(status: str) -> str:
+        return f"status_text_{status}"
+
+    def status_text(self, language: str) -> str:
+        """What the public pages say about the current status, in the reader's language."""
+        return self.in_language(self.status_text_field(self.status), language)
+
+    @property
+    def firm_identity_complete(self) -> bool:
+        return not self.firm_is_example and all(
+            getattr(self, field).strip() for field in self.FIRM_IDENTITY_REQUIRED)
