@@ -10,11 +10,14 @@
    ``--fresh`` seeds anew;
 2. gunicorn with production settings on a free port of 127.0.0.1. The one difference is a
    bench-only settings module written to a temp dir: it adds a bare ``/bench/hello`` view (the
-   peer for the public flow) and a middleware that reports each response's query count in a
-   header. Neither exists in the app itself;
+   peer for the public flow) and a middleware that reports each response's query count and
+   server time in headers, and, when a request asks for it with a header, registers without
+   enqueuing the confirmation email (the registration's peer). None of it exists in the app;
 3. measurements, with the load generator (``wrk``) and the page client in other processes:
-   public-flow throughput against the hello view, staff pages against Django's admin on the
-   same rows, the CSV export (rows/s, peak RSS of the worker), page weight, queries per page.
+   public-flow throughput against the hello view; what enqueuing the confirmation email costs
+   a registration, alone and in the flow's ratio (part ``register``; the registrations it makes
+   are deleted afterwards); staff pages against Django's admin on the same rows; the CSV
+   export (rows/s, peak RSS of the worker); page weight; queries per page.
 
 It prints a table, states the machine, writes ``bench-results/bench-<database>.json`` and
 exits non-zero when a target is missed. It is a measurement, not a test. Traffic goes to
@@ -56,11 +59,11 @@ ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', r
 PARTS = ("flow", "register", "staff", "export", "weight")
 TARGETS = {
     "flow_ratio": 0.5,          # public flow req/s over hello req/s, at least
-    "register_enqueue_pct": 5,  # the registration request's time spent enqueuing its email
+    "register_enqueue_pct": 5,  # the flow ratio may drop this much for the confirmation email
     "queue_p95_ms": 60,         # each queue page and the submission page, at most
-    "search_p95_ms": 20,        # search by reference or exact email
+    "search_p95_ms": 20,        # search by reference, exact email or a word of a name
     "overview_p95_ms": 150,
-    "admin_factor": 4,          # each page at least this many times faster than the admin's
+    "admin_factor": 4,          # each list and search page this many times faster than the admin
     "export_rows_per_s": 50_000,
     "export_peak_mb": 150,
     "page_kb": 100,
@@ -563,7 +566,10 @@ def measure_staff(port: int, sample: dict, password: str, totp_key: str, repeat:
          admin_list + "?" + urlencode({"q": reference})),
         ("search by email", "search", "/staff/submissions/?" + urlencode({"q": email}),
          admin_list + "?" + urlencode({"q": sample["email_index"]})),
-        ("submission page", "queue", f"/staff/submissions/{reference}/",
+        # Since issue 12 the admin shows one submission read-only, its fields and nothing
+        # else; this page adds the timeline, messages, duplicates and the decision forms. The
+        # admin's figure is shown beside it, and only the 60 ms target applies.
+        ("submission page", "page", f"/staff/submissions/{reference}/",
          f"/admin/caseapp/submission/{sample['id']}/change/"),
         ("overview", "overview", "/staff/", None),
         # Issue 14: a word of a name (the demo's serial, one person; "person", everyone).
@@ -577,13 +583,14 @@ def measure_staff(port: int, sample: dict, password: str, totp_key: str, repeat:
         page = time_page(reviewer, path, repeat, warmup)
         peer = time_page(admin, admin_path, max(5, repeat // 4), warmup) if admin_path \
             else None
-        limit = {"queue": TARGETS["queue_p95_ms"], "search": TARGETS["search_p95_ms"],
-                 "overview": TARGETS["overview_p95_ms"]}[kind]
+        limit = {"queue": TARGETS["queue_p95_ms"], "page": TARGETS["queue_p95_ms"],
+                 "search": TARGETS["search_p95_ms"], "overview": TARGETS["overview_p95_ms"]}[kind]
         factor = round(peer["p95_ms"] / page["p95_ms"], 1) if peer else None
         rows.append({"page": label, "kind": kind, "target_p95_ms": limit, **page,
                      "admin": peer, "admin_factor": factor,
                      "pass": page["p95_ms"] <= limit
-                     and (factor is None or factor >= TARGETS["admin_factor"])})
+                     and (factor is None or kind == "page"
+                          or factor >= TARGETS["admin_factor"])})
     log("staff: decide and next")
     page = time_decide_and_next(reviewer, repeat)
     rows.append({"page": "decide and next", "kind": "queue",
