@@ -211,11 +211,17 @@ class PostgresDatabase:
         # The planner's statistics and the visibility map (index-only scans) after a bulk load.
         # Also after deleting what a measurement added: with autovacuum off, the dead rows at
         # the newest end of an index slow every "newest first" page until a VACUUM.
+        # Then a checkpoint: the pages timed next must not share the disk with the flush of
+        # what the load wrote (a search's audit row waits for its commit to reach the disk).
+        import psycopg
+
         with self._connect(autocommit=True) as conn:
             for table in ("caseapp_submission", "caseapp_reviewevent",
                           "caseapp_submissionnametoken", "caseapp_message",
                           "django_tasks_database_dbtaskresult"):
                 conn.execute(f"VACUUM (ANALYZE) {table}")
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+                conn.execute("CHECKPOINT")
 
     def lock(self, seconds: float) -> tuple[float, float]:
         """Hold an ACCESS EXCLUSIVE lock on the submissions for ``seconds``; (waited, held)."""
