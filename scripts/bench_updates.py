@@ -73,7 +73,9 @@ class Received:
             if not line:
                 break  # end of the headers
             if line[:11].lower() == b"message-id:":
+                # <message-{row id}.{keyed hash}@domain> (services.messages.message_id_header)
                 message_id = line[11:].strip().decode("ascii", "replace")
+                message_id = message_id.removeprefix("<message-").partition(".")[0]
         now = time.monotonic()
         with self.lock:
             self.by_message_id[message_id] += 1
@@ -334,7 +336,8 @@ def run(args) -> dict:
 
 
 def message_id(row_id: int) -> str:
-    return f"<message-{row_id}@firm.example>"
+    """What ``Received`` counts a message under: its row's id, read from its Message-ID."""
+    return str(row_id)
 
 
 def reconcile(db: Database, update_id: int, received: Received, env: dict, workers: Workers,
@@ -347,7 +350,7 @@ def reconcile(db: Database, update_id: int, received: Received, env: dict, worke
     ids = {row_id for row_id, _status in rows}
     twice = [mid for mid, n in received.by_message_id.items() if n > 1]
     foreign = [mid for mid in received.by_message_id
-               if not mid.startswith("<message-") or int(mid[9:].split("@")[0]) not in ids]
+               if not mid.isdigit() or int(mid) not in ids]
     sent_not_received = [i for i in by_status.get("sent", [])
                          if received.by_message_id[message_id(i)] == 0]
     unknown = by_status.get("unknown", [])

@@ -268,6 +268,7 @@ def test_the_confirmation_carries_reference_next_steps_contact_and_no_answers(ca
         assert submission.reference in body
         assert "What happens next" in body
         assert "intake@firm.example" in body and "555-0100" in body
+        assert "intake@firm.example 555-0100" not in body  # the two are set apart
         assert "/email/confirm/" in body
         assert "Nadia" not in body and "555-0199" not in body
         assert "InMail" not in body  # none of the answers
@@ -282,3 +283,19 @@ def test_the_confirmation_is_in_the_registrants_language(case, smtp_server):
     assert received.message["Subject"] == f"Su registro: referencia {submission.reference}"
     assert "Qué pasa ahora" in received.text
     assert "Confirme su dirección de correo electrónico" in received.html
+
+
+def test_a_message_id_is_stable_for_its_row_and_never_repeats_after_a_fresh_database(
+        settings):
+    settings.DEFAULT_FROM_EMAIL = "Firm <intake@firm.example>"
+    now = timezone.now()
+    row = Message(pk=7, created_at=now)
+    first = messaging.message_id_header(message=row)
+    assert first == messaging.message_id_header(message=Message(pk=7, created_at=now))
+    assert first.startswith("<message-7.") and first.endswith("@firm.example>")
+    # The same id in a database started afresh (or another firm's) is a new row: a mail
+    # system that de-duplicates must not take it for a copy.
+    later = Message(pk=7, created_at=now + datetime.timedelta(days=3))
+    assert messaging.message_id_header(message=later) != first
+    settings.BLIND_INDEX_KEY = "another deployment's key"
+    assert messaging.message_id_header(message=row) != first

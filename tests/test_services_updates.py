@@ -134,6 +134,10 @@ def test_unsubscribed_people_get_no_more_updates_but_still_their_own_messages(
     leaves.refresh_from_db()
     assert leaves.updates_unsubscribed_at is None
     client.post(path)
+    # Opening the link again says it is done, and asks nothing more.
+    again = client.get(path).content.decode()
+    assert "You are unsubscribed from case updates" in again and "<form" not in again.split(
+        "<main", 1)[-1]
     # The first update's row for them is cancelled before any worker ran.
     assert Message.objects.get(update=first, submission=leaves).status == "cancelled"
     second = send(case)
@@ -280,7 +284,10 @@ def test_each_row_has_its_own_stable_message_id(case, smtp_server):
     ids = {r.envelope_to[0]: r.message["Message-ID"] for r in smtp_server.messages}
     for person in (a, b):
         row = Message.objects.get(update=update, submission=person)
-        assert ids[person.email] == f"<message-{row.pk}@firm.example>"
+        assert ids[person.email] == messaging.message_id_header(message=row)
+        assert ids[person.email].startswith(f"<message-{row.pk}.")
+        assert ids[person.email].endswith("@firm.example>")
+    assert len(set(ids.values())) == 2
 
 
 @pytest.mark.django_db

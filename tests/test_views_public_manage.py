@@ -490,3 +490,19 @@ def test_manage_speaks_spanish(client, case, smtp_server):
 
     run_worker()
     assert smtp_server.to("es@example.org")[-1].message["Subject"] == "Su código para entrar"
+
+
+def test_signed_in_pages_say_the_status_and_the_copy_in_spanish(client, case, smtp_server):
+    submission = make_submission(email="es2@example.org", language="es")
+    address = Submission.objects.get(pk=submission.pk).email
+    ask_for_code(client, submission.reference, address, HTTP_ACCEPT_LANGUAGE="es")
+    from tests.smtp import run_worker
+
+    run_worker()
+    code = re.search(r"^[ ]+(\d{6})\s*$", smtp_server.to(address)[-1].text, re.M).group(1)
+    client.post("/manage/code/", {"code": code}, HTTP_ACCEPT_LANGUAGE="es")
+    home = client.get("/manage/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'data-status="new">Recibido<' in home and "Received" not in home
+    copy = client.get("/manage/copy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Fecha de registro" in copy and "Estado de su registro" in copy
+    assert "Español" in copy and ">es<" not in copy

@@ -195,6 +195,7 @@ def test_a_supervisor_counts_previews_tests_and_sends_an_update(supervisor_clien
     run_worker()
     page = supervisor_client.get(sent["Location"]).content.decode()
     assert 'data-status="sent">2<' in page
+    assert "Automatic outcome: Eligible" in page and "outcome=eligible" not in page
     assert Message.objects.filter(update=update, status="sent").count() == 2
 
 

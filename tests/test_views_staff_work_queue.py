@@ -287,3 +287,23 @@ def test_a_searched_queue_is_audited_where_the_walk_starts_not_on_every_page(
         location = decide(reviewer_client, location, "accepted:next")["Location"]
     searches = AuditEvent.objects.filter(action="submission.search")
     assert [event.details for event in searches] == [{"kind": "name"}]
+
+
+def test_an_erased_submission_is_skipped_by_work_queue_mode_and_cannot_be_decided(
+        reviewer_client, reviewer, case):
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    withdrawn, waiting = make_submission(), make_submission()
+    submission_erase_personal_data(submission=withdrawn, actor=None, category="person_asked")
+    # Oldest first, the withdrawn one would come first: start and claim pass over it.
+    response = reviewer_client.get(reverse("staff:queue_start") + "?sort=received")
+    assert reference_in(response["Location"]) == waiting.reference
+    response = reviewer_client.post(reverse("staff:claim") + "?sort=received")
+    assert reference_in(response["Location"]) == waiting.reference
+    assert Submission.objects.get(pk=withdrawn.pk).assignee_id is None
+    # Opened on its own, it says why and offers no decision, and opening it starts nothing.
+    page = reviewer_client.get(reverse("staff:submission", args=[withdrawn.reference]))
+    html = page.content.decode()
+    assert 'id="erased-note"' in html and "personal data was erased on" in html
+    assert "Accept and next" not in html and 'id="decide-form"' not in html
+    assert Submission.objects.get(pk=withdrawn.pk).review_status == "new"

@@ -14,6 +14,12 @@ def submission_messages(*, submission: Submission) -> list[Message]:
                                                                                "id"))
 
 
+def submission_unsubscribed(*, submission_id: int) -> bool:
+    """Whether this registrant has already stopped case updates."""
+    return Submission.objects.filter(pk=submission_id,
+                                     updates_unsubscribed_at__isnull=False).exists()
+
+
 def message_templates() -> list[MessageTemplate]:
     return list(MessageTemplate.objects.order_by("name"))
 

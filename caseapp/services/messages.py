@@ -19,7 +19,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from caseapp import tasks
+from caseapp import crypto, tasks
 from caseapp.models import CaseUpdate, Message, ReviewEvent, Submission
 from caseapp.services.audit import audit_record
 
@@ -262,16 +262,23 @@ def message_email(*, message: Message, extra: dict | None = None) -> EmailMultiA
     if message.kind == Message.Kind.UPDATE:
         headers.update(unsubscribe_headers(submission=message.submission))
     return _email(composed, to=message.submission.email, case=case,
-                  headers={**headers, "Message-ID": message_id_header(message_id=message.pk)})
+                  headers={**headers, "Message-ID": message_id_header(message=message)})
 
 
-def message_id_header(*, message_id: int) -> str:
+def message_id_header(*, message: Message) -> str:
     """The same Message-ID for every try of one message row: a resend after an interrupted
-    send can be recognised (and is folded together by mail systems that de-duplicate)."""
+    send can be recognised (and is folded together by mail systems that de-duplicate).
+
+    Unique beyond this database too, as RFC 5322 asks: the row's id alone would come again
+    after a database is restored or started afresh, or on another firm's deployment, and a
+    mail system that has seen it would drop the new email as a copy. So the id carries a keyed
+    hash of itself and the row's creation time."""
     from email.utils import parseaddr
 
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "caseapp.invalid"
-    return f"<message-{message_id}@{domain}>"
+    token = crypto.keyed_digest(f"{message.pk}:{message.created_at.isoformat()}",
+                                purpose="message id")[:16]
+    return f"<message-{message.pk}.{token}@{domain}>"
 
 
 def _email(composed: Composed, *, to: str, case, headers: dict) -> EmailMultiAlternatives:

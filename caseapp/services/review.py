@@ -161,8 +161,9 @@ def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
 @transaction.atomic
 def submission_open(*, submission: Submission, actor: AbstractBaseUser,
                     request: HttpRequest | None = None) -> Submission:
-    """A reviewer opened the submission: a new one is now in review (audited as a review)."""
-    if submission.review_status != review_rules.NEW:
+    """A reviewer opened the submission: a new one is now in review (audited as a review),
+    unless its personal data was erased, which leaves nobody to review."""
+    if submission.review_status != review_rules.NEW or submission.personal_data_erased_at:
         return submission
     if _start_review(submission=submission, actor=actor):
         audit_record(actor=actor, action="submission.review", target=submission.reference,

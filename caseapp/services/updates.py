@@ -241,7 +241,7 @@ def _update_email(message: Message, templates: dict):
     filled = messaging.Composed(subject=fill(composed.subject), text=fill(composed.text),
                                 html=fill(composed.html))
     headers = {"Auto-Submitted": "auto-generated", "Precedence": "bulk",
-               "Message-ID": messaging.message_id_header(message_id=message.pk),
+               "Message-ID": messaging.message_id_header(message=message),
                **messaging.unsubscribe_headers(submission=message.submission)}
     return messaging._email(filled, to=message.submission.email,
                             case=message.submission.case, headers=headers)

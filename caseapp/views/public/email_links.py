@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from caseapp.selectors.messages import submission_unsubscribed
 from caseapp.services import messages as messaging
 from caseapp.views.public.render import render_page
 
@@ -43,8 +44,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         valid = messaging.submission_unsubscribe(token=token)
         result = "done" if valid else "invalid"
+    elif (submission_id := messaging.unsubscribe_token_read(token)) is None:
+        result = "invalid"
     else:
-        result = "ask" if messaging.unsubscribe_token_read(token) is not None else "invalid"
+        # Opening the link again after unsubscribing says so, rather than asking again.
+        result = "done" if submission_unsubscribed(submission_id=submission_id) else "ask"
     response = render_page(request, "caseapp/public/unsubscribe.html", {"result": result},
                        status=404 if result == "invalid" else 200)
     response["Referrer-Policy"] = "no-referrer"

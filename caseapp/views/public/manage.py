@@ -14,9 +14,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language_info, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caseapp.models import OUTCOME_CHOICES, Message, Submission
@@ -28,31 +27,32 @@ from caseapp.views.public.render import render_page
 SIGNED_IN_KEY = "manage"
 CHALLENGE_KEY = "manage_challenge"
 
-#: The review status in plain words, and what it means for the person.
+#: The review status in plain words, and what it means for the person. The titles carry a
+#: context: the staff pages' "Received" is a date column, and Spanish words them differently.
 STATUS_WORDS = {
     Submission.ReviewStatus.NEW: (
-        _lazy("Received"),
-        _lazy("We have your registration. Nobody has reviewed it yet."),
+        pgettext_lazy("registration status", "Received"),
+        gettext_lazy("We have your registration. Nobody has reviewed it yet."),
     ),
     Submission.ReviewStatus.IN_REVIEW: (
-        _lazy("Being reviewed"),
-        _lazy("A member of the firm's staff is looking at your answers."),
+        pgettext_lazy("registration status", "Being reviewed"),
+        gettext_lazy("A member of the firm's staff is looking at your answers."),
     ),
     Submission.ReviewStatus.NEEDS_INFO: (
-        _lazy("We need more information"),
-        _lazy("The firm needs more information from you. Look for an email from the firm, "
-              "or contact the firm."),
+        pgettext_lazy("registration status", "We need more information"),
+        gettext_lazy("The firm needs more information from you. Look for an email from the "
+                     "firm, or contact the firm."),
     ),
     Submission.ReviewStatus.ACCEPTED: (
-        _lazy("Accepted"),
-        _lazy("Your answers fit the proposed class as the firm understands it. The firm will "
-              "contact you if the case moves forward. This does not mean you will receive "
-              "money."),
+        pgettext_lazy("registration status", "Accepted"),
+        gettext_lazy("Your answers fit the proposed class as the firm understands it. The firm "
+                     "will contact you if the case moves forward. This does not mean you will "
+                     "receive money."),
     ),
     Submission.ReviewStatus.REJECTED: (
-        _lazy("Not accepted"),
-        _lazy("From your answers, the firm does not think you fit the proposed class. If you "
-              "think this is wrong, contact the firm."),
+        pgettext_lazy("registration status", "Not accepted"),
+        gettext_lazy("From your answers, the firm does not think you fit the proposed class. "
+                     "If you think this is wrong, contact the firm."),
     ),
 }
 
@@ -171,6 +171,7 @@ def manage_copy(request: HttpRequest) -> HttpResponse:
     title, meaning = STATUS_WORDS[submission.review_status]
     return _manage_render(request, "caseapp/public/manage_copy.html", {
         "submission": submission, "copy": copy, "status_title": title,
+        "language_name": get_language_info(copy["language"])["name_local"].capitalize(),
         "state_label": submission.get_state_display() if submission.state else "",
         "outcome_label": dict(OUTCOME_CHOICES).get(submission.effective_outcome, ""),
         "message_kinds": dict(Message.Kind.choices),

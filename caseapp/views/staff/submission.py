@@ -151,8 +151,10 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         context["erase_form"] = forms.get("erase_form") or EraseForm()
     if can_review:
         context.update({
-            "decision_form": forms.get("decision_form") or DecisionForm(
-                initial={"version": submission.version}),
+            # Nobody is left to decide about once the personal data is erased.
+            "decision_form": None if submission.personal_data_erased_at else (
+                forms.get("decision_form") or DecisionForm(
+                    initial={"version": submission.version})),
             "reject_needs_reason": review_rules.decision_needs_reason(
                 decision=review_rules.REJECTED, outcome=submission.outcome,
                 override=submission.outcome_override),

@@ -89,6 +89,14 @@ class UpdateForm(forms.Form):
                 if self.cleaned_data.get(key)}
 
 
+def _audience_labels(audience: dict) -> list[tuple[str, str]]:
+    """The audience an update was sent to, as the form's labels and choices name it."""
+    fields = UpdateForm.base_fields
+    return [(str(fields[key].label),
+             str(dict(getattr(fields[key], "choices", ())).get(value, value)))
+            for key, value in audience.items() if key in fields]
+
+
 def _preview(case: Case, data: dict, language: str) -> messaging.Composed:
     update = CaseUpdate(subject=data["subject"], body=data["body"],
                         subject_es=data["subject_es"], body_es=data["body_es"])
@@ -189,7 +197,8 @@ def update_detail(request: HttpRequest, update_id: int) -> HttpResponse:
                                   after=int(after) if after.isdigit() else 0)
     done = sum(progress[s] for s in ("sent", "failed", "unknown", "cancelled"))
     return render(request, "caseapp/staff/update_detail.html", {
-        "update": update, "progress": progress, "rows": rows,
+        "update": update, "audience": _audience_labels(update.audience),
+        "progress": progress, "rows": rows,
         "statuses": Message.Status.choices, "status_filter": status_filter,
         "percent": round(100 * done / update.recipients) if update.recipients else 100,
         "next_after": rows[-1].pk if len(rows) == 100 else None, "nav": "updates",

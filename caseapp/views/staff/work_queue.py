@@ -48,6 +48,10 @@ def _queue(request: HttpRequest, *, ignore: tuple[str, ...] = (), audit: bool = 
         audit_record(actor=request.user, action="submission.search", request=request,
                      details={"kind": filters["search"].kind})
     sort_key, descending = sort_of(form)
+    # Work-queue mode walks the submissions someone can still be contacted about: one whose
+    # personal data was erased (withdrawn at /manage/, erased on request, purged) stays in the
+    # list for the counts, but there is no one left to decide about.
+    qs = qs.filter(personal_data_erased_at__isnull=True)
     return qs, QUEUE_SORTS[sort_key], descending
 
 
