@@ -243,3 +243,20 @@ def test_a_resubmission_with_the_same_details_goes_to_the_confirmation(client):
     client.post("/register/", data)
     again = client.post("/register/", {**data, "email": " ANA@example.com "})
     assert again["Location"] == "/confirmation/"
+
+
+def test_the_states_are_named_and_ordered_in_the_pages_language(client, case):
+    answer_all(client, ELIGIBLE_ANSWERS)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
+                         client.get("/register/").content.decode())
+    english = [label for value, label in options if value not in ("", "outside_us")]
+    assert english == sorted(english) and "New York" in english
+    spanish = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
+                         client.get("/register/", HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    by_code = dict(spanish)
+    assert by_code["NY"] == "Nueva York" and by_code["NC"] == "Carolina del Norte"
+    assert by_code["outside_us"] == "Fuera de EE. UU." and spanish[-1][0] == "outside_us"
+    names = [label for value, label in spanish if value not in ("", "outside_us")]
+    # Nueva York under N, Míchigan beside Minnesota: the accents do not move a name.
+    assert names.index("Nebraska") < names.index("Nueva York") < names.index("Ohio")
+    assert names.index("Míchigan") < names.index("Minnesota")

@@ -16,23 +16,26 @@ OUTCOME_CHOICES = [
     (eligibility.Outcome.INCOMPLETE.value, _("Incomplete")),
 ]
 
-#: U.S. states, D.C. and territories by USPS code, plus one choice for everyone else.
+#: U.S. states, D.C. and territories by USPS code, plus one choice for everyone else. Names
+#: are translated where Spanish has its own (Nueva York, Carolina del Norte).
 US_STATES = [
-    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
-    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
-    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
-    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
-    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
-    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
-    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
-    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
-    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
-    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"),
-    ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"),
-    ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
-    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
-    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
-    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"),
+    ("AL", _("Alabama")), ("AK", _("Alaska")), ("AZ", _("Arizona")), ("AR", _("Arkansas")),
+    ("CA", _("California")), ("CO", _("Colorado")), ("CT", _("Connecticut")),
+    ("DE", _("Delaware")), ("DC", _("District of Columbia")), ("FL", _("Florida")),
+    ("GA", _("Georgia")), ("HI", _("Hawaii")), ("ID", _("Idaho")), ("IL", _("Illinois")),
+    ("IN", _("Indiana")), ("IA", _("Iowa")), ("KS", _("Kansas")), ("KY", _("Kentucky")),
+    ("LA", _("Louisiana")), ("ME", _("Maine")), ("MD", _("Maryland")), ("MA", _("Massachusetts")),
+    ("MI", _("Michigan")), ("MN", _("Minnesota")), ("MS", _("Mississippi")), ("MO", _("Missouri")),
+    ("MT", _("Montana")), ("NE", _("Nebraska")), ("NV", _("Nevada")), ("NH", _("New Hampshire")),
+    ("NJ", _("New Jersey")), ("NM", _("New Mexico")), ("NY", _("New York")),
+    ("NC", _("North Carolina")), ("ND", _("North Dakota")), ("OH", _("Ohio")),
+    ("OK", _("Oklahoma")), ("OR", _("Oregon")), ("PA", _("Pennsylvania")),
+    ("RI", _("Rhode Island")), ("SC", _("South Carolina")), ("SD", _("South Dakota")),
+    ("TN", _("Tennessee")), ("TX", _("Texas")), ("UT", _("Utah")), ("VT", _("Vermont")),
+    ("VA", _("Virginia")), ("WA", _("Washington")), ("WV", _("West Virginia")),
+    ("WI", _("Wisconsin")), ("WY", _("Wyoming")), ("AS", _("American Samoa")), ("GU", _("Guam")),
+    ("MP", _("Northern Mariana Islands")), ("PR", _("Puerto Rico")),
+    ("VI", _("U.S. Virgin Islands")),
 ]
 OUTSIDE_US = "outside_us"
 STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]

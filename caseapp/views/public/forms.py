@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
@@ -13,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility, wording
-from caseapp.models import STATE_CHOICES
+from caseapp.models import OUTSIDE_US, STATE_CHOICES, US_STATES
 from caseapp.validators import NO_NULLS, reject_control_characters
 
 
@@ -57,6 +58,17 @@ class QuestionForm(forms.Form):
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 
 
+def _state_choices() -> list[tuple[str, str]]:
+    """The states in the alphabetical order of the page's language (in Spanish, Nueva York
+    comes under N), then "Outside the U.S.". A callable, so each form asks in its language."""
+    def key(choice):
+        text = unicodedata.normalize("NFKD", str(choice[1]))
+        return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+    outside = dict(STATE_CHOICES)[OUTSIDE_US]
+    return [("", gettext("Choose a state")), *sorted(US_STATES, key=key), (OUTSIDE_US, outside)]
+
+
 class RegistrationForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
@@ -81,7 +93,7 @@ class RegistrationForm(forms.Form):
     )
     state = forms.ChoiceField(
         label=_("U.S. state where you live"),
-        choices=[("", _("Choose a state"))] + STATE_CHOICES,
+        choices=_state_choices,
         error_messages={
             "required": _("Choose the state where you live, or “Outside the U.S.”."),
             "invalid_choice": _("Choose a state from the list."),
