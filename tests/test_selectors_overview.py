@@ -45,3 +45,19 @@ def test_each_registration_counts_in_its_week(case):
     make_submission()
     make_submission(answers=NEEDS_REVIEW_ANSWERS)
     assert submissions_per_week(weeks=1)[-1].count == 2
+
+
+@pytest.mark.django_db
+def test_erased_submissions_are_not_waiting_in_the_ageing_or_the_oldest_list(case):
+    from django.utils import timezone
+
+    from caseapp.selectors.overview import oldest_open, open_ageing
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    gone, waiting = make_submission(), make_submission()
+    submission_erase_personal_data(submission=gone, actor=None, category="person_asked")
+    Submission.objects.filter(pk=gone.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=90))
+    assert [row.pk for row in oldest_open()] == [waiting.pk]
+    assert sum(bucket.count for bucket in open_ageing()) == 1
+    assert open_ageing()[-1].count == 0  # the 61+ days bucket would have held the erased one

@@ -198,3 +198,20 @@ def test_claim_next_hands_each_reviewer_a_different_unassigned_submission(case, 
     assert submission_claim_next(actor=reviewer, candidates=Submission.objects.all(),
                                  order=order) is None
     assert AuditEvent.objects.filter(action="submission.claim").count() == 2
+
+
+def test_an_erased_submission_is_refused_a_decision_one_at_a_time_and_in_bulk(case, reviewer):
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    gone, kept = make_submission(), make_submission()
+    submission_erase_personal_data(submission=gone, actor=None, category="person_asked")
+    gone.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        submission_decide(submission=gone, actor=reviewer, expected_version=gone.version,
+                          decision="accepted")
+    assert error.value.code == "erased"
+    result = submission_bulk_update(actor=reviewer, references=[gone.reference, kept.reference],
+                                    action="status", review_status="accepted")
+    assert result.changed == (kept.reference,)
+    assert result.refused == {"erased": (gone.reference,)}
+    assert Submission.objects.get(pk=gone.pk).review_status == "new"

@@ -36,6 +36,10 @@ REFUSALS = {
 #: A bulk selection may name a reference that no longer exists (erased with its case).
 NOT_FOUND = "not_found"
 REFUSALS[NOT_FOUND] = gettext_lazy("No submission has this reference.")
+#: Its personal data was erased (withdrawn, on request, or by the retention purge).
+ERASED = "erased"
+REFUSALS[ERASED] = gettext_lazy("Its personal data was erased: there is nobody left to decide "
+                                "about.")
 
 
 def refusal_message(code: str) -> str:
@@ -75,6 +79,8 @@ def submission_review(
     and so do the decisions ``review_rules.decision_needs_reason`` names. The reason is kept
     with the change on the timeline."""
     current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    if current.personal_data_erased_at is not None:
+        raise ValidationError(refusal_message(ERASED), code=ERASED)
     reason = override_reason.strip()
     if outcome_override != current.outcome_override:
         if outcome_override and outcome_override not in OVERRIDE_OUTCOMES:
@@ -252,7 +258,7 @@ def submission_bulk_update(
     rows = list(Submission.objects.select_for_update(of=("self",)).select_related("assignee")
                 .filter(reference__in=references).order_by("id").only(
                     "id", "reference", "review_status", "outcome", "outcome_override",
-                    "assignee__username", "version"))
+                    "assignee__username", "version", "personal_data_erased_at"))
     now = timezone.now()
     reason = reason.strip()
     refused: dict[str, list[str]] = {}
@@ -285,6 +291,9 @@ def submission_bulk_update(
             raise ValidationError(_("Choose a review status."), code="invalid_status")
         chosen = []
         for row in rows:
+            if row.personal_data_erased_at is not None:
+                refused.setdefault(ERASED, []).append(row.reference)
+                continue
             code = review_rules.review_refusal(
                 status=row.review_status, new_status=review_status, outcome=row.outcome,
                 override=row.outcome_override, new_override=row.outcome_override,

@@ -188,3 +188,14 @@ def test_radios_checkboxes_inputs_and_buttons_show_the_yellow_focus(page):
         assert contrast(border, (255, 255, 255)) >= 3, f"{label} border {border}"
         control.focus()
         assert_focus_visible(control, label, unfocused=before)
+
+
+def test_the_example_firms_banner_is_a_landmark_of_its_own(page):
+    """What `make run` shows: the made-up firm's banner, inside a landmark like the rest."""
+    case = Case.objects.get()
+    case.firm_is_example = True
+    case.save()
+    page.goto("/")
+    banner = page.get_by_role("region", name="Example")
+    assert "made up" in banner.inner_text()
+    assert_accessible(page, "start page, example firm")

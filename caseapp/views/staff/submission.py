@@ -149,16 +149,18 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
     if request.user.has_perm("caseapp.erase_submission") \
             and not submission.personal_data_erased_at:
         context["erase_form"] = forms.get("erase_form") or EraseForm()
+    # Nobody is left to decide about once the personal data is erased: no decision, no
+    # change of status or outcome; notes and the record stay.
+    deciding = can_review and not submission.personal_data_erased_at
     if can_review:
         context.update({
-            # Nobody is left to decide about once the personal data is erased.
-            "decision_form": None if submission.personal_data_erased_at else (
-                forms.get("decision_form") or DecisionForm(
-                    initial={"version": submission.version})),
+            "decision_form": (forms.get("decision_form") or DecisionForm(
+                initial={"version": submission.version})) if deciding else None,
             "reject_needs_reason": review_rules.decision_needs_reason(
                 decision=review_rules.REJECTED, outcome=submission.outcome,
                 override=submission.outcome_override),
-            "review_form": forms.get("review_form") or ReviewForm(submission=submission),
+            "review_form": (forms.get("review_form") or ReviewForm(submission=submission))
+            if deciding else None,
             # Only a reviewer's page lists the reviewers, and only when it has no form yet.
             "assign_form": forms.get("assign_form") or AssignForm(
                 submission=submission, reviewers=staff_reviewers()),
