@@ -55,6 +55,7 @@ REFUSED_UNCHANGED = "unchanged"
 REFUSED_TRANSITION = "invalid_transition"
 REFUSED_ACCEPTED_NOT_ELIGIBLE = "accepted_not_eligible"
 REFUSED_REASON_REQUIRED = "decision_reason_required"
+REFUSED_ERASED = "erased"
 
 
 def decision_needs_reason(*, decision: str, outcome: str, override: str) -> bool:
@@ -68,12 +69,16 @@ def decision_needs_reason(*, decision: str, outcome: str, override: str) -> bool
 
 
 def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
-                   new_override: str, reason_given: bool) -> str | None:
+                   new_override: str, reason_given: bool, erased: bool = False) -> str | None:
     """Why moving (status, override) to (new_status, new_override) is refused, or None.
 
-    An accepted submission can be owed the statutory minimum only if its effective outcome is
-    eligible or still needs review: "accepted" and "not eligible" at once would count someone
-    who cannot be owed anything, so that pair is refused however it would come about."""
+    Once the person's data is erased (``erased``: withdrawn, on request, or by the retention
+    purge) there is nobody left to decide about, so nothing moves. An accepted submission can
+    be owed the statutory minimum only if its effective outcome is eligible or still needs
+    review: "accepted" and "not eligible" at once would count someone who cannot be owed
+    anything, so that pair is refused however it would come about."""
+    if erased:
+        return REFUSED_ERASED
     if new_status == status and new_override == override:
         return REFUSED_UNCHANGED
     if new_status != status and new_status not in next_statuses(status):

@@ -116,8 +116,10 @@ def test_a_reason_is_asked_for_needs_information_and_for_rejecting_the_not_ineli
                                  override=override) is expected
 
 
-def refusal(status, new_status, outcome, override, new_override, reason_given):
+def refusal(status, new_status, outcome, override, new_override, reason_given, erased):
     """The refusals in words, in the order a reviewer would want to hear them."""
+    if erased:
+        return "erased"
     if (status, override) == (new_status, new_override):
         return "unchanged"
     if new_status != status and not allowed(status, new_status):
@@ -133,13 +135,13 @@ def refusal(status, new_status, outcome, override, new_override, reason_given):
 
 @pytest.mark.parametrize(("status", "new_status"), list(itertools.product(STATUSES, STATUSES)))
 def test_a_review_change_is_refused_exactly_when_the_workflow_says(status, new_status):
-    for outcome, override, new_override, reason_given in itertools.product(
-            OUTCOMES, OVERRIDES, OVERRIDES, (False, True)):
+    for outcome, override, new_override, reason_given, erased in itertools.product(
+            OUTCOMES, OVERRIDES, OVERRIDES, (False, True), (False, True)):
         assert review_refusal(
             status=status, new_status=new_status, outcome=outcome, override=override,
-            new_override=new_override, reason_given=reason_given,
-        ) == refusal(status, new_status, outcome, override, new_override, reason_given), (
-            outcome, override, new_override, reason_given)
+            new_override=new_override, reason_given=reason_given, erased=erased,
+        ) == refusal(status, new_status, outcome, override, new_override, reason_given,
+                     erased), (outcome, override, new_override, reason_given, erased)
 
 
 @pytest.mark.parametrize(("status", "outcome", "override", "duplicate"), list(itertools.product(

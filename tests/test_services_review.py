@@ -215,3 +215,20 @@ def test_an_erased_submission_is_refused_a_decision_one_at_a_time_and_in_bulk(ca
     assert result.changed == (kept.reference,)
     assert result.refused == {"erased": (gone.reference,)}
     assert Submission.objects.get(pk=gone.pk).review_status == "new"
+
+
+def test_assigning_an_erased_submission_does_not_start_its_review(case, reviewer):
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    one, other = make_submission(), make_submission()
+    for row in (one, other):
+        submission_erase_personal_data(submission=row, actor=None, category="person_asked")
+    one.refresh_from_db()
+    submission_assign(submission=one, actor=reviewer, expected_version=one.version,
+                      assignee=reviewer)
+    submission_bulk_update(actor=reviewer, references=[other.reference], action="assign",
+                           assignee=reviewer)
+    rows = Submission.objects.filter(pk__in=[one.pk, other.pk])
+    assert {row.assignee_id for row in rows} == {reviewer.pk}
+    assert {row.review_status for row in rows} == {"new"}
+    assert not ReviewEvent.objects.filter(kind="status").exists()

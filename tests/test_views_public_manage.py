@@ -432,6 +432,12 @@ def test_correcting_details_updates_the_indexes_and_confirms_the_new_address(
     assert submission.email_confirmed_at is None
     event = ReviewEvent.objects.get(submission=submission, kind="registrant")
     assert event.to_value == "corrected full_name, email, state"
+    # Staff search by a word of the name finds the new name only.
+    from caseapp.models import SubmissionNameToken
+
+    tokens = set(SubmissionNameToken.objects.filter(submission=submission)
+                 .values_list("token_index", flat=True))
+    assert tokens == {crypto.name_token_index("after"), crypto.name_token_index("name")}
     from tests.smtp import run_worker
 
     run_worker()

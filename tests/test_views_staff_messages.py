@@ -92,6 +92,8 @@ def test_a_reviewer_writes_from_a_template_previews_and_sends(reviewer_client, c
     assert received.message["Subject"] == "We need more information"
     assert received.message["Reply-To"] == "intake@firm.example"
     assert "Which Premium plan did you have?" in received.text
+    for body in (received.text, received.html):  # both parts say who is speaking
+        assert "Attorney advertising. This is not legal advice." in body
     page = reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
     html = page.content.decode()
     assert "Message from staff</strong>: <span class=\"user-text\">We need more information" \

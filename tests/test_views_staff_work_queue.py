@@ -161,6 +161,13 @@ def test_the_last_queue_is_remembered_for_the_back_link(reviewer_client, case):
     assert context["queue_url"] == reverse("staff:queue") + "?state=NY"
 
 
+def test_a_searched_name_is_not_kept_in_the_session(reviewer_client, case):
+    from caseapp.views.staff.queue import LAST_QUEUE_SESSION_KEY
+
+    reviewer_client.get(reverse("staff:queue"), {"q": "Whitfield", "state": "NY"})
+    assert reviewer_client.session[LAST_QUEUE_SESSION_KEY] == "state=NY"
+
+
 def test_claim_next_unassigned_assigns_opens_and_audits(reviewer_client, reviewer, case):
     older, newer = make_submission(), make_submission()
     response = reviewer_client.post(reverse("staff:claim") + "?assignee=me&sort=received")

@@ -20,7 +20,11 @@ from caseapp import crypto, ratelimit
 from caseapp.models import AccessCode, Message, ReviewEvent, Submission
 from caseapp.ratelimit import client_ip
 from caseapp.services.audit import audit_record
-from caseapp.services.intake import submission_flag_duplicates, submission_indexes
+from caseapp.services.intake import (
+    submission_flag_duplicates,
+    submission_indexes,
+    submission_name_tokens_store,
+)
 from caseapp.services.messages import message_enqueue
 from caseapp.services.privacy import submission_erase_personal_data
 
@@ -59,6 +63,10 @@ def submission_contact_correct(
     current.save(update_fields=update_fields)
     # Staff forms loaded before this change must not overwrite it.
     Submission.objects.filter(pk=current.pk).update(version=F("version") + 1)
+    if "full_name" in changed:
+        # Staff search the name's words: the old ones must not find the person any more.
+        submission_name_tokens_store(submission=current, full_name=current.full_name,
+                                     replace=True)
     submission_flag_duplicates(submission=current)
     ReviewEvent.objects.create(submission=current, kind=ReviewEvent.Kind.REGISTRANT,
                                from_value=source, to_value="corrected " + ", ".join(changed))

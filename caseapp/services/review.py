@@ -27,6 +27,8 @@ REFUSALS = {
     review_rules.REFUSED_ACCEPTED_NOT_ELIGIBLE: gettext_lazy(
         "An accepted submission cannot have the outcome “Not eligible”: nothing can be owed "
         "to that person. Change the outcome first (with a reason), or reject it instead."),
+    review_rules.REFUSED_ERASED: gettext_lazy(
+        "Its personal data was erased: there is nobody left to decide about."),
     review_rules.REFUSED_REASON_REQUIRED: gettext_lazy(
         "Write a reason: asking for information needs to say what is missing, and rejecting "
         "someone the rules did not find ineligible needs to say why."),
@@ -36,10 +38,6 @@ REFUSALS = {
 #: A bulk selection may name a reference that no longer exists (erased with its case).
 NOT_FOUND = "not_found"
 REFUSALS[NOT_FOUND] = gettext_lazy("No submission has this reference.")
-#: Its personal data was erased (withdrawn, on request, or by the retention purge).
-ERASED = "erased"
-REFUSALS[ERASED] = gettext_lazy("Its personal data was erased: there is nobody left to decide "
-                                "about.")
 
 
 def refusal_message(code: str) -> str:
@@ -79,8 +77,6 @@ def submission_review(
     and so do the decisions ``review_rules.decision_needs_reason`` names. The reason is kept
     with the change on the timeline."""
     current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
-    if current.personal_data_erased_at is not None:
-        raise ValidationError(refusal_message(ERASED), code=ERASED)
     reason = override_reason.strip()
     if outcome_override != current.outcome_override:
         if outcome_override and outcome_override not in OVERRIDE_OUTCOMES:
@@ -94,7 +90,7 @@ def submission_review(
     refused = review_rules.review_refusal(
         status=current.review_status, new_status=review_status, outcome=current.outcome,
         override=current.outcome_override, new_override=outcome_override,
-        reason_given=bool(reason))
+        reason_given=bool(reason), erased=current.personal_data_erased_at is not None)
     if refused == review_rules.REFUSED_UNCHANGED:
         return current
     if refused is not None:
@@ -155,8 +151,11 @@ def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
     """Move a new submission to "in review" if it still is new: a conditional UPDATE, so a
     reviewer who opens it while another decides it never undoes the decision."""
     started = review_rules.status_when_opened(review_rules.NEW)
-    moved = Submission.objects.filter(pk=submission.pk, review_status=review_rules.NEW).update(
-        review_status=started, version=F("version") + 1, updated_at=timezone.now())
+    # Nor if the person's data was erased: nobody is left to review (opening, assigning,
+    # claiming all come here).
+    moved = Submission.objects.filter(
+        pk=submission.pk, review_status=review_rules.NEW, personal_data_erased_at__isnull=True,
+    ).update(review_status=started, version=F("version") + 1, updated_at=timezone.now())
     if moved:
         ReviewEvent.objects.create(submission_id=submission.pk, actor=actor,
                                    kind=ReviewEvent.Kind.STATUS,
@@ -167,9 +166,8 @@ def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
 @transaction.atomic
 def submission_open(*, submission: Submission, actor: AbstractBaseUser,
                     request: HttpRequest | None = None) -> Submission:
-    """A reviewer opened the submission: a new one is now in review (audited as a review),
-    unless its personal data was erased, which leaves nobody to review."""
-    if submission.review_status != review_rules.NEW or submission.personal_data_erased_at:
+    """A reviewer opened the submission: a new one is now in review (audited as a review)."""
+    if submission.review_status != review_rules.NEW:
         return submission
     if _start_review(submission=submission, actor=actor):
         audit_record(actor=actor, action="submission.review", target=submission.reference,
@@ -278,26 +276,25 @@ def submission_bulk_update(
                               to_value=label) for row in chosen]
         Submission.objects.filter(pk__in=[row.pk for row in chosen]).update(
             version=F("version") + 1, updated_at=now, assignee_id=new_id)
+        started = review_rules.status_when_opened(review_rules.NEW)
         starting = [row for row in chosen
-                    if new_id is not None and row.review_status == review_rules.NEW]
+                    if new_id is not None and row.review_status == review_rules.NEW
+                    and row.personal_data_erased_at is None]
         events += [ReviewEvent(submission=row, actor=actor, kind=ReviewEvent.Kind.STATUS,
-                               from_value=row.review_status, to_value=review_rules.IN_REVIEW)
+                               from_value=row.review_status, to_value=started)
                    for row in starting]
         Submission.objects.filter(pk__in=[row.pk for row in starting]).update(
-            review_status=review_rules.IN_REVIEW)
+            review_status=started)
         details: dict = {"assignee": label}
     elif action == "status":
         if review_status not in Submission.ReviewStatus.values:
             raise ValidationError(_("Choose a review status."), code="invalid_status")
         chosen = []
         for row in rows:
-            if row.personal_data_erased_at is not None:
-                refused.setdefault(ERASED, []).append(row.reference)
-                continue
             code = review_rules.review_refusal(
                 status=row.review_status, new_status=review_status, outcome=row.outcome,
                 override=row.outcome_override, new_override=row.outcome_override,
-                reason_given=bool(reason))
+                reason_given=bool(reason), erased=row.personal_data_erased_at is not None)
             if code is None:
                 chosen.append(row)
             else:

@@ -195,12 +195,14 @@ QUEUE_KEYS = tuple(name for name in QueueFilterForm.base_fields if name != "per_
 WORK_QUEUE_FLAG = "wq"
 
 
-def queue_params(query: QueryDict) -> QueryDict:
-    """The queue part of a query string, in a fixed order, empty values dropped."""
+def queue_params(query: QueryDict, *, search: bool = True) -> QueryDict:
+    """The queue part of a query string, in a fixed order, empty values dropped; without the
+    search box when ``search`` is false, for what the database keeps (a saved view, the last
+    queue in the session): a searched name or email would be stored there in clear."""
     params = QueryDict(mutable=True)
     for key in QUEUE_KEYS:
         value = query.get(key, "")[:254]
-        if value:
+        if value and (search or key != "q"):
             params[key] = value
     return params
 
@@ -221,7 +223,8 @@ def queue_url_for(query: QueryDict) -> str:
 def remember_queue(request: HttpRequest) -> None:
     # The whole queue is remembered as its default sort, so that it differs from "nothing
     # remembered" (which opens a Reviewer's "My open items").
-    params = queue_params(request.GET).urlencode() or f"sort={QUEUE_DEFAULT_SORT}"
+    params = (queue_params(request.GET, search=False).urlencode()
+              or f"sort={QUEUE_DEFAULT_SORT}")
     if request.session.get(LAST_QUEUE_SESSION_KEY, "") != params:
         request.session[LAST_QUEUE_SESSION_KEY] = params
 

@@ -29,9 +29,7 @@ class SavedViewForm(forms.Form):
     def clean_query(self):
         """Only the queue's own keys, and never the search box: a saved view is a filter set,
         and a searched name would be kept in clear in the database."""
-        params = queue_params(QueryDict(self.cleaned_data["query"]))
-        params.pop("q", None)
-        return params.urlencode()
+        return queue_params(QueryDict(self.cleaned_data["query"]), search=False).urlencode()
 
 
 @staff_view("caseapp.view_submission")
