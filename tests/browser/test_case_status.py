@@ -10,7 +10,7 @@ import pytest
 from caseapp.models import Case
 
 from .conftest import assert_accessible
-from .test_public_flow import ELIGIBLE, result_main, start
+from .test_public_flow import ELIGIBLE, register_from_form, result_main, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,14 +83,7 @@ def test_moving_around_august_2024_leads_to_needs_review(page):
 def test_after_registering_back_shows_the_reference(page):
     eligible_result(page)
     page.get_by_role("link", name="Register with the firm").click()
-    page.fill("[name=full_name]", "Back Button")
-    page.fill("[name=email]", "back@example.com")
-    page.select_option("[name=state]", "TX")
-    page.check("[name=consent_contact]")
-    page.check("[name=attest_true]")
-    page.get_by_role("button", name="Register").click()
-    page.wait_for_url("**/confirmation/")
-    reference = page.locator("[data-reference]").get_attribute("data-reference")
+    reference = register_from_form(page, email="back@example.com", state="TX")
     page.go_back()
     page.wait_for_load_state()
     page.reload()

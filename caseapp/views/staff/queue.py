@@ -182,8 +182,16 @@ QUEUE_COLUMNS = [
 ]
 
 
+def reviewers_for(request: HttpRequest) -> list:
+    """The reviewers, read once per request: a submission page in work-queue mode needs them
+    for the queue's filters and for its assign form."""
+    if not hasattr(request, "_staff_reviewers"):
+        request._staff_reviewers = staff_reviewers()
+    return request._staff_reviewers
+
+
 def queue_filter_form(request: HttpRequest, data: QueryDict | None = None) -> QueueFilterForm:
-    form = QueueFilterForm(request.GET if data is None else data, reviewers=staff_reviewers())
+    form = QueueFilterForm(request.GET if data is None else data, reviewers=reviewers_for(request))
     form.is_valid()
     return form
 

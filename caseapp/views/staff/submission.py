@@ -16,7 +16,6 @@ from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
 from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
-from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.selectors.submission import (
     submission_for_staff,
     submission_possible_duplicates,
@@ -34,7 +33,7 @@ from caseapp.services.review import (
     submission_review,
 )
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_url_for, work_queue_query
+from caseapp.views.staff.queue import queue_url_for, reviewers_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
     AssignForm,
     DecisionForm,
@@ -163,7 +162,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             if deciding else None,
             # Only a reviewer's page lists the reviewers, and only when it has no form yet.
             "assign_form": forms.get("assign_form") or AssignForm(
-                submission=submission, reviewers=staff_reviewers()),
+                submission=submission, reviewers=reviewers_for(request)),
             "note_form": forms.get("note_form") or NoteForm(),
             "duplicate_form": forms.get("duplicate_form"),
         })
@@ -208,7 +207,7 @@ def _conflict(request, error: StaleEditError, form_name: str, form) -> HttpRespo
     if form_name == "review_form":
         forms[form_name] = ReviewForm(submission=current, initial=kept)
     elif form_name == "assign_form":
-        forms[form_name] = AssignForm(submission=current, reviewers=staff_reviewers(),
+        forms[form_name] = AssignForm(submission=current, reviewers=reviewers_for(request),
                                       initial=kept)
     return _detail(request, current, status=409, **forms)
 
@@ -241,7 +240,7 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
 def assign(request: HttpRequest, reference: str) -> HttpResponse:
     submission = _submission_or_404(reference)
     form = AssignForm(request.POST, submission=submission,
-                      reviewers=staff_reviewers())
+                      reviewers=reviewers_for(request))
     if form.is_valid():
         try:
             submission_assign(

@@ -24,7 +24,13 @@ from caseapp.selectors.messages import (
 )
 from caseapp.services import messages as messaging
 from caseapp.services.audit import audit_record
-from caseapp.services.updates import update_audience, update_cancel, update_resume, update_send
+from caseapp.services.updates import (
+    AUDIENCE_FILTERS,
+    update_audience,
+    update_cancel,
+    update_resume,
+    update_send,
+)
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import ANY, DATE_WIDGET
@@ -70,8 +76,6 @@ class UpdateForm(forms.Form):
     expected_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     TEXT_FIELDS = ("subject", "body", "subject_es", "body_es")
-    AUDIENCE_FIELDS = ("outcome", "review_status", "state", "email_confirmed", "duplicate",
-                       "received_from", "received_to")
 
     def clean(self):
         data = super().clean()
@@ -85,7 +89,7 @@ class UpdateForm(forms.Form):
         return data
 
     def audience(self) -> dict:
-        return {key: self.cleaned_data.get(key) for key in self.AUDIENCE_FIELDS
+        return {key: self.cleaned_data.get(key) for key in AUDIENCE_FILTERS
                 if self.cleaned_data.get(key)}
 
 
