@@ -41,7 +41,17 @@ OUTSIDE_US = "outside_us"
 STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
 
 
-class Case(models.Model):
+class InLanguage:
+    """For models whose texts staff write in English and Spanish (``field`` and ``field_es``)."""
+
+    def in_language(self, field: str, language: str) -> str:
+        """The text in the reader's language when staff wrote one, else in English."""
+        if language.startswith("es"):
+            return getattr(self, f"{field}_es") or getattr(self, field)
+        return getattr(self, field)
+
+
+class Case(InLanguage, models.Model):
     class Status(models.TextChoices):
         DISMISSED = "dismissed", _("Dismissed")
         ACTIVE = "active", _("Active")
@@ -108,12 +118,6 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.docket_number})"
-
-    def in_language(self, field: str, language: str) -> str:
-        """A public text in the reader's language when staff wrote one, else in English."""
-        if language.startswith("es"):
-            return getattr(self, f"{field}_es") or getattr(self, field)
-        return getattr(self, field)
 
     @staticmethod
     def status_text_field(status: str) -> str:

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from caseapp.crypto import EncryptedTextField
+from caseapp.models.case import InLanguage
 from caseapp.models.submissions import Submission
 
 
-class CaseUpdate(models.Model):
+class CaseUpdate(InLanguage, models.Model):
     """News about the case sent to many registrants at once (a refiling, a settlement...).
 
     Its texts are the firm's, not anyone's personal data, so they are stored in clear. Each
@@ -43,13 +44,8 @@ class CaseUpdate(models.Model):
     def __str__(self) -> str:
         return self.subject
 
-    def in_language(self, field: str, language: str) -> str:
-        if language.startswith("es"):
-            return getattr(self, f"{field}_es") or getattr(self, field)
-        return getattr(self, field)
 
-
-class MessageTemplate(models.Model):
+class MessageTemplate(InLanguage, models.Model):
     """A starting text for a message to one registrant; staff edit it before sending."""
 
     key = models.SlugField(unique=True)

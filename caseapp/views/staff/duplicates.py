@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods
 
 from caseapp import eligibility
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
-from caseapp.selectors.submission import submission_for_staff, submission_possible_duplicates
+from caseapp.selectors.submission import submission_possible_duplicates
 from caseapp.services.audit import audit_record
 from caseapp.services.duplicates import submission_keep_one
 from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.submission import submission_or_404
 
 #: The submission and at most this many others fit side by side on a laptop screen.
 MAX_OTHERS = 3
@@ -63,10 +64,7 @@ ROWS = [
 
 
 def _group(reference: str) -> list[Submission]:
-    try:
-        submission = submission_for_staff(reference=reference)
-    except Submission.DoesNotExist:
-        raise Http404(_("No submission has this reference.")) from None
+    submission = submission_or_404(reference)
     others = [item["submission"] for item in submission_possible_duplicates(
         submission=submission)][:MAX_OTHERS]
     full = Submission.objects.select_related("assignee", "duplicate_of").in_bulk(

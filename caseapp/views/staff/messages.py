@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from caseapp.models import Message, MessageTemplate, Submission
 from caseapp.selectors.messages import message_template, message_templates
-from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.audit import audit_record
 from caseapp.services.messages import (
     Composed,
@@ -27,6 +26,7 @@ from caseapp.services.messages import (
 )
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.submission import submission_or_404
 
 #: The templates' "[Write what …]" gaps: a message must not go out with one left in.
 PLACEHOLDER = re.compile(r"\[(Write|Escriba)[^\]]*\]")
@@ -59,13 +59,6 @@ class StaffMessageForm(forms.Form):
         return body
 
 
-def _submission_or_404(reference: str) -> Submission:
-    submission = submission_by_reference(reference=reference) if "\x00" not in reference \
-        else None
-    if submission is None:
-        raise Http404
-    return submission
-
 
 def _preview(submission: Submission, subject: str, body: str) -> Composed:
     draft = Message(kind=Message.Kind.STAFF, submission=submission,
@@ -76,13 +69,12 @@ def _preview(submission: Submission, subject: str, body: str) -> Composed:
 @staff_view("caseapp.review_submission")
 @require_http_methods(["GET", "POST"])
 def message_write(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     template = message_template(key=request.GET.get("template", ""))
-    spanish = submission.language.startswith("es")
     initial = {}
     if template is not None:
-        initial = {"subject": template.subject_es if spanish else template.subject,
-                   "body": template.body_es if spanish else template.body}
+        initial = {field: template.in_language(field, submission.language)
+                   for field in ("subject", "body")}
     form = StaffMessageForm(request.POST or None, initial=initial)
     preview = None
     status = 200
@@ -104,14 +96,16 @@ def message_write(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "caseapp/staff/message_write.html", {
         "submission": submission, "form": form, "preview": preview,
         "templates": message_templates(), "template": template,
-        "language_label": _("Spanish") if spanish else _("English"), "nav": "queue",
+        "language_label": (_("Spanish") if submission.language.startswith("es")
+                           else _("English")),
+        "nav": "queue",
     }, status=status)
 
 
 @staff_view("caseapp.review_submission")
 @require_POST
 def message_resend_view(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     message = submission.messages.filter(pk=message_id).first()
     if message is None:
         raise Http404

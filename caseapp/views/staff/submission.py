@@ -62,7 +62,8 @@ def _back_to(request: HttpRequest, reference: str, anchor: str = "") -> HttpResp
     return redirect(reverse("staff:submission", args=[reference]) + anchor)
 
 
-def _submission_or_404(reference: str) -> Submission:
+def submission_or_404(reference: str) -> Submission:
+    """The submission a staff URL names, with what its page shows, or a 404."""
     try:
         return submission_for_staff(reference=reference)
     except Submission.DoesNotExist:
@@ -172,7 +173,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
 @staff_view("caseapp.view_submission")
 @require_GET
 def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     if request.user.has_perm("caseapp.review_submission"):
         submission = submission_open(submission=submission, actor=request.user,
                                      request=request)
@@ -184,7 +185,7 @@ def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view("caseapp.erase_submission")
 @require_POST
 def erase(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = EraseForm(request.POST)
     if form.is_valid():
         submission_erase_personal_data(
@@ -215,7 +216,7 @@ def _conflict(request, error: StaleEditError, form_name: str, form) -> HttpRespo
 @staff_view("caseapp.review_submission")
 @require_POST
 def review(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = ReviewForm(request.POST, submission=submission)
     if form.is_valid():
         data = form.cleaned_data
@@ -238,7 +239,7 @@ def review(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view("caseapp.review_submission")
 @require_POST
 def assign(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = AssignForm(request.POST, submission=submission,
                       reviewers=reviewers_for(request))
     if form.is_valid():
@@ -258,7 +259,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view("caseapp.review_submission")
 @require_POST
 def note(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = NoteForm(request.POST)
     if form.is_valid():
         submission_note_add(submission=submission, actor=request.user,
@@ -271,7 +272,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view("caseapp.review_submission")
 @require_POST
 def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = DuplicateForm(request.POST, submission=submission)
     if form.is_valid():
         try:
@@ -305,7 +306,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Accept, reject or ask for information in one step; "… and next" then opens the next
     submission of the queue in the URL (the decided one may have left it: keyset still
     finds its successor)."""
-    submission = _submission_or_404(reference)
+    submission = submission_or_404(reference)
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
