@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from django.db.models import Q, QuerySet, Value
 
 from caseapp import crypto, review_rules
 from caseapp.models import Case, Submission, SubmissionNameToken
+from caseapp.references import reference_parse
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.lists import created_between
 
@@ -43,22 +43,10 @@ def queue_home_query(*, session, user) -> str:
     return ""
 
 
-_REFERENCE_RE = re.compile(r"^LI([23456789ABCDEFGHJKMNPQRSTWXYZ]{8})$")
-
-
 @dataclass(frozen=True)
 class Search:
     kind: str  # "reference", "email" or "name": what the audit log may record
     condition: Q
-
-
-def reference_from(text: str) -> str | None:
-    """``LI-XXXX-XXXX`` however it was typed (spaces, dashes, lower case), or None."""
-    match = _REFERENCE_RE.match(re.sub(r"[\s\-]", "", text).upper())
-    if match is None:
-        return None
-    chars = match.group(1)
-    return f"LI-{chars[:4]}-{chars[4:]}"
 
 
 def _name_condition(text: str) -> Q:
@@ -80,7 +68,7 @@ def submission_search(*, text: str) -> Search | None:
     text = text.strip()
     if not text:
         return None
-    reference = reference_from(text)
+    reference = reference_parse(text)
     if reference is not None:
         return Search("reference", Q(reference=reference))
     if "@" in text:
