@@ -1,4 +1,5 @@
-"""The review queue: its search, filters, sort orders and the columns a row reads."""
+"""The review queue: the query it opens with, its search, filters, sort orders and the
+columns a row reads."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from caseapp.references import reference_parse
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.lists import created_between
 
-#: database cannot sort by them.
+#: Sortable queue columns and the field each sorts by. Names are encrypted, so the database
+#: cannot sort by them; a descending sort is the column's name with a leading "-".
 QUEUE_SORTS = {
     "received": "created_at",
     "reference": "reference",
@@ -123,3 +125,10 @@ def submission_queue_rows(qs: QuerySet) -> QuerySet:
         "review_status", "assignee__username", "possible_duplicate", "duplicate_of_id",
         "personal_data_erased_at",
     )
+
+
+def submissions_contactable(qs: QuerySet) -> QuerySet:
+    """The queue's submissions someone can still be contacted about: one whose personal data
+    was erased (withdrawn at /manage/, erased on request, purged) stays in the list for the
+    counts, but there is no one left to decide about."""
+    return qs.filter(personal_data_erased_at__isnull=True)
