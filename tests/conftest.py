@@ -4,6 +4,7 @@ import os
 import pytest
 
 from caseapp.selectors.case_record import case_current
+from tests import strict_templates
 from tests.staff_users import make_staff
 
 # Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
@@ -17,14 +18,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CASEAPP_PUBLIC_CASE_MAX_AGE = 0
-    # An undefined name in a Jinja2 template raises under the tests (Django's templates fail
-    # through --fail-on-template-vars in pyproject.toml): a removed name must not render as
-    # nothing. Production keeps jinja2.Undefined, so a slip there shows an empty spot, not a 500.
-    import jinja2
-
-    for engine in settings.TEMPLATES:
-        if engine["BACKEND"] == "django.template.backends.jinja2.Jinja2":
-            engine["OPTIONS"]["undefined"] = jinja2.StrictUndefined
+    # A name a template reads and nobody gave fails the test (tests/strict_templates.py).
+    strict_templates.install(settings)
 
 
 @pytest.fixture

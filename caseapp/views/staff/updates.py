@@ -131,7 +131,8 @@ def update_new(request: HttpRequest) -> HttpResponse:
                    "body": case.status_text("en"), "subject_es": "Novedades sobre el caso",
                    "body_es": case.status_text("es")}
     form = UpdateForm(request.POST or None, initial=initial)
-    context = {"form": form, "nav": "updates"}
+    # The count and previews come once the audience is counted (a valid post).
+    context = {"form": form, "nav": "updates", "count": None, "previews": []}
     status = 200
     if request.method == "POST" and form.is_valid():
         audience = form.audience()
