@@ -105,7 +105,7 @@ deploy-check: install-dev
 
 test: install-dev chromium
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory deploy-check
 	$(BIN)/pytest
 
