@@ -146,7 +146,9 @@ def worker_process(*, smtp_port: int, site_url: str = "http://testserver",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
         "DEFAULT_FROM_EMAIL": "Intake <intake@firm.example>",
         "CASEAPP_SITE_URL": site_url,
-        "CASEAPP_FIELD_KEY_FILE": str(settings.FIELD_KEY_FILE),
+        # The keys this test seals with (the environment's, or the field_keys fixture's).
+        "CASEAPP_FIELD_KEYS": ",".join(settings.FIELD_KEYS),
+        "CASEAPP_BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
         **(extra_env or {}),
     })
     return subprocess.Popen(
