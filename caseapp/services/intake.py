@@ -11,7 +11,7 @@ from django.utils import timezone
 from caseapp import crypto, eligibility, wording
 from caseapp.models import Case, DailyCount, Message, Submission, SubmissionNameToken
 from caseapp.references import reference_generate
-from caseapp.services.messages import message_enqueue
+from caseapp.services.email import message_enqueue
 
 
 def daily_count_increment(*, metric: str, amount: int = 1) -> None:
