@@ -29,8 +29,6 @@ RULES_VERSION = "2025-01-21.2"
 #: The SCA's statutory minimum per person, 18 U.S.C. § 2707(c). Never multiplied by messages.
 SCA_STATUTORY_MINIMUM = 1000
 
-CUTOFF_DATE_TEXT = _("September 18, 2024")
-
 
 class Outcome(str, enum.Enum):
     ELIGIBLE = "eligible"
@@ -54,13 +52,6 @@ class Status(str, enum.Enum):
 
 #: Outcomes that may register with the firm and carry the damages estimate.
 REGISTRABLE_OUTCOMES = frozenset({Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW})
-
-OUTCOME_LABELS = {
-    Outcome.ELIGIBLE: _("You may be in the proposed class"),
-    Outcome.NOT_ELIGIBLE: _("You do not appear to be in the proposed class"),
-    Outcome.NEEDS_REVIEW: _("You might be in the proposed class: the firm needs to check"),
-    Outcome.INCOMPLETE: _("Some questions are still unanswered"),
-}
 
 
 @dataclass(frozen=True)
@@ -259,14 +250,6 @@ class Determination:
     findings: tuple[Finding, ...]
     next_question: str | None
     rules_version: str = RULES_VERSION
-
-    @property
-    def label(self) -> str:
-        return OUTCOME_LABELS[self.outcome]
-
-    @property
-    def ruling_out(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.status is Status.NOT_MET)
 
 
 def question(key: str) -> Question:

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from caseapp.selectors.case_record import case_current
+from tests import strict_templates
 from tests.staff_users import make_staff
 
 # Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
@@ -17,6 +18,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CASEAPP_PUBLIC_CASE_MAX_AGE = 0
+    # A name a template reads and nobody gave fails the test (tests/strict_templates.py).
+    strict_templates.install(settings)
 
 
 @pytest.fixture

@@ -135,3 +135,8 @@ def keyset_order(*, sort_field: str, descending: bool) -> list[str]:
     """The ``order_by`` arguments of a keyset list sorted on ``sort_field``."""
     fields = list(dict.fromkeys([sort_field, "created_at", "id"]))
     return [f"-{f}" if descending else f for f in fields]
+
+
+def keyset_first(qs: QuerySet, *, sort_field: str, descending: bool):
+    """The first row of a keyset list sorted on ``sort_field``, or None."""
+    return qs.order_by(*keyset_order(sort_field=sort_field, descending=descending)).first()

@@ -14,6 +14,11 @@ def submission_messages(*, submission: Submission) -> list[Message]:
                                                                                "id"))
 
 
+def submission_message(*, submission: Submission, message_id: int) -> Message | None:
+    """One of this person's messages, or None (an id from another submission finds nothing)."""
+    return submission.messages.filter(pk=message_id).first()
+
+
 def submission_unsubscribed(*, submission_id: int) -> bool:
     """Whether this registrant has already stopped case updates."""
     return Submission.objects.filter(pk=submission_id,
@@ -26,6 +31,10 @@ def message_templates() -> list[MessageTemplate]:
 
 def message_template(*, key: str) -> MessageTemplate | None:
     return MessageTemplate.objects.filter(key=key).first() if key else None
+
+
+def case_update_by_id(*, update_id: int) -> CaseUpdate | None:
+    return CaseUpdate.objects.filter(pk=update_id).first()
 
 
 def case_updates_recent(*, limit: int = 50) -> QuerySet:

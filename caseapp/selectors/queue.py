@@ -1,8 +1,8 @@
-"""The review queue: its search, filters, sort orders and the columns a row reads."""
+"""The review queue: the query it opens with, its search, filters, sort orders and the
+columns a row reads."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,10 +10,12 @@ from django.db.models import Q, QuerySet, Value
 
 from caseapp import crypto, review_rules
 from caseapp.models import Case, Submission, SubmissionNameToken
+from caseapp.references import reference_parse
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.lists import created_between
 
-#: database cannot sort by them.
+#: Sortable queue columns and the field each sorts by. Names are encrypted, so the database
+#: cannot sort by them; a descending sort is the column's name with a leading "-".
 QUEUE_SORTS = {
     "received": "created_at",
     "reference": "reference",
@@ -43,22 +45,10 @@ def queue_home_query(*, session, user) -> str:
     return ""
 
 
-_REFERENCE_RE = re.compile(r"^LI([23456789ABCDEFGHJKMNPQRSTWXYZ]{8})$")
-
-
 @dataclass(frozen=True)
 class Search:
     kind: str  # "reference", "email" or "name": what the audit log may record
     condition: Q
-
-
-def reference_from(text: str) -> str | None:
-    """``LI-XXXX-XXXX`` however it was typed (spaces, dashes, lower case), or None."""
-    match = _REFERENCE_RE.match(re.sub(r"[\s\-]", "", text).upper())
-    if match is None:
-        return None
-    chars = match.group(1)
-    return f"LI-{chars[:4]}-{chars[4:]}"
 
 
 def _name_condition(text: str) -> Q:
@@ -80,7 +70,7 @@ def submission_search(*, text: str) -> Search | None:
     text = text.strip()
     if not text:
         return None
-    reference = reference_from(text)
+    reference = reference_parse(text)
     if reference is not None:
         return Search("reference", Q(reference=reference))
     if "@" in text:
@@ -135,3 +125,10 @@ def submission_queue_rows(qs: QuerySet) -> QuerySet:
         "review_status", "assignee__username", "possible_duplicate", "duplicate_of_id",
         "personal_data_erased_at",
     )
+
+
+def submissions_contactable(qs: QuerySet) -> QuerySet:
+    """The queue's submissions someone can still be contacted about: one whose personal data
+    was erased (withdrawn at /manage/, erased on request, purged) stays in the list for the
+    counts, but there is no one left to decide about."""
+    return qs.filter(personal_data_erased_at__isnull=True)

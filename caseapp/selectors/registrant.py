@@ -7,6 +7,13 @@ from caseapp import eligibility
 from caseapp.models import Submission
 
 
+def submission_signed_in(*, submission_id: object) -> Submission | None:
+    """The registration a /manage/ sign-in names, unless its personal data is gone (withdrawn,
+    erased or purged since): then there is nothing left to manage."""
+    return Submission.objects.select_related("case").filter(
+        pk=submission_id, personal_data_erased_at__isnull=True).first()
+
+
 def mask_email(email: str) -> str:
     """``j•••@example.org``: enough for the person to recognise it, little for anyone else."""
     local, at, domain = email.partition("@")

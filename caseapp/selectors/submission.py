@@ -19,6 +19,11 @@ def submission_by_reference(*, reference: str) -> Submission | None:
     return Submission.objects.filter(reference=reference).first()
 
 
+def submissions_for_staff_by_id(*, ids: list[int]) -> dict[int, Submission]:
+    """Several submissions by id, with the assignee and duplicate mark their rows show."""
+    return Submission.objects.select_related("assignee", "duplicate_of").in_bulk(ids)
+
+
 def submission_timeline(*, submission: Submission) -> list[ReviewEvent]:
     return list(submission.events.select_related("actor").order_by("created_at", "id"))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 
 from django.db import IntegrityError, connection, transaction
@@ -11,17 +10,8 @@ from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
 from caseapp.models import Case, DailyCount, Message, Submission, SubmissionNameToken
+from caseapp.references import reference_generate
 from caseapp.services.email import message_enqueue
-
-#: No 0/O, 1/I/L or U/V: a reference is read aloud over the phone.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-REFERENCE_PREFIX = "LI"
-
-
-def reference_generate() -> str:
-    """``LI-XXXX-XXXX`` from a 29-letter alphabet: 29**8 ≈ 5 × 10**11, drawn by ``secrets``."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{REFERENCE_PREFIX}-{chars[:4]}-{chars[4:]}"
 
 
 def daily_count_increment(*, metric: str, amount: int = 1) -> None:

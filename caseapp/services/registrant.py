@@ -18,6 +18,7 @@ from django.utils import timezone
 from caseapp import crypto, ratelimit
 from caseapp.models import AccessCode, Message, ReviewEvent, Submission
 from caseapp.ratelimit import client_ip
+from caseapp.references import reference_normalise
 from caseapp.services.access_codes import challenge_hash, code_hash
 from caseapp.services.audit import audit_record
 from caseapp.services.email import message_enqueue
@@ -94,17 +95,6 @@ def _audit(*, action: str, target: str = "", details: dict | None = None,
 
 
 # --- /manage/: signing in with an emailed code --------------------------------------------------
-
-_REFERENCE_CHARS = re.compile(r"[\s\-]")
-
-
-def reference_normalise(text: str) -> str:
-    """``li 2345 6789`` or ``LI23456789`` → ``LI-2345-6789``; anything else as typed, upper."""
-    compact = _REFERENCE_CHARS.sub("", text).upper()[:40]
-    if len(compact) == 10 and compact.startswith("LI"):
-        return f"LI-{compact[2:6]}-{compact[6:]}"
-    return compact
-
 
 @dataclass(frozen=True)
 class CodeRequest:

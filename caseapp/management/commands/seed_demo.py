@@ -18,14 +18,10 @@ from django.utils import timezone
 from caseapp import crypto, eligibility, wording
 from caseapp.crypto import EncryptedTextField
 from caseapp.models import DailyCount, ReviewEvent, Submission, SubmissionNameToken
+from caseapp.references import reference_generate
 from caseapp.selectors.case_record import case_current
 from caseapp.selectors.staff_accounts import staff_reviewers
-from caseapp.services.intake import (
-    REFERENCE_ALPHABET,
-    REFERENCE_PREFIX,
-    submission_indexes,
-    submission_refresh_duplicate_flags,
-)
+from caseapp.services.intake import submission_indexes, submission_refresh_duplicate_flags
 
 BATCH = 2000
 
@@ -240,15 +236,9 @@ class Command(BaseCommand):
     def _references(size: int, rng: random.Random) -> list[str]:
         """Fresh references in the real format, none already stored (29**8 leaves rare
         collisions at scale). Demo references need not be unguessable, so ``rng`` draws them."""
-        alphabet, prefix = REFERENCE_ALPHABET, REFERENCE_PREFIX
-
-        def draw() -> str:
-            chars = "".join(rng.choices(alphabet, k=8))
-            return f"{prefix}-{chars[:4]}-{chars[4:]}"
-
         references: set[str] = set()
         while len(references) < size:
-            wanted = {draw() for _ in range(size - len(references))}
+            wanted = {reference_generate(rng) for _ in range(size - len(references))}
             taken = set(Submission.objects.filter(reference__in=wanted)
                         .values_list("reference", flat=True))
             references |= wanted - taken

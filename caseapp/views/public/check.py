@@ -6,18 +6,17 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from caseapp import eligibility, wording
+from caseapp.check_draft import REFERENCE_KEY, draft_current, draft_save, draft_start
 from caseapp.models import DailyCount
-from caseapp.selectors.case_record import case_for_request
 from caseapp.services.intake import daily_count_increment
 from caseapp.views.public.forms import QuestionForm
 from caseapp.views.public.render import render_page
+from caseapp.views.public.steps import draft_expired, next_url
 
-DRAFT_KEY = "check"
 FINISHED_METRIC = {
     eligibility.Outcome.ELIGIBLE: DailyCount.Metric.FINISHED_ELIGIBLE,
     eligibility.Outcome.NEEDS_REVIEW: DailyCount.Metric.FINISHED_NEEDS_REVIEW,
@@ -25,65 +24,13 @@ FINISHED_METRIC = {
 }
 
 
-# --- the draft check, in a sealed cookie (caseapp/drafts.py) -----------------------------
-
-def draft_current(request: HttpRequest) -> dict | None:
-    """The check in progress, or None when there is none or it has expired."""
-    draft = request.draft.get(DRAFT_KEY)
-    if not isinstance(draft, dict) or not isinstance(draft.get("answers"), dict):
-        return None
-    started = draft.get("started", 0)
-    max_age = case_for_request(request).draft_retention_hours * 3600
-    if timezone.now().timestamp() - started > max_age:
-        request.draft.pop(DRAFT_KEY, None)
-        return None
-    try:
-        eligibility.validate(draft["answers"])
-    except ValueError:
-        return None
-    return draft
-
-
-def draft_start(request: HttpRequest) -> dict:
-    draft = {"answers": {}, "started": timezone.now().timestamp(), "finished": False}
-    request.draft[DRAFT_KEY] = draft
-    # The cookie expires with the draft: the browser forgets it, and the server checks too.
-    request.draft.set_expiry(case_for_request(request).draft_retention_hours * 3600)
-    daily_count_increment(metric=DailyCount.Metric.STARTED)
-    return draft
-
-
-def draft_save(request: HttpRequest, draft: dict) -> None:
-    request.draft[DRAFT_KEY] = draft
-
-
-def next_url(determination: eligibility.Determination) -> str:
-    if determination.next_question:
-        return reverse("public:question", args=[determination.next_question])
-    if determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
-        return reverse("public:result")
-    return reverse("public:check_answers")
-
-
-def draft_expired(request: HttpRequest) -> HttpResponse:
-    """No check in progress: after registering, say so (Back, reload or a step's URL after the
-    confirmation must never claim that nothing was saved); otherwise the draft expired."""
-    reference = request.draft.get("reference")
-    if reference:
-        return render_page(request, "caseapp/public/already_registered.html",
-                           {"registered_reference": reference})
-    return render_page(request, "caseapp/public/session_expired.html", {})
-
-
-# --- pages -------------------------------------------------------------------------------
-
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     return render_page(request, "caseapp/public/start.html", {
         "questions_count": len(eligibility.QUESTIONS),
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
         "privacy_notice": wording.PRIVACY_NOTICE.text,
-        "registered_reference": request.draft.get("reference"),
+        "registered_reference": request.draft.get(REFERENCE_KEY),
     })
 
 
@@ -95,7 +42,7 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         return render_page(request, "404.html", {}, status=404)
     draft = draft_current(request)
     if draft is None:
-        if request.method == "POST" or request.draft.get("reference"):
+        if request.method == "POST" or request.draft.get(REFERENCE_KEY):
             return draft_expired(request)
         draft = draft_start(request)
     answers = draft["answers"]

@@ -19,7 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from caseapp.models import OUTCOME_CHOICES, Message, Submission
-from caseapp.selectors.registrant import mask_email, submission_registrant_copy
+from caseapp.selectors.registrant import (
+    mask_email,
+    submission_registrant_copy,
+    submission_signed_in,
+)
 from caseapp.services import registrant
 from caseapp.views.public.forms import ContactDetailsForm, ManageCodeForm, ManageSignInForm
 from caseapp.views.public.render import render_page
@@ -62,9 +66,7 @@ def _signed_in(request: HttpRequest) -> Submission | None:
     if not isinstance(state, dict) or not isinstance(state.get("at"), (int, float)) \
             or time.time() - state["at"] >= settings.CASEAPP_MANAGE_SESSION_MINUTES * 60:
         return None
-    submission = Submission.objects.select_related("case").filter(
-        pk=state.get("id"), personal_data_erased_at__isnull=True).first()
-    return submission
+    return submission_signed_in(submission_id=state.get("id"))
 
 
 def _private(response: HttpResponse) -> HttpResponse:

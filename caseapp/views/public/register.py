@@ -18,15 +18,22 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caseapp import crypto, eligibility, ratelimit, wording
+from caseapp.check_draft import (
+    CHECK_KEY,
+    REFERENCE_KEY,
+    REGISTERED_AT_KEY,
+    draft_current,
+    draft_save,
+)
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.intake import submission_by_idempotency_key
 from caseapp.selectors.registrant import mask_email, mask_phone
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.intake import submission_create
 from caseapp.services.registrant import correction_window_open, submission_contact_correct
-from caseapp.views.public.check import DRAFT_KEY, draft_current, draft_expired, draft_save, next_url
 from caseapp.views.public.forms import EmailCorrectionForm, RegistrationForm
 from caseapp.views.public.render import render_page
+from caseapp.views.public.steps import draft_expired, next_url
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +45,7 @@ def register(request: HttpRequest) -> HttpResponse:
         # A double click or a re-posted form: the first post already saved it.
         existing = submission_by_idempotency_key(key=token)
         if existing is not None:
-            request.draft["reference"] = existing.reference
+            request.draft[REFERENCE_KEY] = existing.reference
             request.draft.set_expiry(settings.CASEAPP_CONFIRMATION_MAX_AGE)
             if _contact_changed(existing, request.POST):
                 # The same form sent again with other details: nothing is changed, and the
@@ -89,12 +96,12 @@ def register(request: HttpRequest) -> HttpResponse:
                 idempotency_key=data["form_token"],
             )
             # Minimum data: once registered, the draft answers are no longer needed here.
-            request.draft.pop(DRAFT_KEY, None)
-            request.draft["reference"] = submission.reference
+            request.draft.pop(CHECK_KEY, None)
+            request.draft[REFERENCE_KEY] = submission.reference
             # The reference shows on the confirmation for a while, not for the draft's days.
             request.draft.set_expiry(settings.CASEAPP_CONFIRMATION_MAX_AGE)
             # Opens the confirmation page's short window for fixing a mistyped address.
-            request.draft["registered_at"] = timezone.now().timestamp()
+            request.draft[REGISTERED_AT_KEY] = timezone.now().timestamp()
             return redirect(reverse("public:confirmation"))
     else:
         draft.setdefault("form_token", secrets.token_urlsafe(32))
@@ -175,9 +182,9 @@ def _too_many(request: HttpRequest, retry_after: int, *, per_email: bool = False
 def new_check(request: HttpRequest) -> HttpResponse:
     """Start over for someone else: forget the reference shown after registering (it is saved
     with the firm) and any check in progress."""
-    request.draft.pop("reference", None)
-    request.draft.pop("registered_at", None)
-    request.draft.pop(DRAFT_KEY, None)
+    request.draft.pop(REFERENCE_KEY, None)
+    request.draft.pop(REGISTERED_AT_KEY, None)
+    request.draft.pop(CHECK_KEY, None)
     return redirect(reverse("public:question", args=[eligibility.QUESTIONS[0].key]))
 
 
@@ -185,12 +192,12 @@ def new_check(request: HttpRequest) -> HttpResponse:
 def confirmation(request: HttpRequest) -> HttpResponse:
     """What was registered, with the contact details partly masked; for a short while, in the
     browser that registered, a way to fix a mistyped email address."""
-    reference = request.draft.get("reference")
+    reference = request.draft.get(REFERENCE_KEY)
     submission = submission_by_reference(reference=reference) if reference else None
     if submission is None:
         return redirect(reverse("public:start"))
     can_fix = correction_window_open(
-        registered_at=request.draft.get("registered_at"),
+        registered_at=request.draft.get(REGISTERED_AT_KEY),
         minutes=settings.CASEAPP_EMAIL_FIX_MINUTES,
     ) and submission.personal_data_erased_at is None
     form = EmailCorrectionForm()

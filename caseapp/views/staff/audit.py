@@ -62,8 +62,9 @@ def audit(request: HttpRequest) -> HttpResponse:
     for event in page.rows:
         event.action_label = AUDIT_ACTIONS.get(event.action, event.action)
         event.details_text = json.dumps(event.details, sort_keys=True, ensure_ascii=False)
-        if event.action == "submission.erase" and event.details.get("reason") in ERASURE_REASONS:
-            event.reason_label = ERASURE_REASONS[event.details["reason"]]
+        event.reason_label = (ERASURE_REASONS[event.details["reason"]]
+                              if event.action == "submission.erase"
+                              and event.details.get("reason") in ERASURE_REASONS else "")
     return render(request, "caseapp/staff/audit.html", {
         "form": form, "page": page, "actions": AUDIT_ACTIONS, "nav": "audit",
     })

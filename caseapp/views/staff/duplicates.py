@@ -12,7 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from caseapp import eligibility
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
-from caseapp.selectors.submission import submission_possible_duplicates
+from caseapp.selectors.submission import (
+    submission_possible_duplicates,
+    submissions_for_staff_by_id,
+)
 from caseapp.services.audit import audit_record
 from caseapp.services.duplicates import submission_keep_one
 from caseapp.views.staff.access import staff_view
@@ -67,8 +70,7 @@ def _group(reference: str) -> list[Submission]:
     submission = submission_or_404(reference)
     others = [item["submission"] for item in submission_possible_duplicates(
         submission=submission)][:MAX_OTHERS]
-    full = Submission.objects.select_related("assignee", "duplicate_of").in_bulk(
-        [other.pk for other in others])
+    full = submissions_for_staff_by_id(ids=[other.pk for other in others])
     return [submission, *(full[other.pk] for other in others)]
 
 

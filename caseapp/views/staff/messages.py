@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caseapp.models import Message, MessageTemplate, Submission
-from caseapp.selectors.messages import message_template, message_templates
+from caseapp.selectors.messages import message_template, message_templates, submission_message
 from caseapp.services.audit import audit_record
 from caseapp.services.email import Composed, message_compose
 from caseapp.services.staff_messages import message_resend, message_send_staff
@@ -102,7 +102,7 @@ def message_write(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def message_resend_view(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
     submission = submission_or_404(reference)
-    message = submission.messages.filter(pk=message_id).first()
+    message = submission_message(submission=submission, message_id=message_id)
     if message is None:
         raise Http404
     try:

@@ -146,9 +146,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "nav": "queue",
         **_queue_links(request, submission),
     }
-    if request.user.has_perm("caseapp.erase_submission") \
-            and not submission.personal_data_erased_at:
-        context["erase_form"] = forms.get("erase_form") or EraseForm()
+    can_erase = request.user.has_perm("caseapp.erase_submission") \
+        and not submission.personal_data_erased_at
+    context["erase_form"] = (forms.get("erase_form") or EraseForm()) if can_erase else None
     # Nobody is left to decide about once the personal data is erased: no decision, no
     # change of status or outcome; notes and the record stay.
     deciding = can_review and not submission.personal_data_erased_at

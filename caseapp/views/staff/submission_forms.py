@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from caseapp.models import OUTCOME_CHOICES, Submission
+from caseapp.references import reference_parse
 from caseapp.review_rules import DECISIONS, OVERRIDE_OUTCOMES, next_statuses
-from caseapp.selectors.queue import reference_from
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.privacy import ERASURE_REASONS
 from caseapp.validators import reject_control_characters
@@ -131,7 +131,7 @@ class DuplicateForm(forms.Form):
         text = self.cleaned_data["duplicate_of"].strip()
         if not text:
             return None
-        reference = reference_from(text)
+        reference = reference_parse(text)
         other = submission_by_reference(reference=reference) if reference else None
         if other is None:
             raise ValidationError(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Case, CaseUpdate, Message, Submission
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import (
+    case_update_by_id,
     case_updates_recent,
     update_progress,
     update_recipients_page,
@@ -130,7 +131,8 @@ def update_new(request: HttpRequest) -> HttpResponse:
                    "body": case.status_text("en"), "subject_es": "Novedades sobre el caso",
                    "body_es": case.status_text("es")}
     form = UpdateForm(request.POST or None, initial=initial)
-    context = {"form": form, "nav": "updates"}
+    # The count and previews come once the audience is counted (a valid post).
+    context = {"form": form, "nav": "updates", "count": None, "previews": []}
     status = 200
     if request.method == "POST" and form.is_valid():
         audience = form.audience()
@@ -182,7 +184,7 @@ def _send_test(request: HttpRequest, case: Case, data: dict) -> None:
 
 
 def _update_or_404(update_id: int) -> CaseUpdate:
-    update = CaseUpdate.objects.filter(pk=update_id).first()
+    update = case_update_by_id(update_id=update_id)
     if update is None:
         raise Http404
     return update

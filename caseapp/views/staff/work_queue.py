@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from caseapp.models import Submission
 from caseapp.selectors.case_record import case_for_request
-from caseapp.selectors.lists import keyset_neighbour, keyset_order
-from caseapp.selectors.queue import QUEUE_SORTS
+from caseapp.selectors.lists import keyset_first, keyset_neighbour, keyset_order
+from caseapp.selectors.queue import QUEUE_SORTS, submissions_contactable
 from caseapp.services.audit import audit_record
 from caseapp.services.review import submission_claim_next
 from caseapp.views.staff.access import staff_view
@@ -48,11 +48,8 @@ def _queue(request: HttpRequest, *, ignore: tuple[str, ...] = (), audit: bool = 
         audit_record(actor=request.user, action="submission.search", request=request,
                      details={"kind": filters["search"].kind})
     sort_key, descending = sort_of(form)
-    # Work-queue mode walks the submissions someone can still be contacted about: one whose
-    # personal data was erased (withdrawn at /manage/, erased on request, purged) stays in the
-    # list for the counts, but there is no one left to decide about.
-    qs = qs.filter(personal_data_erased_at__isnull=True)
-    return qs, QUEUE_SORTS[sort_key], descending
+    # Work-queue mode walks the submissions someone can still be contacted about.
+    return submissions_contactable(qs), QUEUE_SORTS[sort_key], descending
 
 
 def neighbours_in_queue(request: HttpRequest, submission: Submission, *,
@@ -70,8 +67,8 @@ def neighbours_in_queue(request: HttpRequest, submission: Submission, *,
 def start(request: HttpRequest) -> HttpResponse:
     """"Start reviewing": the queue's first submission, in work-queue mode."""
     qs, sort_field, descending = _queue(request, audit=True)
-    first = (qs.order_by(*keyset_order(sort_field=sort_field, descending=descending))
-             .only("id", "reference").first())
+    first = keyset_first(qs.only("id", "reference"), sort_field=sort_field,
+                         descending=descending)
     if first is None:
         messages.info(request, _("No submission matches these filters, so there is nothing "
                                  "to review."))
