@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import statistics
 import sys
@@ -258,12 +259,62 @@ def measure(name: str, clients: dict, rounds: int, requests: int) -> dict:
     return result
 
 
+def measure_middleware(rounds: int, requests: int, paths: list[str]) -> dict:
+    """What each of settings.MIDDLEWARE costs a public page: the page with the whole stack
+    against the page without that one (a fresh test client per stack), in alternating order.
+    One whose removal breaks the page is reported, not timed."""
+    from django.conf import settings
+    from django.test import Client, override_settings
+
+    full = list(settings.MIDDLEWARE)
+    logging.getLogger("django.request").disabled = True  # a stack that breaks the page
+
+    def client_for(stack: list[str]) -> Client:
+        with override_settings(MIDDLEWARE=stack):
+            client = Client()
+            client.get("/")
+            return client
+
+    results = {}
+    for name in full:
+        stack = [m for m in full if m != name]
+        row = {}
+        for path in paths:
+            costs, a_ms = [], []
+            try:
+                for r in range(rounds):
+                    times = {}
+                    for arm in (("A", "B") if r % 2 == 0 else ("B", "A")):
+                        with override_settings(MIDDLEWARE=full if arm == "A" else stack):
+                            client = client_for(full if arm == "A" else stack)
+                            request_ms(client, path, 3)
+                            times[arm] = request_ms(client, path, requests)
+                    a_ms.append(times["A"])
+                    costs.append(times["A"] - times["B"])
+            except (SystemExit, Exception) as exc:  # the page needs it
+                row[path] = {"needed": str(exc)[:80]}
+                continue
+            row[path] = {"cost_ms": round(statistics.median(costs), 3),
+                         "share_pct": round(100 * statistics.median(costs)
+                                            / statistics.median(a_ms), 1),
+                         "spread_ms": [round(min(costs), 3), round(max(costs), 3)]}
+        results[name] = row
+        print(f"  {name:52} " + "; ".join(
+            f"{path} " + (f"{v['cost_ms']:+.3f} ms ({v['share_pct']:+.1f} %, "
+                          f"{v['spread_ms'][0]:+.3f}..{v['spread_ms'][1]:+.3f})"
+                          if "cost_ms" in v else "needed")
+            for path, v in row.items()), flush=True)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--only", action="append", help="a name's start (repeatable)")
+    parser.add_argument("--middleware", action="store_true",
+                        help="only what each middleware costs a public page")
     args = parser.parse_args()
     label = configure()
 
@@ -289,6 +340,10 @@ def main() -> int:
 
     print(f"{label}; Python {sys.version.split()[0]}, Django {django.get_version()}; "
           f"{args.rounds} rounds A/B alternating, each the median of {args.requests} requests")
+    if args.middleware:
+        print("each middleware: the page with it minus the page without it")
+        measure_middleware(args.rounds, args.requests, ["/", "/check/country/"])
+        return 0
     results = {}
     for name in SPEEDUPS:
         if args.only and not any(name.startswith(o) for o in args.only):
