@@ -13,11 +13,17 @@
    answers, result, registration form, confirmation page with the reference. A person retries
    a request that failed with a connection error, a 5xx or a timeout (the same POST with the
    same form token for the registration, like pressing Register again);
-4. after gunicorn has stopped: reconciliation of what people were told against the database.
+4. the confirmation emails the registrations enqueue, sent by two ``manage.py db_worker``
+   processes to a real SMTP server (aiosmtpd) on loopback in this script; settled, then
+5. after gunicorn has stopped: reconciliation of what people were told against the database,
+   and of the database against what the SMTP server received (each registration's
+   confirmation exactly once, counted per recipient).
 
 Run 1 is the normal load. Run 2 injects faults while people are registering: one gunicorn
-worker is killed with SIGKILL, then the database is locked for about two seconds and a second
-worker is killed while requests wait on that lock.
+worker and one email worker are killed with SIGKILL, then the database is locked for about two
+seconds and a second gunicorn worker is killed while requests wait on that lock.
+
+The app's email code is never imported (it is being moved): tables, management commands, HTTP.
 
 Results are printed as a table and written to ``bench-results/loadtest-<db>.json``. The exit
 status is non-zero when any reconciliation check fails. Traffic goes to 127.0.0.1 only.
