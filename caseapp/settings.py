@@ -179,7 +179,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "caseapp.auth.AccountLockBackend",  # one account guessed from many addresses
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
-    "caseapp.auth.PermissionBackend",  # ModelBackend, in one query
+    # Django's own: the one-query PermissionBackend saved under 10 % of a staff page (issue 18).
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Staff sign-in lockout: 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))

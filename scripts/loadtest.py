@@ -576,7 +576,9 @@ def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dic
 def reconcile_email(run: Run, db, settled: dict) -> list[tuple[str, bool, str]]:
     """Every registration's confirmation delivered exactly once: the count per recipient at
     the SMTP server against the confirmation rows of that recipient's registrations."""
-    rows = db.query(CONFIRMATIONS_SQL)
+    # A resent unknown row is superseded by the new row the Resend button made.
+    superseded = {r["message"] for r in settled["resent"]}
+    rows = [row for row in db.query(CONFIRMATIONS_SQL) if row[2] not in superseded]
     keys = [key for (key,) in db.query(
         "SELECT idempotency_key FROM caseapp_submission WHERE email <> ''")]
     per_submission = collections.Counter(key for key, *_r in rows)

@@ -65,14 +65,6 @@ def patched(obj, name: str, value):
         setattr(obj, name, old)
 
 
-def model_backend():
-    from django.contrib.auth.backends import ModelBackend
-
-    from caseapp.auth import PermissionBackend
-
-    return patched(PermissionBackend, "get_all_permissions", ModelBackend.get_all_permissions)
-
-
 @contextlib.contextmanager
 def jinja_global(name: str, plain):
     from django.template import engines
@@ -90,12 +82,6 @@ def plain_url():
     from django.urls import reverse
 
     return jinja_global("url", lambda name, *args: reverse(name, args=args))
-
-
-def plain_static():
-    from django.templatetags.static import static
-
-    return jinja_global("static", static)
 
 
 def plain_gettext():
@@ -231,12 +217,9 @@ def writer_csv(qs, *, sca_from, completed):
 
 SPEEDUPS = {
     # name: (pages, who asks, B)
-    "permission backend (caseapp/auth.py)": (
-        ["/staff/", "/staff/submissions/"], "staff", model_backend),
     "staff widgets (templatetags/staff_forms.py)": (
         ["/staff/submissions/"], "staff", django_widgets),
     "URL cache (jinja.url)": (["/", "/check/country/"], "public", plain_url),
-    "static cache (jinja.static_url)": (["/", "/check/country/"], "public", plain_static),
     "gettext cache (jinja._translated)": (["/", "/check/country/"], "public", plain_gettext),
     "case-record cache (PublicCaseCache)": (["/", "/check/country/"], "public", no_case_cache),
 }
@@ -355,7 +338,7 @@ def main() -> int:
     public.get("/")  # the draft and CSRF cookies, as a person's second page has
     supervisor = User.objects.filter(username="bench-supervisor").first()
     if supervisor is not None:
-        staff.force_login(supervisor, backend="caseapp.auth.PermissionBackend")
+        staff.force_login(supervisor)
     clients = {"public": public, "staff": staff}
 
     print(f"{label}; Python {sys.version.split()[0]}, Django {django.get_version()}; "
