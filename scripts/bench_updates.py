@@ -75,7 +75,7 @@ RESEND_CODE = """
 import sys
 from django.contrib.auth.models import User
 from caseapp.models import Message
-from caseapp.services.messages import message_resend
+from caseapp.services.staff_messages import message_resend
 user = User.objects.get(username="bench-supervisor")
 ids = [int(x) for x in sys.stdin.read().split()]
 for message in Message.objects.filter(pk__in=ids).select_related("submission"):
@@ -95,7 +95,7 @@ def update_done(db, update_id: int) -> bool:
 
 
 def received_ids(sink: harness.SmtpSink) -> Counter[str]:
-    """Messages the server took, by their row's id: the Message-ID is
+    """Messages the server took, by their row's id: the Message-ID is (email/compose.py)
     ``<message-{row id}.{keyed hash}@domain>``."""
     counts: Counter[str] = Counter()
     for header, n in sink.by_message_id.items():

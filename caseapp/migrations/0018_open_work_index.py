@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('caseapp', '0013_name_tokens_saved_views'),
+        ('caseapp', '0014_delivery_lanes'),
     ]
 
     operations = [
