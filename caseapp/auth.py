@@ -1,25 +1,6 @@
-"""Django's ModelBackend, with a user's permissions read in one query instead of two."""
+"""Sign-in helpers for django-axes and the cross-address account lock."""
 
 from __future__ import annotations
-
-from django.contrib.auth.backends import ModelBackend
-
-from caseapp.selectors.staff_accounts import staff_access
-
-
-class PermissionBackend(ModelBackend):
-    """Same answers as ``ModelBackend`` (a test compares them), fewer queries: every staff
-    page checks permissions, and the one query (``staff_access``) also brings what the second
-    factor needs. Nothing is cached beyond the request, so a removed permission is gone on the
-    next one. Measured (``make bench``, PostgreSQL, 1,000,000 rows, 2026-11-30): the overview's
-    server time (p50) is 14.0 ms with it and 16.0-16.8 ms with ModelBackend, the queue's first
-    page 17.7 ms against 18.4-21.1 ms."""
-
-    def get_all_permissions(self, user_obj, obj=None):
-        if (not user_obj.is_active or user_obj.is_anonymous or obj is not None
-                or user_obj.is_superuser):
-            return super().get_all_permissions(user_obj, obj)
-        return staff_access(user=user_obj).permissions
 
 
 def axes_username(request, credentials: dict | None = None) -> str | None:

@@ -26,121 +26,28 @@ is missed. Traffic goes to 127.0.0.1 only; every wait is bounded.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-RESULTS = BASE_DIR / "bench-results"
+import harness
+from harness import BASE_DIR, RESULTS, manage, wait_until
+
 SCRATCH_DB = "caseapp_bench_updates"
-HOST = "127.0.0.1"
 TARGETS = {"messages_per_s": 200, "worker_peak_mb": 150}
 
-
-def log(message: str) -> None:
-    print(f"[bench-updates {time.strftime('%H:%M:%S')}] {message}", flush=True)
+log = harness.logger("bench-updates")
 
 
-# --- the SMTP server ---------------------------------------------------------------------------
-
-class Received:
-    """What the server accepted: Message-IDs and recipients, counted (never the bodies)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_message_id: Counter[str] = Counter()
-        self.by_recipient: Counter[str] = Counter()
-        self.first = self.last = 0.0
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_message_id.values())
-
-    async def handle_DATA(self, server, session, envelope):
-        message_id = ""
-        for line in envelope.content.split(b"\r\n"):
-            if not line:
-                break  # end of the headers
-            if line[:11].lower() == b"message-id:":
-                # <message-{row id}.{keyed hash}@domain> (email/compose.py)
-                message_id = line[11:].strip().decode("ascii", "replace")
-                message_id = message_id.removeprefix("<message-").partition(".")[0]
-        now = time.monotonic()
-        with self.lock:
-            self.by_message_id[message_id] += 1
-            for recipient in envelope.rcpt_tos:
-                self.by_recipient[recipient.lower()] += 1
-            self.first = self.first or now
-            self.last = now
-        return "250 2.0.0 Ok: queued"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_smtp(received: Received, port: int):
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(received, hostname=HOST, port=port)
-    controller.start()
-    return controller
-
-
-# --- the database and the app ------------------------------------------------------------------
-
-def scratch_url(server_url: str) -> tuple[str, str]:
-    parts = urlsplit(server_url)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_DB}", parts.query, ""))
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
-    return url, admin
-
-
-def recreate_database(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-
-
-def drop_database(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-
-
-def app_environment(database_url: str, smtp_port: int, args) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "CASEAPP_", "EMAIL_"))
-           and key not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "CASEAPP_FIELD_KEYS": Fernet.generate_key().decode(),
-        "CASEAPP_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
-        "CASEAPP_FIELD_KEY_FILE": str(Path(tempfile.gettempdir()) / "bench-updates-no-keys"),
-        "DATABASE_URL": database_url,
-        "EMAIL_HOST": HOST, "EMAIL_PORT": str(smtp_port),
-        "DEFAULT_FROM_EMAIL": "Firm intake <intake@firm.example>",
+def app_environment(tmp, db, sink: harness.SmtpSink, args) -> dict[str, str]:
+    harness.write_settings_module(tmp, "caseapp_bench_updates_settings", "scripts/bench_updates.py")
+    return harness.app_environment(tmp, "caseapp_bench_updates_settings", db.url,
+                                   harness.fresh_keys(), {
+        **sink.environment(),
         "CASEAPP_UPDATE_BATCH": str(args.batch),
         "CASEAPP_UPDATE_LANES": str(args.lanes),
         "CASEAPP_UPDATE_RATE": "0",
@@ -148,16 +55,6 @@ def app_environment(database_url: str, smtp_port: int, args) -> dict[str, str]:
         "CASEAPP_EMAIL_LEASE_SECONDS": str(args.lease),
         "CASEAPP_RECOVER_SECONDS": str(args.lease),
     })
-    return env
-
-
-def manage(env: dict, *args: str, timeout: float = 3600) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-                            capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)[:80]} failed:\n{result.stdout}\n"
-                         f"{result.stderr[-3000:]}")
-    return result.stdout
 
 
 SEND_CODE = """
@@ -187,182 +84,97 @@ print(f"BENCH_RESENT {len(ids)}")
 """
 
 
-class Database:
-    """Read-only views of the scratch database for the progress loop and the reconciliation."""
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-
-    def statuses(self, update_id: int) -> dict[str, int]:
-        rows = self.conn.execute(
-            "SELECT status, count(*) FROM caseapp_message WHERE update_id = %s GROUP BY status",
-            [update_id]).fetchall()
-        return dict(rows)
-
-    def update_status(self, update_id: int) -> str:
-        return self.conn.execute("SELECT status FROM caseapp_caseupdate WHERE id = %s",
-                                 [update_id]).fetchone()[0]
-
-    def rows(self, update_id: int) -> list[tuple[int, str]]:
-        return self.conn.execute(
-            "SELECT id, status FROM caseapp_message WHERE update_id = %s", [update_id]
-        ).fetchall()
+def statuses(db, update_id: int) -> dict[str, int]:
+    return dict(db.query("SELECT status, count(*) FROM caseapp_message "
+                         f"WHERE update_id = {int(update_id)} GROUP BY status"))
 
 
-# --- workers -------------------------------------------------------------------------------------
+def update_done(db, update_id: int) -> bool:
+    return db.query(f"SELECT status FROM caseapp_caseupdate WHERE id = {int(update_id)}"
+                    )[0][0] == "done"
 
-class Workers:
-    def __init__(self, env: dict, count: int) -> None:
-        self.env = env
-        self.processes: list[subprocess.Popen] = [self._start() for _ in range(count)]
-        self.peak_kb: dict[int, int] = {}
-        self.samples = 0
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._sample, daemon=True)
-        self._sampler.start()
 
-    def _start(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
-             "--no-startup-delay", "--verbosity", "0"],
-            cwd=BASE_DIR, env=self.env)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.5):
-            for process in list(self.processes):
-                with contextlib.suppress(OSError, ValueError):
-                    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            kb = int(line.split()[1])
-                            self.peak_kb[process.pid] = max(self.peak_kb.get(process.pid, 0), kb)
-            self.samples += 1
-
-    def kill_one(self) -> int:
-        victim = self.processes[-1]
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        self.processes[-1] = self._start()
-        return victim.pid
-
-    def stop(self) -> None:
-        self._stop.set()
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+def received_ids(sink: harness.SmtpSink) -> Counter[str]:
+    """Messages the server took, by their row's id: the Message-ID is (email/compose.py)
+    ``<message-{row id}.{keyed hash}@domain>``."""
+    counts: Counter[str] = Counter()
+    for header, n in sink.by_message_id.items():
+        counts[header.removeprefix("<message-").partition(".")[0]] += n
+    return counts
 
 
 # --- the run -------------------------------------------------------------------------------------
-
-def wait_until(predicate, timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
 
 def run(args) -> dict:
     server_url = args.database_url or os.environ.get("DATABASE_URL", "")
     if not server_url.startswith("postgres"):
         raise SystemExit("bench_updates needs PostgreSQL: DATABASE_URL=postgres://user@host/db")
-    url, admin_url = scratch_url(server_url)
-    received = Received()
-    port = free_port()
-    smtp = start_smtp(received, port)
-    env = app_environment(url, port, args)
+    db = harness.PostgresDatabase(server_url, SCRATCH_DB)
+    sink = harness.SmtpSink().start()
+    env = app_environment(harness.temp_dir("caseapp-bench-updates-"), db, sink, args)
     result: dict = {"count": args.count, "workers": args.workers, "lanes": args.lanes,
                     "batch": args.batch, "kills": args.kills}
     log(f"scratch database {SCRATCH_DB}: migrate and seed {args.count:,} registrants")
-    recreate_database(admin_url)
-    workers = None
-    try:
-        manage(env, "migrate", "--noinput")
-        started = time.monotonic()
-        manage(env, "seed_demo", "--count", str(args.count), "--weeks", "52", "--seed",
-               "20250130", "--force", timeout=7200)
-        result["seed_seconds"] = round(time.monotonic() - started, 1)
-        db = Database(url)
-        db.conn.execute("VACUUM (ANALYZE) caseapp_submission")
-        output = manage(env, "shell", "-c", SEND_CODE)
-        _tag, update_id, recipients, seconds = next(
-            line for line in output.splitlines() if line.startswith("BENCH_UPDATE")).split()
-        update_id, recipients = int(update_id), int(recipients)
-        result.update(recipients=recipients, create_seconds=float(seconds))
-        log(f"update {update_id}: {recipients:,} recipient rows in {float(seconds):.1f} s; "
-            f"starting {args.workers} workers")
-        sent_start = time.monotonic()
-        workers = Workers(env, args.workers)
-        kills = []
-        for share in [(i + 1) / (args.kills + 1) for i in range(args.kills)]:
-            threshold = int(recipients * share * 0.9)
-            if not wait_until(lambda t=threshold: received.total >= t, args.timeout):
-                raise SystemExit(f"stalled before {threshold:,} messages were received")
-            pid = workers.kill_one()
-            kills.append({"at_received": received.total, "pid": pid})
-            log(f"killed worker {pid} at {received.total:,} received; started another")
-
-        def done() -> bool:
-            return db.update_status(update_id) == "done"
-
-        finished = wait_until(done, args.timeout, interval=1)
-        elapsed = time.monotonic() - sent_start
-        statuses = db.statuses(update_id)
-        result.update(finished=finished, kills_done=kills, send_seconds=round(elapsed, 1),
-                      statuses=statuses)
-        if received.last > received.first:
-            result["messages_per_s"] = round(received.total / (received.last - received.first))
-        result["worker_peak_mb"] = round(max(workers.peak_kb.values(), default=0) / 1024, 1)
-        result["worker_peaks_mb"] = sorted(round(kb / 1024, 1)
-                                           for kb in workers.peak_kb.values())
-        log(f"done={finished} in {elapsed:.0f} s; statuses {statuses}; "
-            f"{result.get('messages_per_s')} msg/s; peak worker RSS {result['worker_peak_mb']} MB")
-        result["reconciliation"] = reconcile(db, update_id, received, env, workers, args)
-    finally:
-        if workers is not None:
-            workers.stop()
-        smtp.stop()
-        if not args.keep:
-            with contextlib.suppress(Exception):
-                drop_database(admin_url)
+    db.create()
+    if not args.keep:
+        harness.CLEANUP.add(f"database {db.label}", db.drop)
+    manage(env, "migrate", "--noinput")
+    started = time.monotonic()
+    manage(env, "seed_demo", "--count", str(args.count), "--weeks", "52", "--seed",
+           "20250130", "--force", timeout=7200)
+    result["seed_seconds"] = round(time.monotonic() - started, 1)
+    db.analyze()
+    output = manage(env, "shell", "-c", SEND_CODE)
+    _tag, update_id, recipients, seconds = next(
+        line for line in output.splitlines() if line.startswith("BENCH_UPDATE")).split()
+    update_id, recipients = int(update_id), int(recipients)
+    result.update(recipients=recipients, create_seconds=float(seconds))
+    log(f"update {update_id}: {recipients:,} recipient rows in {float(seconds):.1f} s; "
+        f"starting {args.workers} workers")
+    sent_start = time.monotonic()
+    workers = harness.Workers(env, args.workers)
+    kills = []
+    for share in [(i + 1) / (args.kills + 1) for i in range(args.kills)]:
+        threshold = int(recipients * share * 0.9)
+        if not wait_until(lambda t=threshold: sink.total >= t, args.timeout):
+            raise SystemExit(f"stalled before {threshold:,} messages were received")
+        pid = workers.kill_one()
+        kills.append({"at_received": sink.total, "pid": pid})
+        log(f"killed worker {pid} at {sink.total:,} received; started another")
+    finished = wait_until(lambda: update_done(db, update_id), args.timeout, interval=1)
+    elapsed = time.monotonic() - sent_start
+    result.update(finished=finished, kills_done=kills, send_seconds=round(elapsed, 1),
+                  statuses=statuses(db, update_id))
+    if sink.last > sink.first:
+        result["messages_per_s"] = round(sink.total / (sink.last - sink.first))
+    result["worker_peak_mb"] = workers.peak_mb
+    result["worker_peaks_mb"] = sorted(round(kb / 1024, 1) for kb in workers.peak_kb.values())
+    log(f"done={finished} in {elapsed:.0f} s; statuses {result['statuses']}; "
+        f"{result.get('messages_per_s')} msg/s; peak worker RSS {result['worker_peak_mb']} MB")
+    result["reconciliation"] = reconcile(db, update_id, sink, env)
+    workers.stop()
     return result
 
 
-def message_id(row_id: int) -> str:
-    """What ``Received`` counts a message under: its row's id, read from its Message-ID."""
-    return str(row_id)
-
-
-def reconcile(db: Database, update_id: int, received: Received, env: dict, workers: Workers,
-              args) -> dict:
+def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
     """The database's account against the server's, then the unknown rows settled."""
-    rows = db.rows(update_id)
+    rows = db.query(f"SELECT id, status FROM caseapp_message WHERE update_id = {int(update_id)}")
     by_status: dict[str, list[int]] = {}
     for row_id, status in rows:
         by_status.setdefault(status, []).append(row_id)
     ids = {row_id for row_id, _status in rows}
-    twice = [mid for mid, n in received.by_message_id.items() if n > 1]
-    foreign = [mid for mid in received.by_message_id
-               if not mid.isdigit() or int(mid) not in ids]
-    sent_not_received = [i for i in by_status.get("sent", [])
-                         if received.by_message_id[message_id(i)] == 0]
+    got = received_ids(sink)
     unknown = by_status.get("unknown", [])
-    unknown_received = [i for i in unknown if received.by_message_id[message_id(i)] == 1]
-    unknown_lost = [i for i in unknown if received.by_message_id[message_id(i)] == 0]
+    unknown_lost = [i for i in unknown if got[str(i)] == 0]
     account = {
-        "rows": len(rows), "received": received.total,
+        "rows": len(rows), "received": sink.total,
         "sent_rows": len(by_status.get("sent", [])), "unknown_rows": len(unknown),
         "other_rows": {s: len(v) for s, v in by_status.items() if s not in ("sent", "unknown")},
-        "received_twice": len(twice), "received_not_in_update": len(foreign),
-        "sent_but_not_received": len(sent_not_received),
-        "unknown_received": len(unknown_received), "unknown_not_received": len(unknown_lost),
+        "received_twice": sum(1 for n in got.values() if n > 1),
+        "received_not_in_update": sum(1 for m in got if not m.isdigit() or int(m) not in ids),
+        "sent_but_not_received": sum(1 for i in by_status.get("sent", []) if not got[str(i)]),
+        "unknown_received": len(unknown) - len(unknown_lost),
+        "unknown_not_received": len(unknown_lost),
     }
     log(f"reconciliation: {account}")
     if unknown_lost:
@@ -371,11 +183,9 @@ def reconcile(db: Database, update_id: int, received: Received, env: dict, worke
         subprocess.run([sys.executable, "manage.py", "shell", "-c", RESEND_CODE], cwd=BASE_DIR,
                        env=env, input=" ".join(map(str, unknown_lost)), text=True, check=True,
                        capture_output=True, timeout=300)
-        wait_until(lambda: all(received.by_message_id[message_id(i)] for i in unknown_lost),
-                   120)
-    final = Counter()
-    for row_id in ids:
-        final[received.by_message_id[message_id(row_id)]] += 1
+        wait_until(lambda: all(received_ids(sink)[str(i)] for i in unknown_lost), 120)
+    got = received_ids(sink)
+    final = Counter(got[str(row_id)] for row_id in ids)
     account["after_settling"] = {"exactly_once": final[1], "never": final[0],
                                  "more_than_once": sum(n for k, n in final.items() if k > 1)}
     account["every_recipient_exactly_once"] = final[1] == len(ids)
@@ -422,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP)
     result = run(args)
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     RESULTS.mkdir(exist_ok=True)
@@ -437,4 +247,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    harness.run_main(main)

@@ -555,6 +555,36 @@ class Visitor:
         return response
 
 
+class StaffBrowser(Visitor):
+    """Cookies and CSRF for a signed-in staff member."""
+
+    def __init__(self, port: int, user_agent: str = "caseapp-scripts") -> None:
+        super().__init__(port, user_agent)
+
+    def sign_in(self, username: str, password: str, totp_key: str = "") -> None:
+        page = self.request("GET", "/staff/login/")
+        response = self.request("POST", "/staff/login/", {
+            "csrfmiddlewaretoken": csrf_token(page.text), "username": username,
+            "password": password})
+        if response.status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"{username} could not sign in: {response.status}")
+        if totp_key:
+            from django_otp.oath import totp
+
+            page = self.request("GET", "/staff/two-factor/")
+            response = self.request("POST", "/staff/two-factor/", {
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "token": f"{totp(bytes.fromhex(totp_key)):06d}"})
+            if response.status != 302:
+                raise SystemExit(f"{username} could not enter the code: {response.status}")
+
+    def post_form(self, page_path: str, action: str, data: dict | None = None) -> Response:
+        """A form on ``page_path`` sent to ``action`` with that page's CSRF token."""
+        page = self.request("GET", page_path)
+        return self.request("POST", action, {
+            "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})})
+
+
 def csrf_token(page: str) -> str | None:
     match = CSRF_RE.search(page)
     return match.group(1) if match else None
@@ -567,3 +597,124 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
     return ordered[index]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+# --- email: a real SMTP server on loopback, and the db_worker processes that send to it -------
+
+class SmtpSink:
+    """An aiosmtpd server on a free port of 127.0.0.1, in this process (as tests/smtp.py):
+    what it accepts is counted by recipient and by Message-ID, never kept."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import Counter
+
+        self.lock = threading.Lock()
+        self.by_recipient: Counter[str] = Counter()
+        self.by_message_id: Counter[str] = Counter()
+        self.first = self.last = 0.0
+        self.port = free_port()
+        self._controller = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_message_id.values())
+
+    def start(self) -> SmtpSink:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname=HOST, port=self.port)
+        self._controller.start()
+        CLEANUP.add("smtp sink", self.stop)
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def environment(self) -> dict[str, str]:
+        """What the app's settings need to send here."""
+        return {"EMAIL_HOST": HOST, "EMAIL_PORT": str(self.port), "EMAIL_USE_TLS": "0",
+                "DEFAULT_FROM_EMAIL": "Firm intake <intake@firm.example>"}
+
+    async def handle_DATA(self, server, session, envelope):
+        message_id = ""
+        for line in envelope.content.split(b"\r\n"):
+            if not line:
+                break  # the end of the headers
+            if line[:11].lower() == b"message-id:":
+                message_id = line[11:].strip().decode("ascii", "replace")
+        now = time.monotonic()
+        with self.lock:
+            self.by_message_id[message_id] += 1
+            for recipient in envelope.rcpt_tos:
+                self.by_recipient[recipient.lower()] += 1
+            self.first = self.first or now
+            self.last = now
+        return "250 2.0.0 Ok: queued"
+
+
+class Workers:
+    """``manage.py db_worker`` processes (the deployment's email worker), their peak memory
+    sampled every half second; ``kill_one`` sends SIGKILL and starts a replacement."""
+
+    def __init__(self, env: dict[str, str], count: int, log_path: Path | None = None) -> None:
+        import threading
+
+        self.env = env
+        self._log = open(log_path or os.devnull, "w")  # noqa: SIM115  (closed in stop)
+        self.processes = [self._start() for _ in range(count)]
+        self.peak_kb: dict[int, int] = {}
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+        CLEANUP.add("db_worker processes", self.stop)
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
+             "--no-startup-delay"],
+            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            for process in list(self.processes):
+                with contextlib.suppress(OSError, ValueError):
+                    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            kb = int(line.split()[1])
+                            self.peak_kb[process.pid] = max(self.peak_kb.get(process.pid, 0), kb)
+
+    @property
+    def peak_mb(self) -> float:
+        return round(max(self.peak_kb.values(), default=0) / 1024, 1)
+
+    def kill_one(self) -> int:
+        victim = self.processes[-1]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        self.processes[-1] = self._start()
+        return victim.pid
+
+    def stop(self) -> None:
+        self._stop.set()
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self.processes = []
+        self._log.close()

@@ -13,11 +13,17 @@
    answers, result, registration form, confirmation page with the reference. A person retries
    a request that failed with a connection error, a 5xx or a timeout (the same POST with the
    same form token for the registration, like pressing Register again);
-4. after gunicorn has stopped: reconciliation of what people were told against the database.
+4. the confirmation emails the registrations enqueue, sent by two ``manage.py db_worker``
+   processes to a real SMTP server (aiosmtpd) on loopback in this script; settled, then
+5. after gunicorn has stopped: reconciliation of what people were told against the database,
+   and of the database against what the SMTP server received (each registration's
+   confirmation exactly once, counted per recipient).
 
 Run 1 is the normal load. Run 2 injects faults while people are registering: one gunicorn
-worker is killed with SIGKILL, then the database is locked for about two seconds and a second
-worker is killed while requests wait on that lock.
+worker and one email worker are killed with SIGKILL, then the database is locked for about two
+seconds and a second gunicorn worker is killed while requests wait on that lock.
+
+The app's email code is never imported (it is being moved): tables, management commands, HTTP.
 
 Results are printed as a table and written to ``bench-results/loadtest-<db>.json``. The exit
 status is non-zero when any reconciliation check fails. Traffic goes to 127.0.0.1 only.
@@ -128,6 +134,7 @@ class Stats:
     flow_errors: collections.Counter = field(default_factory=collections.Counter)
     samples: list[str] = field(default_factory=list)
     confirmations: list[dict] = field(default_factory=list)
+    emails: dict[str, str] = field(default_factory=dict)  # form token: the address typed
 
     def sample(self, text: str) -> None:
         if len(self.samples) < 10:
@@ -278,6 +285,7 @@ class Person(harness.Visitor):
             "website": "",
             "register": "Register",
         }
+        stats.emails[form_token] = data["email"]
         try:
             await self.go("POST", "/register/", data, step="post_register")
         except GaveUp:
@@ -306,6 +314,8 @@ class Run:
     assigned: int = 0
     events: list[dict] = field(default_factory=list)
     cpu: dict = field(default_factory=dict)
+    workers: harness.Workers | None = None
+    sink: harness.SmtpSink | None = None
 
     def next_person(self, counter, rng_seed: int) -> Person | None:
         """The next person to arrive, or None once every registration is handed out."""
@@ -359,6 +369,17 @@ async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> 
             log(f"{run.name}: fault {details}")
 
         await wait_for(0.3)
+        if run.workers is not None:
+            # Mid-send: as soon as a confirmation is being handed to the SMTP server.
+            sending = []
+            for _ in range(100):
+                sending = await asyncio.to_thread(db.query, SENDING_SQL)
+                if sending:
+                    break
+                await asyncio.sleep(0.05)
+            pid = run.workers.kill_one()
+            event("kill_email_worker", pid=pid, received_then=run.sink.total,
+                  sending_then=len(sending))
         before = server.worker_pids()
         pid = kill_worker(server, rng)
         event("sigkill_worker", pid=pid, workers_before=before)
@@ -432,7 +453,7 @@ def half_written(row: dict) -> bool:
     )
 
 
-def reconcile(run: Run, db, is_fault: bool) -> dict:
+def reconcile(run: Run, db, is_fault: bool, settled: dict | None) -> dict:
     rows = [dict(zip(ROW_COLUMNS, r, strict=True))
             for r in db.query(f"SELECT {', '.join(ROW_COLUMNS)} FROM caseapp_submission")]
     counters = dict(db.query("SELECT metric, SUM(count) FROM caseapp_dailycount GROUP BY metric"))
@@ -475,20 +496,112 @@ def reconcile(run: Run, db, is_fault: bool) -> dict:
                        f"{stats.completed}/{run.target}"))
     else:
         kills = [e for e in run.events if e["kind"].startswith("sigkill") and e.get("pid")]
+        if settled is not None:
+            checks.append(("an email worker was killed (SIGKILL) mid-send",
+                           any(e["kind"] == "kill_email_worker" for e in run.events), ""))
         locks = [e for e in run.events if e["kind"] == "db_lock"]
         checks.append(("faults were injected (2 SIGKILLs, database lock)",
                        len(kills) == 2 and bool(locks)
                        and locks[0]["held_s"] >= run.args.lock_seconds * 0.9,
                        f"{len(kills)} workers killed, lock held "
                        f"{locks[0]['held_s'] if locks else 0}s"))
+    if settled is not None:
+        checks += reconcile_email(run, db, settled)
     return {
         "rows": len(rows),
+        "email": settled,
         "confirmed_to_clients": len(confirmed),
         "missing_confirmed": missing[:20],
         "unconfirmed_rows": len(unconfirmed),
         "daily_counts": {k: int(v) for k, v in counters.items()},
         "checks": [{"check": name, "pass": ok, "detail": detail} for name, ok, detail in checks],
     }
+
+
+# --- the confirmation emails: drained, settled, counted at the SMTP server ---------------------
+
+CONFIRMATIONS_SQL = """SELECT s.idempotency_key, s.reference, m.id, m.status
+    FROM caseapp_message m JOIN caseapp_submission s ON s.id = m.submission_id
+    WHERE m.kind = 'confirmation'"""
+OPEN_STATUSES = ("queued", "sending")
+SENDING_SQL = "SELECT id FROM caseapp_message WHERE status = 'sending'"
+STAFF_CODE = """
+import os
+from django.contrib.auth.models import Group, User
+user, _ = User.objects.get_or_create(username="loadtest-reviewer")
+user.set_password(os.environ["LOADTEST_PASSWORD"])
+user.save()
+user.groups.add(Group.objects.get(name="Reviewer"))
+"""
+
+
+def email_drained(db) -> bool:
+    return not any(status in OPEN_STATUSES for *_r, status in db.query(CONFIRMATIONS_SQL))
+
+
+def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dict:
+    """Wait for the workers to send everything; then settle what a killed worker left as an
+    operator would: ``recover_messages`` marks a send cut off past its lease *unknown*; an
+    unknown one the server received counts as delivered, one it never received is resent
+    from the submission's staff page (HTTP), and waited for."""
+    started = time.monotonic()
+    drained = harness.wait_until(lambda: email_drained(db), timeout, interval=1)
+    time.sleep(float(env["CASEAPP_EMAIL_LEASE_SECONDS"]))  # any cut-off send's lease lapses
+    harness.manage(env, "recover_messages")
+    rows = db.query(CONFIRMATIONS_SQL)
+    received = run.sink.by_recipient
+    emails = run.stats.emails
+    per_address = collections.Counter(emails.get(key, "?") for key, *_r in rows)
+    resent = []
+    browser = None
+    for key, reference, message_id, status in rows:
+        address = emails.get(key, "?")
+        if status == "unknown" and received[address] < per_address[address]:
+            if browser is None:
+                browser = harness.StaffBrowser(server.port, "caseapp-loadtest")
+                browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"])
+            page = f"/staff/submissions/{reference}/"
+            response = browser.post_form(page, f"{page}messages/{message_id}/resend/")
+            resent.append({"message": message_id, "status": response.status})
+    if resent:
+        harness.wait_until(lambda: email_drained(db), 120, interval=1)
+    statuses = collections.Counter(status for *_r, status in db.query(CONFIRMATIONS_SQL))
+    log(f"{run.name}: email drained={drained} in {time.monotonic() - started:.0f} s; "
+        f"statuses {dict(statuses)}; resent {len(resent)}")
+    return {"drained": drained, "seconds": round(time.monotonic() - started, 1),
+            "received": run.sink.total, "statuses": dict(statuses), "resent": resent,
+            "worker_peak_mb": run.workers.peak_mb if run.workers else None}
+
+
+def reconcile_email(run: Run, db, settled: dict) -> list[tuple[str, bool, str]]:
+    """Every registration's confirmation delivered exactly once: the count per recipient at
+    the SMTP server against the confirmation rows of that recipient's registrations."""
+    # A resent unknown row is superseded by the new row the Resend button made.
+    superseded = {r["message"] for r in settled["resent"]}
+    rows = [row for row in db.query(CONFIRMATIONS_SQL) if row[2] not in superseded]
+    keys = [key for (key,) in db.query(
+        "SELECT idempotency_key FROM caseapp_submission WHERE email <> ''")]
+    per_submission = collections.Counter(key for key, *_r in rows)
+    emails = run.stats.emails
+    expected = collections.Counter(emails.get(key, "?") for key, *_r in rows)
+    received = run.sink.by_recipient
+    wrong = {a: (received[a], n) for a, n in expected.items() if received[a] != n}
+    strangers = [a for a in received if a not in expected]
+    statuses = collections.Counter(status for *_r, status in rows)
+    return [
+        ("every registration has one confirmation row",
+         all(per_submission[k] == 1 for k in keys) and len(rows) == len(keys),
+         f"{len(rows)} rows for {len(keys)} registrations"),
+        ("every confirmation delivered exactly once (count per recipient at the SMTP server)",
+         not wrong and sum(received.values()) == len(rows),
+         f"{sum(received.values())} received for {len(rows)} rows, {len(expected)} recipients,"
+         f" {len(wrong)} off (received, rows): {dict(list(wrong.items())[:5])}"),
+        ("no email to an address nobody registered", not strangers,
+         f"{len(strangers)} strangers"),
+        ("no confirmation left queued, sending or failed",
+         not any(statuses[s] for s in (*OPEN_STATUSES, "failed")),
+         f"statuses {dict(statuses)}, resent {len(settled['resent'])}"),
+    ]
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -565,6 +678,13 @@ def print_report(results: list[dict], meta: dict) -> None:
         ("confirmed references told to people",
          lambda r: str(r["reconciliation"]["confirmed_to_clients"])),
         ("rows no person saw confirmed", lambda r: str(r["reconciliation"]["unconfirmed_rows"])),
+        ("emails at the SMTP server (resent)", lambda r: "-" if not r["reconciliation"]["email"]
+         else f"{r['reconciliation']['email']['received']} "
+              f"({len(r['reconciliation']['email']['resent'])})"),
+        ("email drained after the last request (s)", lambda r: "-"
+         if not r["reconciliation"]["email"] else str(r["reconciliation"]["email"]["seconds"])),
+        ("peak email worker RSS (MB)", lambda r: "-" if not r["reconciliation"]["email"]
+         else str(r["reconciliation"]["email"]["worker_peak_mb"])),
     ]
     width = max(len(label) for label, _ in rows) + 2
     col = max(24, *(len(r["run"]) + 2 for r in results))
@@ -605,6 +725,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="registrations in the fault run (default 1000)")
     parser.add_argument("--skip-fault", action="store_true", help="only the normal run")
     parser.add_argument("--skip-normal", action="store_true", help="only the fault run")
+    parser.add_argument("--email-workers", type=int, default=2,
+                        help="db_worker processes sending to the SMTP sink (default 2; 0: none)")
+    parser.add_argument("--email-timeout", type=float, default=600.0,
+                        help="seconds to wait for every confirmation to be sent (default 600)")
     parser.add_argument("--retries", type=int, default=6,
                         help="retries of a failed request before a person gives up (default 6)")
     parser.add_argument("--request-timeout", type=float, default=30.0,
@@ -671,10 +795,16 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
         db = new_database(f"run{index}")
         meta["database_label"] = db.label
+        sink = harness.SmtpSink().start() if args.email_workers else None
         env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, harness.fresh_keys(), {
             # Every simulated person comes from 127.0.0.1, and answers faster than a person.
             "CASEAPP_REGISTRATION_RATE": "1000000/h",
             "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
+            # Short leases: a send the kill cut off is settled within seconds, not minutes.
+            "CASEAPP_EMAIL_LEASE_SECONDS": "5", "CASEAPP_RECOVER_SECONDS": "5",
+            "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
+            "LOADTEST_PASSWORD": secrets.token_urlsafe(18),
+            **(sink.environment() if sink else {}),
         })
         log(f"run {label}: fresh database {db.label}")
         db.create()
@@ -682,13 +812,18 @@ def main(argv: list[str] | None = None) -> int:
             harness.CLEANUP.add(f"database {db.label}", db.drop)
         harness.manage(env, "migrate", "--noinput")
         harness.manage(env, "example_firm")
+        run = Run(name=label, tag=f"r{index}x{secrets.token_hex(2)}", target=target, args=args)
+        if sink is not None:
+            harness.manage(env, "shell", "-c", STAFF_CODE)
+            harness.manage(env, "recover_messages")  # schedules the recurring recovery
+            run.sink = sink
+            run.workers = harness.Workers(env, args.email_workers, tmp / f"workers-run{index}.log")
         if not collected:
             harness.manage(env, "collectstatic", "--noinput")
             collected = True
         server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
         log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
         server.start()
-        run = Run(name=label, tag=f"r{index}x{secrets.token_hex(2)}", target=target, args=args)
         deadline = min(time.monotonic() + args.run_timeout,
                        started + args.timeout - 120)
         log(f"run {label}: {args.clients} people at once until {target} registrations"
@@ -696,15 +831,23 @@ def main(argv: list[str] | None = None) -> int:
                "at 60%" if faults else ""))
         client_cpu = _cpu(resource.RUSAGE_SELF)
         server_cpu = _cpu(resource.RUSAGE_CHILDREN)
+        settled = None
         try:
             asyncio.run(drive(run, server, db, faults, deadline))
-        finally:
             client_cpu = _cpu(resource.RUSAGE_SELF) - client_cpu
+            if run.workers is not None:
+                log(f"run {label}: waiting for {args.email_workers} email workers to send")
+                settled = settle_email(run, db, server, env, args.email_timeout)
+        finally:
             server.stop()  # gunicorn's workers are reaped by its master, then the master by us
             server_cpu = _cpu(resource.RUSAGE_CHILDREN) - server_cpu
+            if run.workers is not None:
+                run.workers.stop()
+            if sink is not None:
+                sink.stop()
         run.cpu = {"client_s": round(client_cpu, 1), "server_s": round(server_cpu, 1)}
-        log(f"run {label}: reconciling against the database")
-        reconciliation = reconcile(run, db, faults)
+        log(f"run {label}: reconciling against the database and the SMTP server")
+        reconciliation = reconcile(run, db, faults, settled)
         results.append(summarise(run, reconciliation, server_log_summary(server.log_path),
                                  args.clients))
         if not args.keep:

@@ -82,6 +82,13 @@ class Submission(models.Model):
             models.Index(fields=["assignee", "created_at", "id"], name="sub_assignee"),
             models.Index(fields=["possible_duplicate", "created_at", "id"],
                          name="sub_possible_duplicate"),
+            # The overview's open work (review_rules.OPEN_STATUSES, personal data not
+            # erased), oldest first: its ageing counts and oldest rows read this index alone,
+            # where the received-order index made them check each row in the table (1.7-9.8
+            # ms a bucket at a million rows, against 0.25 ms here; issue 18).
+            models.Index(fields=["created_at", "id"], name="sub_open_received",
+                         condition=models.Q(review_status__in=["new", "in_review", "needs_info"],
+                                            personal_data_erased_at__isnull=True)),
         ]
         permissions = [
             ("review_submission", "Can review submissions and add notes"),

@@ -109,42 +109,37 @@ class AgeBucket:
     more: bool  # the count stopped at its bound: "more than"
 
 
+def _open_work():
+    """Open submissions (new, in review, needs information) whose personal data was not
+    erased: those wait for someone. The partial index ``sub_open_received`` holds exactly
+    these rows in received order (migration 0018)."""
+    return Submission.objects.filter(review_status__in=sorted(review_rules.OPEN_STATUSES),
+                                     personal_data_erased_at__isnull=True)
+
+
 def open_ageing(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[AgeBucket]:
-    """Open submissions (new, in review, needs information) by days waiting, oldest bucket
-    last; not those whose personal data was erased, which wait for nobody. Each bucket is one
-    range seek on the (review_status, created_at) index, counted only up to ``limit`` as the
-    queue's count is: an exact count of 700,000 open rows at a million would read them all on
-    every overview."""
+    """Open work by days waiting, oldest bucket last. Each bucket is counted by the database
+    up to ``limit`` (``COUNT`` over a ``LIMIT``), as the queue's count is: an exact count of
+    700,000 open rows at a million would read them all on every overview. The count reads
+    the partial index alone: at a million rows 0.25 ms a bucket, where the received-order
+    index and a check of each row in the table took 1.7-9.8 ms (issue 18, EXPLAIN ANALYZE)."""
     now = now or timezone.now()
-    statuses = sorted(review_rules.OPEN_STATUSES)
     buckets = []
     for first_day, last_day in AGE_BUCKETS:
-        qs = Submission.objects.filter(review_status__in=statuses,
-                                       personal_data_erased_at__isnull=True,
-                                       created_at__lte=now - datetime.timedelta(days=first_day))
+        qs = _open_work().filter(created_at__lte=now - datetime.timedelta(days=first_day))
         if last_day is not None:
             qs = qs.filter(created_at__gt=now - datetime.timedelta(days=last_day + 1))
-        # In time order, so PostgreSQL walks the received-order index across the bucket's
-        # days. Unordered, once ANALYZE had run it chose a sequential scan, which reads the
-        # table (in time order) from its start: 264 ms for one bucket at a million rows.
-        found = len(qs.order_by("created_at").values_list("id", flat=True)[:limit + 1])
+        found = qs.order_by()[:limit + 1].count()
         buckets.append(AgeBucket(first_day, last_day, min(found, limit), found > limit))
     return buckets
 
 
 def oldest_open(*, limit: int = 10) -> list[Submission]:
-    """The open submissions that have waited longest (erased ones aside, as in the ageing):
-    one short index seek per open status,
-    merged here (an IN over the status would make the database sort every open row)."""
-    rows = []
-    for status in sorted(review_rules.OPEN_STATUSES):
-        rows += list(Submission.objects.filter(review_status=status,
-                                               personal_data_erased_at__isnull=True)
-                     .order_by("created_at", "id")
-                     .select_related("assignee")
-                     .only("id", "reference", "created_at", "review_status", "outcome",
-                           "outcome_override", "assignee__username")[:limit])
-    return sorted(rows, key=lambda row: (row.created_at, row.id))[:limit]
+    """The open work that has waited longest (as in the ageing): the first rows of the
+    partial index, one query."""
+    return list(_open_work().order_by("created_at", "id").select_related("assignee")
+                .only("id", "reference", "created_at", "review_status", "outcome",
+                      "outcome_override", "assignee__username")[:limit])
 
 
 @dataclass(frozen=True)
