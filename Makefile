@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev chromium lint deploy-check demo bench loadtest clean
+.PHONY: run test install install-dev chromium lint deploy-check demo bench loadtest clean messages i18n-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,10 +79,21 @@ deploy-check: install-dev
 	CASEAPP_BLIND_INDEX_KEY=deploy-check-index-key EMAIL_HOST=smtp.caseapp.example \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The Spanish catalogue (caseapp/locale/es): `make messages` regenerates it from the code and
+# templates (Django, Jinja2, Python) and compiles the .mo (committed, so a deploy needs no
+# gettext); `make i18n-check` fails if it is stale, has untranslated or fuzzy entries, loses a
+# placeholder or does not compile. Needs GNU gettext (Debian's `gettext` package).
+messages: install-dev
+	$(BIN)/python manage.py catalogue update
+
+i18n-check: install-dev
+	$(BIN)/python manage.py catalogue check
+
 test: install-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory deploy-check
+	$(MAKE) --no-print-directory i18n-check
 	$(BIN)/pytest
 
 clean:
