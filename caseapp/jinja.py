@@ -87,6 +87,7 @@ def public_context(request) -> dict:
         # "As of" the case record's last change: the date staff last saved what it says.
         "case_as_of": timezone.localdate(case.updated_at),
         "case_status_note": case.in_language("status_note", language),
+        "case_court": case.in_language("court", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
         "csrf_token": token,

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
     response = supervisor_client.post(reverse("staff:case"), case_form(
         case, registration_open="", registration_closed_message="Intake has ended.",
+        registration_closed_message_es="El registro terminó.",
         firm_name="Example LLP", firm_email="intake@example.com",
         sca_reference_date="2024-10-01", status="closed"))
     assert response.status_code == 302
