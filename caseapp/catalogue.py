@@ -35,9 +35,12 @@ class Entry:
         """English placeholders that some translation of this entry leaves out or changes."""
         wanted = set(PLACEHOLDER.findall(self.msgid)) | set(PLACEHOLDER.findall(self.msgid_plural))
         lost: set[str] = set()
-        for text in self.msgstr:
-            # A singular form for "1" may say the number in words and drop %(count)s.
-            lost |= wanted - set(PLACEHOLDER.findall(text)) - {"%(count)s", "%d"}
+        for form, text in enumerate(self.msgstr):
+            missing = wanted - set(PLACEHOLDER.findall(text))
+            if self.msgid_plural and form == 0:
+                # The form for one may say the number in words ("un día").
+                missing -= set(PLACEHOLDER.findall(self.msgid_plural))
+            lost |= missing
         return lost
 
 

@@ -31,6 +31,7 @@ from caseapp import eligibility
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
+from caseapp.templatetags.local_time import clock_time, date_time
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
@@ -139,6 +140,8 @@ def environment(**options) -> Environment:
     env.filters.update(
         dollars=dollars,
         long_date=long_date,
+        clock_time=clock_time,
+        date_time=date_time,
         linebreaksbr=defaultfilters.linebreaksbr,
         time=defaultfilters.time,
     )
