@@ -78,7 +78,7 @@ def seed(apps, schema_editor=None):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("caseapp", "0013_name_tokens_saved_views"),
+        ("caseapp", "0014_delivery_lanes"),
     ]
 
     operations = [
