@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 import shutil
 from pathlib import Path
 
@@ -93,3 +94,12 @@ def test_manage_py_catalogue_check_fails_on_an_untranslated_entry(monkeypatch, t
     monkeypatch.setattr(command.Command, "stale", lambda self: [])
     with pytest.raises(CommandError, match="untranslated: Save template"):
         call_command("catalogue", "check")
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """xgettext finds `_`, `gettext_lazy`, `ngettext`…; an alias such as `_lazy` hides every
+    text marked with it from the catalogue (the erasure reasons were English on Spanish pages)."""
+    aliases = re.compile(r"from django\.utils\.translation import .*\bas (\w+)")
+    found = {alias for path in (Path(settings.BASE_DIR) / "caseapp").rglob("*.py")
+             for alias in aliases.findall(path.read_text())}
+    assert found <= {"_"}
