@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from caseapp import eligibility
 
-from .factories import NEEDS_REVIEW_ANSWERS
-from .public_pages import answer_all
+from .factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS
+from .public_pages import REGISTRATION, answer_all, form_token
+from .test_views_public_register import fresh_address, fresh_email
 from .test_views_public_wording import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,19 @@ def test_the_court_stays_english_on_english_pages(client, case):
     text = visible_text(client.get("/").content.decode())
     assert "U.S. District Court, Northern District of California" in text
     assert COURT_ES not in text
+
+
+def test_the_retry_time_is_spanish(settings):
+    """Not "después de las 1:05 PM" but "1:05 p. m. PST" (the firm's clock: see
+    tests/test_templatetags_local_time.py)."""
+    settings.CASEAPP_REGISTRATION_RATE = "1/h"
+    client = Client(REMOTE_ADDR=fresh_address(), HTTP_ACCEPT_LANGUAGE="es")
+    for _ in range(2):
+        answer_all(client, ELIGIBLE_ANSWERS)
+        data = {**REGISTRATION, "email": fresh_email(), "form_token": form_token(client)}
+        response = client.post("/register/", data)
+        client.post("/new-check/")
+    assert response.status_code == 429
+    text = visible_text(response.content.decode())
+    assert re.search(r"después de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T", text), text
+    assert not re.search(r"\d (AM|PM)\b", text)
