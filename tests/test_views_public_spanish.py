@@ -113,3 +113,36 @@ def test_the_retry_time_is_spanish(settings):
     text = visible_text(response.content.decode())
     assert re.search(r"después de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T", text), text
     assert not re.search(r"\d (AM|PM)\b", text)
+
+
+#: English function words: none may be left on a Spanish page. Names keep their English
+#: ("Data for Generative AI Improvement", the Stored Communications Act), so they are removed
+#: before looking.
+ENGLISH_WORDS = re.compile(r"\b(the|and|your|you|this|with|of|to|for|is|are|not)\b")
+ENGLISH_NAMES = ("Data for Generative AI Improvement", "Stored Communications Act",
+                 "De La Torre v. LinkedIn Corp.", "Van Alstyne v. Electronic Scriptorium")
+
+
+def test_no_english_is_left_on_spanish_public_pages(client, case):
+    for path, text in public_pages_in_spanish(client).items():
+        for name in ENGLISH_NAMES:
+            text = text.replace(name, " ")
+        leftover = [text[max(m.start() - 50, 0):m.end() + 50]
+                    for m in ENGLISH_WORDS.finditer(text)]
+        assert leftover == [], path
+
+
+def test_the_spanish_confirmation_email_has_no_english_and_the_agreed_terms(case, smtp_server):
+    from .factories import make_submission
+    from .smtp import run_worker
+
+    make_submission(email="persona@example.org", language="es")
+    run_worker()
+    [received] = smtp_server.to("persona@example.org")
+    text = received.text
+    for name in ENGLISH_NAMES:
+        text = text.replace(name, " ")
+    assert [m.group(0) for m in ENGLISH_WORDS.finditer(text)] == []
+    assert "Indique su número de referencia" in text
+    assert "nadie es miembro del grupo" in text
+    assert "personal del bufete" in text and "equipo del bufete" not in text
