@@ -103,3 +103,21 @@ def test_translation_functions_keep_names_makemessages_knows():
     found = {alias for path in (Path(settings.BASE_DIR) / "caseapp").rglob("*.py")
              for alias in aliases.findall(path.read_text())}
     assert found <= {"_"}
+
+
+#: Words docs/glossary.md replaces, and what replaces them.
+STRUCK_OUT = {
+    r"\bclases?\b": "grupo", r"\bsede\b": "cuenta registrada en", r"\bcostas\b": "costos",
+    r"\bpuls[ea]\b": "oprima", r"\bcomprob|\bcompruebe": "verificar", "«|»": "“ ”",
+    r"\w/[ao]s?\b": "gender-neutral wording", r"retención legal": "orden de conservar los datos",
+    r"equipo del bufete": "personal del bufete", r"\bcítel|\bmenci[oó]nel": "indique",
+    r"cumple los requisitos": "encaja en el grupo propuesto", r"se ha retirado": "retiró",
+    r"afectan? a[l ]": "afectan (no 'a')",
+}
+
+
+@pytest.mark.parametrize(("pattern", "use_instead"), STRUCK_OUT.items())
+def test_the_catalogue_uses_the_glossarys_terms(pattern, use_instead):
+    wrong = [text for entry in entries() for text in entry.msgstr
+             if re.search(pattern, text, re.IGNORECASE)]
+    assert wrong == [], use_instead
