@@ -31,6 +31,7 @@ from caseapp import eligibility
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
+from caseapp.templatetags.local_time import clock_time, date_time
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
@@ -78,6 +79,7 @@ def public_context(request) -> dict:
         # "As of" the case record's last change: the date staff last saved what it says.
         "case_as_of": timezone.localdate(case.updated_at),
         "case_status_note": case.in_language("status_note", language),
+        "case_court": case.in_language("court", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),
         "csrf_token": token,
@@ -130,6 +132,8 @@ def environment(**options) -> Environment:
     env.filters.update(
         dollars=dollars,
         long_date=long_date,
+        clock_time=clock_time,
+        date_time=date_time,
         linebreaksbr=defaultfilters.linebreaksbr,
         time=defaultfilters.time,
     )

@@ -43,7 +43,8 @@ def shipped_data(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity"):
+    for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity",
+                 "0015_case_spanish_wording"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
     importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
 

@@ -63,7 +63,7 @@ def test_plurals_follow_the_number_in_both_languages(client, case):
     case.save()
     assert "expires after 1 hour." in client.get("/privacy/").content.decode()
     spanish = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "caduca después de 1 hora." in spanish
+    assert "vence después de 1 hora." in spanish
 
 
 def test_a_question_page_reads_in_spanish_after_an_english_one(client):

@@ -512,3 +512,6 @@ def test_signed_in_pages_say_the_status_and_the_copy_in_spanish(client, case, sm
     copy = client.get("/manage/copy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Fecha de registro" in copy and "Estado de su registro" in copy
     assert "Español" in copy and ">es<" not in copy
+    # Dates and times in Spanish and the firm's zone, not "2026-12-04 18:15 UTC".
+    assert "UTC" not in copy
+    assert re.search(r"\d{1,2} de [a-z]+ de \d{4}, \d{1,2}:\d{2} [ap]\. m\. P[SD]T", copy)

@@ -15,4 +15,4 @@ def test_privacy_page_lists_what_is_kept(client, case):
     assert f"expires after {case.draft_retention_hours} hours" in html
     spanish = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "solo en su navegador" in spanish
-    assert f"caduca después de {case.draft_retention_hours} horas" in spanish
+    assert f"vence después de {case.draft_retention_hours} horas" in spanish

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_client, case):
     response = supervisor_client.post(reverse("staff:case"), case_form(
         case, registration_open="", registration_closed_message="Intake has ended.",
+        registration_closed_message_es="El registro terminó.",
         firm_name="Example LLP", firm_email="intake@example.com",
         sca_reference_date="2024-10-01", status="closed"))
     assert response.status_code == 302
@@ -84,3 +85,31 @@ def test_the_case_record_refuses_retention_that_overflows_a_date(supervisor_clie
     response = supervisor_client.post(reverse("staff:case"),
                                       case_form(case, purge_after_days="2147483647"))
     assert response.status_code == 200 and "up to 36500" in response.content.decode()
+
+
+@pytest.mark.parametrize(("field", "english"), [
+    ("status_note", "New background for the case."),
+    ("registration_closed_message", "Intake has ended."),
+])
+def test_a_staff_text_without_its_spanish_version_is_refused(supervisor_client, case, field,
+                                                             english):
+    """Spanish pages would otherwise show the English text (shared/docs/SPANISH.md)."""
+    before = Case.objects.get().updated_at
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, **{field: english, f"{field}_es": "  "}))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [e.code for e in form.errors.as_data()[f"{field}_es"]] == ["spanish_required"]
+    assert "Write this in Spanish too" in response.content.decode()
+    assert Case.objects.get().updated_at == before
+
+
+def test_a_staff_text_with_its_spanish_version_is_shown_to_spanish_readers(supervisor_client,
+                                                                            case, client):
+    response = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status_note="The firm is watching the docket.",
+        status_note_es="El bufete sigue el expediente del caso."))
+    assert response.status_code == 302
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "El bufete sigue el expediente del caso." in page
+    assert "The firm is watching the docket." not in page

@@ -220,3 +220,21 @@ def test_saving_the_case_record_without_a_status_change_offers_nothing(superviso
     response = supervisor_client.post(reverse("staff:case"),
                                       case_form(case, firm_name="Other LLP"), follow=True)
     assert "The case status changed." not in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["subject", "body"])
+def test_a_message_template_without_its_spanish_version_is_refused(client, case, field):
+    from caseapp.models import MessageTemplate
+
+    client.force_login(make_staff("sam", "Supervisor"))
+    template = MessageTemplate.objects.get(key="accepted")
+    data = {"template": "accepted", "accepted-name": template.name,
+            "accepted-subject": "Good news", "accepted-body": template.body,
+            "accepted-subject_es": template.subject_es, "accepted-body_es": template.body_es,
+            f"accepted-{field}_es": ""}
+    response = client.post(reverse("staff:message_templates"), data)
+    assert response.status_code == 400
+    form = dict(response.context["forms"])["accepted"]
+    assert [e.code for e in form.errors.as_data()[f"{field}_es"]] == ["spanish_required"]
+    assert "Write this in Spanish too" in response.content.decode()
+    assert MessageTemplate.objects.get(key="accepted").subject == template.subject

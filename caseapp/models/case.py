@@ -62,6 +62,9 @@ class Case(InLanguage, models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     court = models.CharField(max_length=200)
+    court_es = models.CharField(
+        max_length=200, blank=True,
+        help_text=_("The court's name in Spanish, for the public pages."))
     docket_number = models.CharField(max_length=100)
     filed_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
@@ -83,7 +86,8 @@ class Case(InLanguage, models.Model):
                     "status wording.")
     )
     status_note_es = models.TextField(
-        blank=True, help_text=_("The status note in Spanish; the English one is shown if empty.")
+        blank=True, help_text=_("The status note in Spanish: required, so that Spanish pages "
+                                "show no English.")
     )
     registration_open = models.BooleanField(default=True)
     registration_closed_message = models.TextField(blank=True)

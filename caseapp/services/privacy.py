@@ -12,7 +12,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from caseapp.models import AuditEvent, Case, Message, ReviewEvent, Submission, SubmissionNameToken
 from caseapp.services.audit import audit_record
@@ -49,10 +49,10 @@ def _erase(submissions) -> int:
 #: Why a person's data is deleted: the audit log keeps the category in clear and any words
 #: the staff member added sealed (they may name the person or say how they asked).
 ERASURE_REASONS = {
-    "person_asked": _lazy("The person asked us to delete it"),
-    "not_a_member": _lazy("Did not fit the proposed class, and no reason to keep it"),
-    "entered_by_mistake": _lazy("Entered by mistake, or a test"),
-    "other": _lazy("Another reason (say which below)"),
+    "person_asked": gettext_lazy("The person asked us to delete it"),
+    "not_a_member": gettext_lazy("Did not fit the proposed class, and no reason to keep it"),
+    "entered_by_mistake": gettext_lazy("Entered by mistake, or a test"),
+    "other": gettext_lazy("Another reason (say which below)"),
 }
 
 

@@ -65,7 +65,8 @@ WORDS = {
            "save": "Guardar los cambios",
            "copy": "Obtener una copia de lo que el bufete guarda sobre usted",
            "json": "Descargar como archivo (JSON)", "withdraw": "Retirar su registro",
-           "withdraw_button": "Retirarme y eliminar mis datos", "withdrawn": "Se ha retirado",
+           "withdraw_button": "Retirar mi registro y eliminar mis datos",
+           "withdrawn": "Retiró su registro",
            "code_subject": "Su código para entrar"},
 }
 

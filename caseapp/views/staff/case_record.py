@@ -22,7 +22,7 @@ from caseapp.services.case_record import CASE_EDITABLE_FIELDS, case_update
 from caseapp.services.concurrency import StaleEditError
 from caseapp.validators import DATE_RANGE_MESSAGE, DATE_RANGE_VALIDATORS
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.form_fields import DATE_WIDGET
+from caseapp.views.staff.form_fields import DATE_WIDGET, SpanishRequired
 
 #: One English and one Spanish text per case status, in the order of the status choices.
 STATUS_TEXT_FIELDS = [f"{Case.status_text_field(status)}{suffix}"
@@ -36,8 +36,10 @@ STATUS_TEXT_LABELS = {
 }
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(SpanishRequired, forms.ModelForm):
     """The case record as supervisors edit it; ``loaded_at`` catches a stale save."""
+
+    SPANISH_PAIRS = ("status_note", "registration_closed_message")
 
     loaded_at = forms.DateTimeField(widget=forms.HiddenInput)
 
@@ -58,8 +60,8 @@ class CaseForm(forms.ModelForm):
             "status": _("Case status"),
             **STATUS_TEXT_LABELS,
             "status_note": _("More about where the case stands (start page)"),
-            "status_note_es": _("The same in Spanish (optional)"),
-            "registration_closed_message_es": _("Closed message in Spanish (optional)"),
+            "status_note_es": _("The same in Spanish"),
+            "registration_closed_message_es": _("Closed message in Spanish"),
             "registration_open": _("Registration is open"),
             "registration_closed_message": _("Message when registration is closed"),
             "sca_reference_date": _("SCA reference date"),
@@ -102,6 +104,7 @@ class CaseForm(forms.ModelForm):
         for field in STATUS_TEXT_FIELDS:
             self.fields[field].error_messages["required"] = _(
                 "Write what the public pages say for this status, in English and Spanish.")
+        self._require_spanish()
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_id = "case-form"
@@ -128,6 +131,7 @@ class CaseForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._check_spanish(data)
         if data.get("registration_open") is False and not (
                 data.get("registration_closed_message") or "").strip():
             self.add_error("registration_closed_message", ValidationError(

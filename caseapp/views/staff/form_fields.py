@@ -36,3 +36,28 @@ class ReviewerChoices:
         self.fields["assignee"].choices = first + [
             (pk, user.get_username()) for pk, user in self.reviewers.items()
         ]
+
+
+SPANISH_REQUIRED = _("Write this in Spanish too. People who read the pages in Spanish would "
+                     "otherwise see the English text.")
+
+
+class SpanishRequired:
+    """A form whose staff-written texts come in English and Spanish pairs (``field`` and
+    ``field_es``, listed in ``SPANISH_PAIRS``): an English text without its Spanish version is
+    refused, because the Spanish pages would fall back to English (shared/docs/SPANISH.md)."""
+
+    SPANISH_PAIRS: tuple[str, ...] = ()
+
+    def _require_spanish(self) -> None:
+        for field in self.SPANISH_PAIRS:
+            spanish = f"{field}_es"
+            # The Spanish field's own required check would give Django's generic message.
+            self.fields[spanish].required = False
+
+    def _check_spanish(self, data: dict) -> None:
+        for field in self.SPANISH_PAIRS:
+            spanish = f"{field}_es"
+            if (data.get(field) or "").strip() and not (data.get(spanish) or "").strip():
+                self.add_error(spanish, forms.ValidationError(SPANISH_REQUIRED,
+                                                              code="spanish_required"))

@@ -22,6 +22,7 @@ from caseapp.services.email import Composed, message_compose
 from caseapp.services.staff_messages import message_resend, message_send_staff
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
+from caseapp.views.staff.form_fields import SpanishRequired
 from caseapp.views.staff.submission import submission_or_404
 
 #: The templates' "[Write what …]" gaps: a message must not go out with one left in.
@@ -114,7 +115,9 @@ def message_resend_view(request: HttpRequest, reference: str, message_id: int) -
     return redirect(reverse("staff:submission", args=[reference]) + "#messages")
 
 
-class MessageTemplateForm(forms.ModelForm):
+class MessageTemplateForm(SpanishRequired, forms.ModelForm):
+    SPANISH_PAIRS = ("subject", "body")
+
     class Meta:
         model = MessageTemplate
         fields = ["name", "subject", "body", "subject_es", "body_es"]
@@ -122,6 +125,15 @@ class MessageTemplateForm(forms.ModelForm):
                   "body_es": gettext_lazy("Message (Spanish)")}
         widgets = {"body": forms.Textarea(attrs={"rows": 6}),
                    "body_es": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._require_spanish()
+
+    def clean(self):
+        data = super().clean()
+        self._check_spanish(data)
+        return data
 
 
 @staff_view("caseapp.change_case")

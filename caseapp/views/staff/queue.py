@@ -69,7 +69,8 @@ class QueueFilterForm(ReviewerChoices, forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False, choices=ANY + STATE_CHOICES)
     country = forms.ChoiceField(
         label=_("Country answered"), required=False,
-        choices=ANY + [(c.code, c.label) for c in eligibility.question("country").choices],
+        # eligibility.py has no Django: its labels are translated where they are shown.
+        choices=ANY + [(c.code, _(c.label)) for c in eligibility.question("country").choices],
     )
     received_from = BoundedDateField(label=_("Received from"), required=False)
     received_to = BoundedDateField(label=_("Received to"), required=False)

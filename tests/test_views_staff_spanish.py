@@ -1,0 +1,50 @@
+"""The staff workspace in Spanish: a staff member whose browser asks for Spanish gets every
+page in Spanish, not half of it (issue 18, item 5)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from .factories import make_submission
+from .test_views_public_wording import visible_text
+
+pytestmark = pytest.mark.django_db
+
+#: English words of the staff pages' own texts; none may be left on a Spanish page. (Data the
+#: staff or registrants wrote, and names such as "LinkedIn", are not in this list.)
+ENGLISH = re.compile(
+    r"\b(Submissions?|Overview|Case record|Case updates|Audit log|Sign out|Queue|Reviewer|"
+    r"Assign(ed|ee)?|Accept|Reject|Needs information|Duplicate|Export|Filter|Search|Status|"
+    r"Outcome|Received|Save|Send|Write|Message templates?|Keyboard shortcuts|Reference|the|"
+    r"and|your|this|with)\b")
+
+
+def staff_pages() -> list[str]:
+    submission = make_submission()
+    return [
+        reverse("staff:overview"), reverse("staff:queue"), reverse("staff:audit"),
+        reverse("staff:case"), reverse("staff:keyboard"), reverse("staff:message_templates"),
+        reverse("staff:updates"), reverse("staff:update_new"),
+        reverse("staff:submission", args=[submission.reference]),
+        reverse("staff:compare", args=[submission.reference]),
+        reverse("staff:message", args=[submission.reference]),
+    ]
+
+
+def test_every_staff_page_reads_in_spanish(supervisor_client, case):
+    case_texts = [case.status_note, case.court, *(
+        getattr(case, case.status_text_field(status)) for status in case.Status.values)]
+    for path in staff_pages():
+        response = supervisor_client.get(path, HTTP_ACCEPT_LANGUAGE="es")
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert '<html lang="es"' in page, path
+        # Form fields carry the case's own English texts as values; only the text shown counts.
+        text = visible_text(re.sub(r"<textarea[^>]*>.*?</textarea>", " ", page, flags=re.S))
+        for written in case_texts:  # what staff wrote in English is data, not the page's text
+            text = text.replace(written, " ")
+        leftover = [text[max(m.start() - 60, 0):m.end() + 60] for m in ENGLISH.finditer(text)]
+        assert leftover == [], path
