@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",  # only for migration 0012, which moved its devices
     "django_otp.plugins.otp_static",  # backup codes
@@ -78,12 +77,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "caseapp.middleware.StaffSessionLimitsMiddleware",
+    "caseapp.middleware.StaffLanguageMiddleware",  # the member's own language, not the cookie
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "caseapp.middleware.FirmIdentityMiddleware",  # public pages closed until a firm is named
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "caseapp.urls"
@@ -177,28 +176,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "caseapp.auth.AccountLockBackend",  # one account guessed from many addresses
-    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
+    "caseapp.auth.SignInLimitBackend",  # lockout counters, taken before any password check
     "caseapp.auth.PermissionBackend",  # ModelBackend, in one query
 ]
-# Staff sign-in lockout: 5 failures for one username from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("CASEAPP_LOGIN_COOLOFF_MINUTES", "15")) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# ... and one account from all addresses together is capped too (caseapp.auth.account_locked).
+# Staff sign-in lockout (caseapp.services.sign_in_limits): 5 failures for one account from one
+# address (or one known browser) lock that pair; 20 from all addresses together lock the account
+# everywhere but the owner's known browsers; each window lasts 15 minutes from its first failure.
+CASEAPP_LOGIN_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))
 CASEAPP_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("CASEAPP_LOGIN_ACCOUNT_LIMIT", "20"))
-# The client's address behind CASEAPP_TRUSTED_PROXY_COUNT proxies, as the rest of the app sees it.
-AXES_CLIENT_IP_CALLABLE = "caseapp.ratelimit.axes_client_ip"
-AXES_LOCKOUT_TEMPLATE = "caseapp/staff/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-# What axes stores of a sign-in: the username as a keyed hash (caseapp.auth.axes_username), and
-# no form field's value (the username box often holds a password typed in the wrong place).
-AXES_USERNAME_CALLABLE = "caseapp.auth.axes_username"
-AXES_SENSITIVE_PARAMETERS = ["username", "token", "otp_token"]
-# Two-factor sign-in (TOTP): optional for every staff member; required for Supervisors (and
-# superusers) when this is on.
-CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = env_bool("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", False)
+CASEAPP_LOGIN_COOLOFF_MINUTES = float(os.environ.get("CASEAPP_LOGIN_COOLOFF_MINUTES", "15"))
+# Two-factor sign-in (TOTP) is required of every staff account; no environment variable turns
+# it off. Only the test suite sets this (tests/conftest.py), for tests about something else.
+CASEAPP_SECOND_FACTOR_OPTIONAL = False
+# Staff invitations: the one-time link to set a first password works this long.
+CASEAPP_INVITATION_HOURS = float(os.environ.get("CASEAPP_INVITATION_HOURS", "72"))
+# Password reset by email: requests allowed per client address (the message is always the same).
+CASEAPP_PASSWORD_RESET_RATE = os.environ.get("CASEAPP_PASSWORD_RESET_RATE", "5/h")
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("CASEAPP_PASSWORD_RESET_SECONDS", "3600"))
 OTP_TOTP_ISSUER = "caseapp"
 # No page, the admin's included, shows a TOTP seed or a backup code after it was made.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -17,6 +17,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CASEAPP_PUBLIC_CASE_MAX_AGE = 0
+    # Every staff account needs a second factor; tests about something else sign in with a
+    # password alone. The tests of the second factor turn this off (fixture second_factor).
+    settings.CASEAPP_SECOND_FACTOR_OPTIONAL = True
 
 
 @pytest.fixture
@@ -40,7 +43,8 @@ def shipped_data(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity"):
+    for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity",
+                 "0014_staff_team"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
     importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
 
@@ -83,6 +87,12 @@ def smtp_server(settings):
     settings.DEFAULT_FROM_EMAIL = "Case team <case@firm.example>"
     yield server.mailbox
     server.stop()
+
+
+@pytest.fixture
+def second_factor(settings):
+    """The second factor as production has it: required of every staff account."""
+    settings.CASEAPP_SECOND_FACTOR_OPTIONAL = False
 
 
 @pytest.fixture

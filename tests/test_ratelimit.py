@@ -154,7 +154,7 @@ def test_behind_a_proxy_one_client_cannot_lock_out_another(client, case, setting
     from tests.staff_users import PASSWORD, make_staff
 
     settings.CASEAPP_TRUSTED_PROXY_COUNT = 1
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 3
     make_staff("rita", "Reviewer")
     for _ in range(3):
         client.post("/staff/login/", {"username": "rita", "password": "wrong-password-1"},
@@ -170,7 +170,7 @@ def test_one_account_guessed_from_many_addresses_is_capped(client, case, setting
     from tests.staff_users import PASSWORD, make_staff
 
     settings.CASEAPP_TRUSTED_PROXY_COUNT = 1
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 3
     settings.CASEAPP_LOGIN_ACCOUNT_LIMIT = 6
     make_staff("rita", "Reviewer")
     for n in range(6):  # two guesses from each of three addresses: none locked alone

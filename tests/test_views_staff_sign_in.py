@@ -52,7 +52,7 @@ def current_code(device: TOTPDevice) -> str:
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(client, case, settings):
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 3
     make_staff("rita", "Reviewer")
     for _ in range(3):
         response = sign_in(client, "rita", "wrong-password")
@@ -65,7 +65,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
 
 
 def test_a_lockout_is_per_account_and_address(client, case, settings):
-    settings.AXES_FAILURE_LIMIT = 2
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 2
     make_staff("rita", "Reviewer")
     make_staff("sam", "Reviewer")
     for _ in range(2):
@@ -74,7 +74,7 @@ def test_a_lockout_is_per_account_and_address(client, case, settings):
 
 
 def test_success_before_the_limit_resets_the_count(client, case, settings):
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 3
     make_staff("rita", "Reviewer")
     sign_in(client, "rita", "wrong-password")
     sign_in(client, "rita", "wrong-password")
