@@ -74,7 +74,8 @@ class PasswordResetView(auth_views.PasswordResetView):
             return redirect(self.success_url)  # the same page: nothing to tell a prober
         return super().form_valid(form)
 
-    def get_extra_email_context(self):
+    @property
+    def extra_email_context(self):  # read by Django's form_valid
         return {"site_url": settings.CASEAPP_SITE_URL}
 
 
