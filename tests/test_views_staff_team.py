@@ -55,10 +55,10 @@ def test_the_team_page_lists_role_status_second_factor_and_last_sign_in(admin_cl
     SealedTOTPDevice.objects.create(user=rita, name="phone", confirmed=True)
     invite(admin_client)
     html = admin_client.get("/staff/team/").content.decode()
-    row = re.search(r'<tr id="member-%d".*?</tr>' % rita.pk, html, re.S).group(0)
+    row = re.search(rf'<tr id="member-{rita.pk}".*?</tr>', html, re.S).group(0)
     assert "rita@firm.example" in row and "Reviewer" in row and "Active" in row
     assert "Set up" in row and "Never" in row
-    nina = re.search(r'<tr id="member-%d".*?</tr>' % user("nina").pk, html, re.S).group(0)
+    nina = re.search(rf'<tr id="member-{user("nina").pk}".*?</tr>', html, re.S).group(0)
     assert "Invited" in nina and "Not set up" in nina
 
 

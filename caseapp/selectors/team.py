@@ -48,6 +48,7 @@ def team_members() -> list[TeamMember]:
             status = "deactivated"
         members.append(TeamMember(
             id=user.pk, username=user.get_username(), email=user.email,
-            role=max(roles, key=ROLES.index) if roles else "", status=status, second_factor=user.has_device,
+            role=max(roles, key=ROLES.index) if roles else "", status=status,
+            second_factor=user.has_device,
             last_login=user.last_login, superuser=user.is_superuser))
     return members

@@ -30,7 +30,6 @@ from caseapp.services.audit import audit_record
 from caseapp.services.staff_accounts import staff_sessions_end
 
 
-
 def invitation_token_hash(token: str) -> str:
     return keyed_digest(token, purpose="staff invitation")
 

@@ -32,6 +32,7 @@ from caseapp.selectors.staff_accounts import (
     staff_backup_device,
     staff_totp_device,
 )
+from caseapp.services.sign_in_limits import known_browser_remember
 from caseapp.services.staff_accounts import (
     backup_code_normalise,
     staff_backup_codes_generate,
@@ -39,7 +40,6 @@ from caseapp.services.staff_accounts import (
     staff_second_factor_verify,
     staff_totp_device_pending,
 )
-from caseapp.services.sign_in_limits import known_browser_remember
 from caseapp.views.staff.access import (
     account_step,
     second_factor_step,
