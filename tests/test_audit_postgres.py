@@ -14,6 +14,15 @@ from caseapp.services.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def truncate_trigger_on(db):
+    """As migrated: the test database turns it off for flushes (tests/conftest.py); this
+    test's transaction turns it on again, and rolls that back at the end."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE caseapp_auditevent "
+                       "ENABLE TRIGGER caseapp_auditevent_no_truncate")
+
 APP_ROLE = f"caseapp_app_test_{os.getpid()}"
 
 # docs/deploy.md, "Two database roles": what the application role is granted on the audit table.
