@@ -80,17 +80,17 @@ def staff_session_started(request) -> None:
 class StaffLanguageMiddleware:
     """The staff workspace speaks each member's own language, kept on their account (English
     until they choose), never the public pages' language cookie: a colleague who tried the
-    public "Español" link must not find the workspace half in Spanish (issue 20). Sign-in
-    pages, before anyone is known, are in English."""
+    public "Español" link must not find the workspace half in Spanish (issue 20). Django's
+    admin follows the same rule. Sign-in pages, before anyone is known, are in English."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
-        self.prefix = None
+        self.prefixes: tuple[str, ...] = ()
 
     def __call__(self, request):
-        if self.prefix is None:
-            self.prefix = reverse("staff:overview")
-        if request.path_info.startswith(self.prefix):
+        if not self.prefixes:
+            self.prefixes = (reverse("staff:overview"), f"/{settings.CASEAPP_ADMIN_PATH}")
+        if request.path_info.startswith(self.prefixes):
             language = "en"
             if request.user.is_authenticated:
                 language = staff_access(user=request.user).language
