@@ -10,6 +10,11 @@ def _signed_in(sender, request, user, **kwargs):
     from caseapp.services.audit import audit_record
 
     audit_record(actor=user, action="auth.login", request=request)
+    attempt = getattr(request, "sign_in_attempt", None)
+    if attempt is not None:
+        from caseapp.services.sign_in_limits import sign_in_attempt_succeeded
+
+        sign_in_attempt_succeeded(attempt=attempt)
     if request is not None and hasattr(request, "session"):
         from caseapp.middleware import staff_session_started
 
@@ -52,6 +57,16 @@ def _groups_changed(sender, instance, action, reverse, pk_set, **_signal) -> Non
         user_ids = {instance.pk}
     if user_ids:
         transaction.on_commit(lambda: staff_sessions_end(user_ids=set(user_ids)))
+
+
+def _device_removed(sender, instance, **_signal) -> None:
+    """An authenticator or a set of backup codes removed anywhere (the team page, the admin,
+    a command, the shell): every session of its user ends, half-signed-in ones too, so that
+    a session that passed only the password cannot enrol a device of its own."""
+    from caseapp.services.staff_accounts import staff_sessions_end
+
+    user_id = instance.user_id
+    transaction.on_commit(lambda: staff_sessions_end(user_ids={user_id}))
 
 
 def _case_saved(**_signal) -> None:
@@ -105,6 +120,11 @@ class CaseappConfig(AppConfig):
 
         m2m_changed.connect(_groups_changed, sender=get_user_model().groups.through,
                             dispatch_uid="caseapp_groups_end_sessions")
+        from django.db.models.signals import post_delete
+
+        for device in ("caseapp.SealedTOTPDevice", "otp_static.StaticDevice"):
+            post_delete.connect(_device_removed, sender=device,
+                                dispatch_uid=f"caseapp_device_removed_{device}")
         signals.user_logged_in.connect(_signed_in, dispatch_uid="caseapp_audit_login")
         signals.user_logged_out.connect(_signed_out, dispatch_uid="caseapp_audit_logout")
         signals.user_login_failed.connect(_sign_in_failed,

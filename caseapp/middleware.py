@@ -8,8 +8,11 @@ import time
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 
 from caseapp.selectors.case_record import case_for_request
+from caseapp.selectors.staff_accounts import staff_access
 
 
 class FirmIdentityMiddleware:
@@ -72,6 +75,28 @@ class StaffSessionLimitsMiddleware:
 def staff_session_started(request) -> None:
     """Called at sign-in: the absolute limit counts from here."""
     request.session[SIGNED_IN_AT] = request.session[SEEN_AT] = time.time()
+
+
+class StaffLanguageMiddleware:
+    """The staff workspace speaks each member's own language, kept on their account (English
+    until they choose), never the public pages' language cookie: a colleague who tried the
+    public "Español" link must not find the workspace half in Spanish (issue 20). Django's
+    admin follows the same rule. Sign-in pages, before anyone is known, are in English."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.prefixes: tuple[str, ...] = ()
+
+    def __call__(self, request):
+        if not self.prefixes:
+            self.prefixes = (reverse("staff:overview"), f"/{settings.CASEAPP_ADMIN_PATH}")
+        if request.path_info.startswith(self.prefixes):
+            language = "en"
+            if request.user.is_authenticated:
+                language = staff_access(user=request.user).language
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
 
 
 #: Every powerful browser feature, denied to this origin and any frame: the app uses none

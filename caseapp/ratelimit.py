@@ -1,7 +1,7 @@
 """Rate limits that hold across workers, servers and window boundaries: a token bucket
 (GCRA, the generic cell rate algorithm) per key, updated in one atomic step, in Redis when
 REDIS_URL is set and in the database otherwise; and the one function that says who the client
-is (axes, the rate limits and the audit log all ask it).
+is (the sign-in lockout, the rate limits and the audit log all ask it).
 
 Why a bucket: a fixed hourly window let 20 registrations through at 00:58 and 20 more at 01:00,
 and the database cache's ``incr`` is a read then a write, so a burst of parallel requests
@@ -58,11 +58,6 @@ def client_ip(request: HttpRequest) -> str:
             except ValueError:
                 return remote
     return remote
-
-
-def axes_client_ip(request: HttpRequest) -> str:
-    """``AXES_CLIENT_IP_CALLABLE``: the lockout counts the same client as everything else."""
-    return client_ip(request)
 
 
 def hit(*, scope: str, key: str, rate: Rate, now: float | None = None) -> int | None:

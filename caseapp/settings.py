@@ -109,13 +109,22 @@ CASEAPP_MANAGE_RATE_IP = env_rate("CASEAPP_MANAGE_RATE_IP", "30/h")
 #: Staff sessions end after this many idle minutes, and this many hours in all.
 CASEAPP_STAFF_IDLE_MINUTES = env_float("CASEAPP_STAFF_IDLE_MINUTES", 30, minimum=0)
 CASEAPP_STAFF_SESSION_HOURS = env_float("CASEAPP_STAFF_SESSION_HOURS", 12, minimum=0)
-#: Staff sign-in lockout: failures for one username from one address, and minutes it lasts.
+#: Staff sign-in lockout (caseapp.services.sign_in_limits): failures for one account from one
+#: address (or one known browser), and minutes a window lasts from its first failure.
 CASEAPP_LOGIN_FAILURE_LIMIT = env_int("CASEAPP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 CASEAPP_LOGIN_COOLOFF_MINUTES = env_float("CASEAPP_LOGIN_COOLOFF_MINUTES", 15, minimum=0)
-#: Failed sign-ins to one account from all addresses together before it locks (caseapp.auth).
+#: Failed sign-ins to one account from all addresses together before it locks everywhere but
+#: the owner's known browsers; each address adds at most its own limit.
 CASEAPP_LOGIN_ACCOUNT_LIMIT = env_int("CASEAPP_LOGIN_ACCOUNT_LIMIT", 20, minimum=1)
-#: Two-factor sign-in (TOTP) required for Supervisors and superusers (optional for the rest).
-CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = env_bool("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", False)
+#: Two-factor sign-in (TOTP) is required of every staff account; no environment variable turns
+#: it off. Only the test suite sets this (tests/conftest.py), for tests about something else.
+CASEAPP_SECOND_FACTOR_OPTIONAL = False
+#: Hours a staff invitation's one-time link works.
+CASEAPP_INVITATION_HOURS = env_float("CASEAPP_INVITATION_HOURS", 72, minimum=1)
+#: Password-reset emails per client address (the page says the same whatever the address), and
+#: seconds the emailed link works.
+CASEAPP_PASSWORD_RESET_RATE = env_rate("CASEAPP_PASSWORD_RESET_RATE", "5/h")
+PASSWORD_RESET_TIMEOUT = env_int("CASEAPP_PASSWORD_RESET_SECONDS", 3600, minimum=60)
 #: Django's admin mounted (in production only when set), and the path it is mounted at.
 CASEAPP_ADMIN_ENABLED = env_bool("CASEAPP_ADMIN_ENABLED", DEBUG)
 CASEAPP_ADMIN_PATH = env_str("CASEAPP_ADMIN_PATH", "admin/").strip("/") + "/"
@@ -148,7 +157,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",  # only for migration 0012, which moved its devices
     "django_otp.plugins.otp_static",  # backup codes
@@ -169,12 +177,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "caseapp.middleware.StaffSessionLimitsMiddleware",
+    "caseapp.middleware.StaffLanguageMiddleware",  # the member's own language, not the cookie
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "caseapp.middleware.FirmIdentityMiddleware",  # public pages closed until a firm is named
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "caseapp.urls"
@@ -270,25 +278,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "caseapp.auth.AccountLockBackend",  # one account guessed from many addresses
-    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
+    "caseapp.auth.SignInLimitBackend",  # lockout counters, taken before any password check
     # Django's own: the one-query PermissionBackend saved under 10 % of a staff page (issue 18).
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Staff sign-in lockout per username and address; one account from all addresses together is
-# capped too (CASEAPP_LOGIN_ACCOUNT_LIMIT, caseapp.auth.account_locked).
-AXES_FAILURE_LIMIT = CASEAPP_LOGIN_FAILURE_LIMIT
-AXES_COOLOFF_TIME = CASEAPP_LOGIN_COOLOFF_MINUTES / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The client's address behind CASEAPP_TRUSTED_PROXY_COUNT proxies, as the rest of the app sees it.
-AXES_CLIENT_IP_CALLABLE = "caseapp.ratelimit.axes_client_ip"
-AXES_LOCKOUT_TEMPLATE = "caseapp/staff/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-# What axes stores of a sign-in: the username as a keyed hash (caseapp.auth.axes_username), and
-# no form field's value (the username box often holds a password typed in the wrong place).
-AXES_USERNAME_CALLABLE = "caseapp.auth.axes_username"
-AXES_SENSITIVE_PARAMETERS = ["username", "token", "otp_token"]
 OTP_TOTP_ISSUER = "caseapp"
 # No page, the admin's included, shows a TOTP seed or a backup code after it was made.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from caseapp.views.staff import (
+    account,
     audit,
     case_record,
     duplicates,
@@ -14,6 +15,7 @@ from caseapp.views.staff import (
     saved_views,
     sign_in,
     submission,
+    team,
     updates,
     work_queue,
 )
@@ -54,4 +56,20 @@ urlpatterns = [
     path("case/", case_record.case_record, name="case"),
     path("keyboard/", keyboard.keyboard, name="keyboard"),
     path("audit/", audit.audit, name="audit"),
+    path("team/", team.team, name="team"),
+    path("team/<int:user_id>/role/", team.member_role, name="member_role"),
+    path("team/<int:user_id>/deactivate/", team.member_deactivate, name="member_deactivate"),
+    path("team/<int:user_id>/reactivate/", team.member_reactivate, name="member_reactivate"),
+    path("team/<int:user_id>/reset-two-factor/", team.member_second_factor_reset,
+         name="member_second_factor_reset"),
+    path("team/<int:user_id>/resend/", team.member_invitation_resend,
+         name="member_invitation_resend"),
+    path("invitation/<str:token>/", team.invitation, name="invitation"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("password-reset/", account.password_reset, name="password_reset"),
+    path("password-reset/sent/", account.password_reset_sent, name="password_reset_sent"),
+    path("password-reset/<uidb64>/<token>/", account.password_reset_confirm,
+         name="password_reset_confirm"),
+    path("password-reset/done/", account.password_reset_done, name="password_reset_done"),
 ]

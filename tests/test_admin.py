@@ -114,3 +114,33 @@ def test_production_settings_leave_the_admin_off_by_default():
          "print(settings.CASEAPP_ADMIN_ENABLED)"],
         env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_removing_an_authenticator_in_the_admin_ends_its_users_sessions_and_is_audited(
+        client, case, superuser, django_capture_on_commit_callbacks):
+    """Issue 20: the "lost phone" call handled in the admin ends the half-signed-in session
+    of whoever holds the password, before it can enrol a device of its own."""
+    from django.test import Client
+
+    from caseapp.models import AuditEvent
+
+    device = SealedTOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+    client.post("/staff/login/", {"username": "root", "password": PASSWORD})
+    client.post("/staff/two-factor/", {"token": code(device)})
+    rita = make_staff("rita", "Reviewer")
+    lost = SealedTOTPDevice.objects.create(user=rita, name="phone", confirmed=True)
+    holder = Client()
+    holder.post("/staff/login/", {"username": "rita", "password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/caseapp/sealedtotpdevice/{lost.pk}/delete/",
+                               {"post": "yes"})
+    assert response.status_code == 302
+    assert holder.get("/staff/two-factor/setup/")["Location"].startswith("/staff/login/")
+    event = AuditEvent.objects.get(action="admin.sealedtotpdevice_delete")
+    assert event.actor_label == "root"
+    # Group changes made in the admin are in the audit log too.
+    client.post(f"/admin/auth/user/{rita.pk}/change/", {
+        "username": "rita", "groups": [], "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01", "initial-date_joined_1": "00:00:00"})
+    assert AuditEvent.objects.filter(action="admin.user_change", target="rita").exists()

@@ -33,7 +33,7 @@ def assert_harmless(html: str, value: str) -> None:
 
 @pytest.fixture
 def staff(client, case, settings):
-    settings.AXES_FAILURE_LIMIT = 1_000_000
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 1_000_000
     client.force_login(make_staff("root", is_superuser=True))
     return client
 
@@ -198,7 +198,7 @@ def test_erase_reason_takes_any_input(staff):
 
 
 def test_sign_in_and_code_fields_take_any_input(client, case, settings):
-    settings.AXES_FAILURE_LIMIT = 1_000_000
+    settings.CASEAPP_LOGIN_FAILURE_LIMIT = 1_000_000
     for value in CORPUS:
         response = client.post(reverse("staff:login"), {"username": value, "password": value})
         assert response.status_code in (200, 400), short(value)  # 400: body over the limit

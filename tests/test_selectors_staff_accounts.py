@@ -45,14 +45,13 @@ def test_permissions_and_the_second_factor_facts_are_read_once(django_assert_num
     # factor's facts are one more, and are read once.
     with django_assert_num_queries(3):
         assert user.has_perm("caseapp.review_submission")
-        assert staff_second_factor_state(user=user, required_for_supervisors=True) == "required"
-        assert staff_second_factor_state(user=user, required_for_supervisors=False) == "optional"
+        assert staff_second_factor_state(user=user) == "required"
+        assert staff_second_factor_state(user=user, optional=True) == "optional"
     # A device not yet confirmed does not count; a confirmed one does, on the next request.
     SealedTOTPDevice.objects.create(user=sam, name="new", confirmed=False)
     assert not staff_access(user=User.objects.get(pk=sam.pk)).has_device
     SealedTOTPDevice.objects.create(user=sam, name="phone", confirmed=True)
-    assert staff_second_factor_state(user=User.objects.get(pk=sam.pk),
-                                     required_for_supervisors=True) == "enrolled"
+    assert staff_second_factor_state(user=User.objects.get(pk=sam.pk)) == "enrolled"
     # No permission at all: the flags still come back.
     nobody = User.objects.get(pk=make_staff("nobody").pk)
     assert staff_access(user=nobody) == StaffAccess(

@@ -56,6 +56,14 @@ def settings_print(expression: str, drop: tuple[str, ...] = (), **extra: str):
                           capture_output=True, text=True, timeout=60)
 
 
+def test_no_environment_variable_makes_the_second_factor_optional():
+    """Issue 20: every staff account uses it; only the test suite's own settings turn it off."""
+    result = settings_print("s.CASEAPP_SECOND_FACTOR_OPTIONAL", CASEAPP_SECOND_FACTOR_OPTIONAL="1",
+                            CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS="0", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
+
+
 def test_without_djangos_debug_variable_the_app_runs_in_production_mode():
     result = settings_print("s.DEBUG, s.SESSION_COOKIE_SECURE, s.CASEAPP_ADMIN_ENABLED",
                             drop=("DJANGO_DEBUG",))
@@ -120,8 +128,7 @@ def test_with_no_keys_and_no_key_file_sealing_says_what_to_set(settings):
     ("CASEAPP_EMAIL_RETRY_SECONDS", "1m", "CASEAPP_EMAIL_RETRY_SECONDS must be a number"),
     ("CASEAPP_REGISTRATION_RATE", "20 per hour", "CASEAPP_REGISTRATION_RATE must be a count per "
                                                  "period such as 20/h"),
-    ("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", "sí", "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS must be "
-                                                  "1 or 0"),
+    ("CASEAPP_ADMIN_ENABLED", "sí", "CASEAPP_ADMIN_ENABLED must be 1 or 0"),
     ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number, not 'smtp'."),
 ])
 def test_a_value_of_the_wrong_type_stops_the_start_naming_the_variable(name, value, message):

@@ -12,11 +12,13 @@ from caseapp.models.messages import (
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
 from caseapp.models.submissions import Submission, SubmissionNameToken, SubmissionTally
+from caseapp.models.team import SignInCounter, StaffInvitation, StaffProfile
 
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
     "DeliveryLane",
     "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
-    "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
+    "SavedView", "SealedTOTPDevice", "SignInCounter", "StaffInvitation", "StaffProfile",
+    "Submission", "SubmissionNameToken", "SubmissionTally",
 ]

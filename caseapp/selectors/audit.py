@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from caseapp.models import AuditEvent
@@ -49,6 +50,23 @@ AUDIT_ACTIONS = {
     "case_update.cancel": _("Cancelled a case update"),
     "case_update.test": _("Sent a test of a case update"),
     "message_template.update": _("Changed a message template"),
+    "staff.create": _("Created the first administrator"),
+    "staff.invite": _("Invited a colleague"),
+    "staff.invite_resend": _("Sent a new invitation"),
+    "staff.invite_accept": _("Accepted an invitation"),
+    "staff.role_change": _("Changed a colleague's role"),
+    "staff.deactivate": _("Deactivated a staff account"),
+    "staff.reactivate": _("Reactivated a staff account"),
+    "staff.language": _("Chose the workspace's language"),
+    "auth.password_change": _("Changed their password"),
+    "auth.password_reset": _("Reset a password by email"),
+    # Django's admin (caseapp.admin.Audited): accounts, groups and authenticators.
+    **{f"admin.{model}_{verb}": label
+       for model, name in (("user", _("a staff account")), ("group", _("a group")),
+                           ("sealedtotpdevice", _("an authenticator")))
+       for verb, label in (("add", format_lazy(_("Admin: added {name}"), name=name)),
+                           ("change", format_lazy(_("Admin: changed {name}"), name=name)),
+                           ("delete", format_lazy(_("Admin: deleted {name}"), name=name)))},
 }
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
-#: The group whose members must use a second factor when the setting asks for it.
+#: The group that reviews and supervises (its flag stays in ``StaffAccess`` for the pages).
 SUPERVISOR_GROUP = "Supervisor"
 
 
@@ -27,12 +27,15 @@ def _auth_tables() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StaffAccess:
-    """What every staff page asks about the user: their permissions and what the second
-    factor needs (issue 12: decided from their devices and groups as they are now)."""
+    """What every staff page asks about the user: their permissions, what the second factor
+    needs (decided from their devices as they are now), and their own settings (issue 20)."""
 
     permissions: frozenset[str]
     has_device: bool
     supervisor: bool
+    has_backup_codes: bool = False
+    must_change_password: bool = False
+    language: str = "en"
 
 
 def staff_access(*, user) -> StaffAccess:
@@ -40,25 +43,35 @@ def staff_access(*, user) -> StaffAccess:
 
     ``permissions`` is ``{"app_label.codename"}`` the user holds directly or through groups:
     what Django's ``ModelBackend`` finds with two ORM queries (``caseapp.auth``); the second
-    factor's two facts come in the same round trip. Measured in process at a million rows on
-    PostgreSQL: the permission check and the second-factor state took 1.46 ms as two queries
-    (the second built by the ORM) and take 0.42 ms as this one, 8-10 % of a queue page."""
+    factor's facts and the member's settings come in the same round trip. Measured in process
+    at a million rows on PostgreSQL: the permission check and the second-factor state took
+    1.46 ms as two queries (the second built by the ORM) and take 0.42 ms as this one, 8-10 %
+    of a queue page."""
     cached = getattr(user, "_staff_access", None)
     if cached is not None:
         return cached
-    from caseapp.models import SealedTOTPDevice
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from caseapp.models import SealedTOTPDevice, StaffProfile
 
     tables = {**_auth_tables(), "device": SealedTOTPDevice._meta.db_table,
-              "group": Group._meta.db_table}
+              "group": Group._meta.db_table, "static": StaticDevice._meta.db_table,
+              "profile": StaffProfile._meta.db_table}
     # One row of flags joined to the permission rows, so a user with no permission still
     # gets their flags. Written in SQL: the ORM cannot join a row of flags to a union.
     sql = """
-        SELECT flags.has_device, flags.supervisor, perms.app_label, perms.codename
+        SELECT flags.has_device, flags.supervisor, flags.has_backup, flags.must_change,
+               flags.language, perms.app_label, perms.codename
         FROM (SELECT
                 EXISTS (SELECT 1 FROM {device} d WHERE d.user_id = %s AND d.confirmed)
                     AS has_device,
                 EXISTS (SELECT 1 FROM {user_groups} ug JOIN {group} g ON g.id = ug.group_id
-                        WHERE ug.user_id = %s AND g.name = %s) AS supervisor) flags
+                        WHERE ug.user_id = %s AND g.name = %s) AS supervisor,
+                EXISTS (SELECT 1 FROM {static} s WHERE s.user_id = %s AND s.name = %s)
+                    AS has_backup,
+                EXISTS (SELECT 1 FROM {profile} p WHERE p.user_id = %s
+                        AND p.must_change_password) AS must_change,
+                (SELECT p.language FROM {profile} p WHERE p.user_id = %s) AS language) flags
         LEFT JOIN (
             SELECT ct.app_label, p.codename FROM {perm} p
             JOIN {content_type} ct ON ct.id = p.content_type_id
@@ -69,11 +82,14 @@ def staff_access(*, user) -> StaffAccess:
                 JOIN {user_groups} ug ON ug.group_id = gp.group_id
                 WHERE ug.user_id = %s)) perms ON 1 = 1""".format(**tables)  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, user.pk, SUPERVISOR_GROUP, user.pk, user.pk])
+        cursor.execute(sql, [user.pk, user.pk, SUPERVISOR_GROUP, user.pk, BACKUP_DEVICE_NAME,
+                             user.pk, user.pk, user.pk, user.pk])
         rows = cursor.fetchall()
+    first = rows[0]
     access = StaffAccess(
-        permissions=frozenset(f"{app}.{codename}" for _d, _s, app, codename in rows if app),
-        has_device=bool(rows[0][0]), supervisor=bool(rows[0][1]))
+        permissions=frozenset(f"{row[5]}.{row[6]}" for row in rows if row[5]),
+        has_device=bool(first[0]), supervisor=bool(first[1]), has_backup_codes=bool(first[2]),
+        must_change_password=bool(first[3]), language=first[4] or "en")
     user._staff_access = access
     return access
 
@@ -132,13 +148,10 @@ def staff_backup_codes_left(*, user) -> int:
 BACKUP_DEVICE_NAME = "backup codes"
 
 
-def staff_second_factor_state(*, user, required_for_supervisors: bool) -> str:
-    """``enrolled`` (has a device), ``required`` (must enrol one) or ``optional``: asked on
-    every staff request, answered by the query ``staff_access`` makes anyway."""
-    access = staff_access(user=user)
-    has_device, supervisor = access.has_device, access.supervisor
-    if has_device:
+def staff_second_factor_state(*, user, optional: bool = False) -> str:
+    """``enrolled`` (has a device) or ``required`` (must enrol one): asked on every staff
+    request, answered by the query ``staff_access`` makes anyway. ``optional`` (tests only,
+    ``CASEAPP_SECOND_FACTOR_OPTIONAL``) lets a user without a device through."""
+    if staff_access(user=user).has_device:
         return "enrolled"
-    if required_for_supervisors and (user.is_superuser or supervisor):
-        return "required"
-    return "optional"
+    return "optional" if optional else "required"

@@ -104,14 +104,15 @@ def staff_sessions_end(*, user_ids: set[int], keep: str | None = None) -> int:
 
 
 @transaction.atomic
-def staff_second_factor_reset(*, user: AbstractBaseUser) -> int:
+def staff_second_factor_reset(*, user: AbstractBaseUser, actor: AbstractBaseUser | None = None,
+                              request: HttpRequest | None = None) -> int:
     """A lost phone: remove the user's authenticators and backup codes and end their
-    sessions; they enrol again at their next sign-in (docs/deploy.md)."""
+    sessions, half-signed-in ones too; they enrol again at their next sign-in."""
     from django_otp.plugins.otp_static.models import StaticDevice
 
     removed, _ = SealedTOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     staff_sessions_end(user_ids={user.pk})
-    audit_record(actor=None, action="auth.otp_reset", target=user.get_username(),
-                 details={"devices_removed": removed})
+    audit_record(actor=actor, action="auth.otp_reset", target=user.get_username(),
+                 details={"devices_removed": removed}, request=request)
     return removed

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from caseapp.selectors.staff_accounts import staff_second_factor_state
+from caseapp.selectors.staff_accounts import staff_access, staff_second_factor_state
 
 
 def staff_headers(response: HttpResponse) -> HttpResponse:
@@ -23,11 +23,12 @@ def staff_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
+def staff_view(permission: str, *, second_factor: bool = True, step: str = "") -> Callable:
     """Sign-in and ``permission`` required; anonymous users go to the sign-in page, signed-in
     users without the permission get a 403. The permission is kept on the view so a test can
-    prove that every staff URL declares one. With ``second_factor``, a user who has a TOTP
-    device (or must have one) is sent to verify (or enrol) first."""
+    prove that every staff URL declares one. With ``second_factor``, a user is first sent
+    through the steps every account takes (``account_step``); ``step`` names the one this
+    view is, which it may show while it is pending."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -36,9 +37,9 @@ def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
                 return staff_headers(redirect_to_login(request.get_full_path()))
             if not request.user.has_perm(permission):
                 return staff_headers(render(request, "caseapp/staff/403.html", status=403))
-            if second_factor and (step := second_factor_step(request)):
+            if second_factor and (pending := account_step(request)) and pending != step:
                 return staff_headers(
-                    redirect(f"{reverse(step)}?next={quote(request.get_full_path())}")
+                    redirect(f"{reverse(pending)}?next={quote(request.get_full_path())}")
                 )
             return staff_headers(view(request, *args, **kwargs))
 
@@ -48,19 +49,29 @@ def staff_view(permission: str, *, second_factor: bool = True) -> Callable:
     return decorator
 
 
-
 def second_factor_step(request: HttpRequest) -> str | None:
-    """The URL name of the step the user must take before staff pages, or None.
+    """The URL name of the two-factor step the user must take before staff pages, or None.
 
-    Decided on every request from the user's devices and groups and the setting as they are
-    now: a user added to Supervisors, or a setting turned on, mid-session is stopped on the
-    next page, not at the next sign-in."""
+    Decided on every request from the user's devices as they are now: a device removed
+    mid-session (a lost phone) stops the next page, not the next sign-in. Every account
+    needs one (issue 20); only the test suite may make it optional."""
     # Right after login() the user object is new, without django-otp's is_verified: unverified.
     is_verified = getattr(request.user, "is_verified", None)
     if is_verified is not None and is_verified():
         return None
-    state = staff_second_factor_state(
-        user=request.user,
-        required_for_supervisors=settings.CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS,
-    )
+    state = staff_second_factor_state(user=request.user,
+                                      optional=settings.CASEAPP_SECOND_FACTOR_OPTIONAL)
     return {"enrolled": "staff:otp_verify", "required": "staff:otp_setup"}.get(state)
+
+
+def account_step(request: HttpRequest) -> str | None:
+    """The next step before any page with registrant data: the second factor, then backup
+    codes once (a lost phone must not lock the member out), then a password nobody else saw."""
+    if step := second_factor_step(request):
+        return step
+    access = staff_access(user=request.user)
+    if access.has_device and not access.has_backup_codes:
+        return "staff:otp_backup_codes"
+    if access.must_change_password:
+        return "staff:password_change"
+    return None

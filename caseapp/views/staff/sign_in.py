@@ -27,12 +27,12 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caseapp.auth import account_locked
 from caseapp.selectors.staff_accounts import (
     staff_backup_codes_left,
     staff_backup_device,
     staff_totp_device,
 )
+from caseapp.services.sign_in_limits import known_browser_remember
 from caseapp.services.staff_accounts import (
     backup_code_normalise,
     staff_backup_codes_generate,
@@ -40,7 +40,12 @@ from caseapp.services.staff_accounts import (
     staff_second_factor_verify,
     staff_totp_device_pending,
 )
-from caseapp.views.staff.access import second_factor_step, staff_headers, staff_view
+from caseapp.views.staff.access import (
+    account_step,
+    second_factor_step,
+    staff_headers,
+    staff_view,
+)
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -145,7 +150,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if staff_second_factor_verify(request=request, device=device,
                                       token=form.cleaned_data["token"]):
-            return redirect(_safe_next(request))
+            response = redirect(_safe_next(request))
+            known_browser_remember(response=response, username=request.user.get_username())
+            return response
         form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
     return render(request, "caseapp/staff/otp_verify.html", {
         "form": form, "next": _safe_next(request), "backup_codes": form.backup_codes,
@@ -165,8 +172,10 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
                                      token=form.cleaned_data["token"]):
             messages.success(request, _("Two-factor sign-in is on for your account. Make "
                                         "backup codes now, in case you lose your phone."))
-            return redirect(f"{reverse('staff:otp_backup_codes')}"
-                            f"?next={quote(_safe_next(request))}")
+            response = redirect(f"{reverse('staff:otp_backup_codes')}"
+                                f"?next={quote(_safe_next(request))}")
+            known_browser_remember(response=response, username=request.user.get_username())
+            return response
         form.add_error("token", ValidationError(OTP_WRONG_CODE, code="wrong_code"))
     return render(request, "caseapp/staff/otp_setup.html", {
         "form": form,
@@ -178,7 +187,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     })
 
 
-@staff_view("caseapp.view_submission")
+@staff_view("caseapp.view_submission", step="staff:otp_backup_codes")
 @require_http_methods(["GET", "POST"])
 def otp_backup_codes(request: HttpRequest) -> HttpResponse:
     """Make backup codes (each works once, instead of the authenticator); they are shown on
@@ -189,6 +198,8 @@ def otp_backup_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "caseapp/staff/otp_backup_codes.html", {
         "codes": codes, "left": staff_backup_codes_left(user=request.user),
         "next": _safe_next(request),
+        # At enrolment they are made before any other page: no "Not now".
+        "required": account_step(request) == "staff:otp_backup_codes",
     })
 
 
@@ -208,18 +219,22 @@ class StaffLoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if step := second_factor_step(self.request):
+        if step := account_step(self.request):
             return redirect(f"{reverse(step)}?next={quote(self.get_success_url())}")
         return response
 
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")[:150]
-        if username and account_locked(username):
-            return render(request, "caseapp/staff/locked_out.html", {
-                "account_wide": True, "failure_limit": settings.CASEAPP_LOGIN_ACCOUNT_LIMIT,
-                "cooloff_timedelta": datetime.timedelta(hours=settings.AXES_COOLOFF_TIME),
+    def form_invalid(self, form):
+        attempt = getattr(self.request, "sign_in_attempt", None)
+        if attempt is not None and attempt.refused:
+            account_wide = attempt.refused == "account"
+            return render(self.request, "caseapp/staff/locked_out.html", {
+                "account_wide": account_wide,
+                "failure_limit": settings.CASEAPP_LOGIN_ACCOUNT_LIMIT if account_wide
+                else settings.CASEAPP_LOGIN_FAILURE_LIMIT,
+                "cooloff_timedelta": datetime.timedelta(
+                    minutes=settings.CASEAPP_LOGIN_COOLOFF_MINUTES),
             }, status=429)
-        return super().post(request, *args, **kwargs)
+        return super().form_invalid(form)
 
     def dispatch(self, request, *args, **kwargs):
         return staff_headers(super().dispatch(request, *args, **kwargs))
