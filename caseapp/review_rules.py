@@ -22,7 +22,7 @@ OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO})
 DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
 
 #: Any decision from any other status (a correction is one step too); "in review" from any
-#: other status (reopening); nothing goes back to "new". Opening or assigning a new
+#: other status (reopening); nothing goes back to "new". Claiming or assigning a new
 #: submission is what puts it "in review" (``status_when_opened``), not a separate save.
 TRANSITIONS: dict[str, frozenset[str]] = {
     status: frozenset(
@@ -46,7 +46,8 @@ def next_statuses(status: str) -> frozenset[str]:
 
 
 def status_when_opened(status: str) -> str:
-    """A reviewer who opens or is given a new submission has started on it."""
+    """A reviewer who claims or is given a new submission has started on it; opening it
+    alone changes nothing."""
     return IN_REVIEW if status == NEW else status
 
 

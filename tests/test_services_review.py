@@ -12,7 +12,6 @@ from caseapp.services.review import (
     submission_bulk_update,
     submission_claim_next,
     submission_decide,
-    submission_open,
     submission_review,
 )
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
@@ -142,16 +141,15 @@ def test_an_accepted_submission_cannot_be_overridden_to_not_eligible(case, revie
     assert (rejected.review_status, rejected.effective_outcome) == ("rejected", "not_eligible")
 
 
-def test_opening_or_assigning_a_new_submission_starts_its_review(case, reviewer):
-    opened, assigned, decided = make_submission(), make_submission(), make_submission()
-    assert submission_open(submission=opened, actor=reviewer).review_status == "in_review"
+def test_assigning_a_new_submission_starts_its_review(case, reviewer):
+    assigned, decided = make_submission(), make_submission()
     result = submission_assign(submission=assigned, actor=reviewer, expected_version=1,
                                assignee=reviewer)
     assert (result.review_status, result.assignee) == ("in_review", reviewer)
     submission_decide(submission=decided, actor=reviewer, expected_version=1,
                       decision="accepted")
     decided.refresh_from_db()
-    assert submission_open(submission=decided, actor=reviewer).review_status == "accepted"
+    assert decided.review_status == "accepted"
 
 
 def test_bulk_decisions_report_what_changed_and_what_was_refused_and_why(case, reviewer):

@@ -108,6 +108,16 @@ def test_a_spanish_registrant_gets_the_spanish_template(reviewer_client, case):
     assert "Su registro fue aceptado" in page
 
 
+@pytest.mark.parametrize("key", ["\x00", "accepted\x00", "../accepted", "é"])
+def test_a_template_key_that_is_no_slug_opens_an_empty_message(reviewer_client, case, key):
+    """``?template=%00`` was a 500 on PostgreSQL, which refuses a NUL byte in a query."""
+    submission = make_submission()
+    response = reviewer_client.get(reverse("staff:message", args=[submission.reference]),
+                                   {"template": key})
+    assert response.status_code == 200
+    assert response.context["template"] is None
+
+
 def test_staff_can_resend_a_message_and_not_a_sign_in_code(reviewer_client, case,
                                                            smtp_server):
     from caseapp.models import AccessCode, Message

@@ -149,10 +149,10 @@ def submission_decide(
 
 def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
     """Move a new submission to "in review" if it still is new: a conditional UPDATE, so a
-    reviewer who opens it while another decides it never undoes the decision."""
+    reviewer who claims it while another decides it never undoes the decision."""
     started = review_rules.status_when_opened(review_rules.NEW)
-    # Nor if the person's data was erased: nobody is left to review (opening, assigning,
-    # claiming all come here).
+    # Nor if the person's data was erased: nobody is left to review (assigning and claiming,
+    # one at a time or in bulk, all come here).
     moved = Submission.objects.filter(
         pk=submission.pk, review_status=review_rules.NEW, personal_data_erased_at__isnull=True,
     ).update(review_status=started, version=F("version") + 1, updated_at=timezone.now())
@@ -161,20 +161,6 @@ def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
                                    kind=ReviewEvent.Kind.STATUS,
                                    from_value=review_rules.NEW, to_value=started)
     return bool(moved)
-
-
-@transaction.atomic
-def submission_open(*, submission: Submission, actor: AbstractBaseUser,
-                    request: HttpRequest | None = None) -> Submission:
-    """A reviewer opened the submission: a new one is now in review (audited as a review)."""
-    if submission.review_status != review_rules.NEW:
-        return submission
-    if _start_review(submission=submission, actor=actor):
-        audit_record(actor=actor, action="submission.review", target=submission.reference,
-                     request=request, details={"review_status": review_rules.IN_REVIEW,
-                                               "on": "open"})
-        submission.refresh_from_db()
-    return submission
 
 
 @transaction.atomic
@@ -249,7 +235,7 @@ def submission_bulk_update(
 ) -> BulkResult:
     """Assign, or decide (or reopen), the selected submissions, each under the same rules as
     one at a time: a row the workflow refuses is left as it is and reported with the reason.
-    Assigning a new submission to someone starts its review, as opening it does."""
+    Assigning a new submission to someone starts its review (opening it does not)."""
     if len(references) > BULK_LIMIT:
         raise ValidationError(_("Select at most %(limit)d submissions at a time."),
                               code="too_many", params={"limit": BULK_LIMIT})

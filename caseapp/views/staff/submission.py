@@ -29,7 +29,6 @@ from caseapp.services.review import (
     submission_assign,
     submission_decide,
     submission_note_add,
-    submission_open,
     submission_review,
 )
 from caseapp.views.staff.access import staff_view
@@ -173,10 +172,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
 @staff_view("caseapp.view_submission")
 @require_GET
 def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    # Opening changes nothing (issue 19): a submission is "in review" once someone claims,
+    # is assigned or decides it, so "In review" never means "someone glanced at it".
     submission = submission_or_404(reference)
-    if request.user.has_perm("caseapp.review_submission"):
-        submission = submission_open(submission=submission, actor=request.user,
-                                     request=request)
     audit_record(actor=request.user, action="submission.view",
                  target=submission.reference, request=request)
     return _detail(request, submission)
