@@ -6,10 +6,12 @@ from caseapp.models.messages import AccessCode, CaseUpdate, Message, MessageTemp
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
 from caseapp.models.submissions import Submission, SubmissionNameToken, SubmissionTally
+from caseapp.models.submits import SubmitToken
 
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
     "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
+    "SubmitToken",
 ]

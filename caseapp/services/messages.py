@@ -21,7 +21,9 @@ from django.utils import timezone, translation
 
 from caseapp import crypto, tasks
 from caseapp.models import CaseUpdate, Message, ReviewEvent, Submission
+from caseapp.services import submits
 from caseapp.services.audit import audit_record
+from caseapp.services.submits import submit_once
 
 logger = logging.getLogger(__name__)
 
@@ -372,8 +374,15 @@ def recovery_schedule(*, after: datetime.timedelta = datetime.timedelta(0)) -> b
 
 @transaction.atomic
 def message_send_staff(*, submission: Submission, actor, subject: str, body: str,
-                       request=None) -> Message:
-    """Queue a message a staff member wrote to one registrant (replies go to the firm)."""
+                       request=None, submit_token: str = "") -> Message:
+    """Queue a message a staff member wrote to one registrant (replies go to the firm); with
+    the form's ``submit_token``, once (a second submit returns the first's message)."""
+    if submit_token:
+        message_id, _made = submit_once(
+            action=submits.STAFF_MESSAGE, key=submit_token,
+            perform=lambda: message_send_staff(submission=submission, actor=actor,
+                                               subject=subject, body=body, request=request).pk)
+        return Message.objects.get(pk=message_id)
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
@@ -394,9 +403,15 @@ RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE
 
 
 @transaction.atomic
-def message_resend(*, message: Message, actor, request=None) -> Message:
+def message_resend(*, message: Message, actor, request=None, submit_token: str = "") -> Message:
     """Send a message again. A case update keeps its one row per recipient (the same row is
-    queued again, with the same Message-ID); other kinds get a new row."""
+    queued again, with the same Message-ID); other kinds get a new row. With the page's
+    ``submit_token``, once per message shown (a double click resends once)."""
+    if submit_token:
+        resent_id, _made = submit_once(
+            action=submits.RESEND, key=f"{submit_token[:43]}:{message.pk}",
+            perform=lambda: message_resend(message=message, actor=actor, request=request).pk)
+        return Message.objects.get(pk=resent_id)
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 

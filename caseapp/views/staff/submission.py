@@ -31,8 +31,9 @@ from caseapp.services.review import (
     submission_note_add,
     submission_review,
 )
+from caseapp.services.submits import submit_token_new
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_url_for, reviewers_for, work_queue_query
+from caseapp.views.staff.queue_forms import queue_url_for, reviewers_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
     AssignForm,
     DecisionForm,
@@ -140,6 +141,8 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "sca_reference_date": case.sca_reference_date,
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
+        # One per page shown: each Resend button sends its message again once.
+        "resend_token": submit_token_new(),
         "duplicates": submission_possible_duplicates(submission=submission),
         "can_review": can_review,
         "nav": "queue",
