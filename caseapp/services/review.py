@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from caseapp import review_rules
+from caseapp import eligibility, review_rules
 from caseapp.models import DecisionCount, ReviewEvent, Submission
 from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
@@ -27,6 +27,9 @@ REFUSALS = {
     review_rules.REFUSED_ACCEPTED_NOT_ELIGIBLE: gettext_lazy(
         "An accepted submission cannot have the outcome “Not eligible”: nothing can be owed "
         "to that person. Change the outcome first (with a reason), or reject it instead."),
+    review_rules.REFUSED_ACCEPT_AS_ELIGIBLE: gettext_lazy(
+        "The rules could not decide this one: accepting it means accepting it as eligible. "
+        "Open it, press Accept and confirm “Accept as eligible” with a reason."),
     review_rules.REFUSED_ERASED: gettext_lazy(
         "Its personal data was erased: there is nobody left to decide about."),
     review_rules.REFUSED_REASON_REQUIRED: gettext_lazy(
@@ -132,17 +135,23 @@ def submission_decide(
     expected_version: int,
     decision: str,
     reason: str = "",
+    as_eligible: bool = False,
     request: HttpRequest | None = None,
 ) -> Submission:
     """Accept, reject or ask for information in one step, from wherever the submission stands;
-    deciding what it already is changes nothing."""
+    deciding what it already is changes nothing. ``as_eligible``: accept one the rules left
+    open (needs review, incomplete) as eligible, an outcome change that needs the reason."""
     if decision not in review_rules.DECISIONS:
         raise ValidationError(_("Choose accept, reject or needs information."),
                               code="invalid_decision")
     current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    override = current.outcome_override
+    if as_eligible and decision == review_rules.ACCEPTED and review_rules.accepting_means_override(
+            outcome=current.outcome, override=override):
+        override = eligibility.Outcome.ELIGIBLE.value
     return submission_review(
         submission=current, actor=actor, expected_version=expected_version,
-        review_status=decision, outcome_override=current.outcome_override,
+        review_status=decision, outcome_override=override,
         override_reason=reason, request=request,
     )
 
