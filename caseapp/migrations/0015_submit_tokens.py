@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('caseapp', '0013_name_tokens_saved_views'),
+        ('caseapp', '0014_delivery_lanes'),
     ]
 
     operations = [
