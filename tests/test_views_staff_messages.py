@@ -224,7 +224,8 @@ def test_a_supervisor_counts_previews_tests_and_sends_an_update(supervisor_clien
 def test_changing_the_case_status_offers_an_update(supervisor_client, case):
     from tests.staff_pages import case_form
 
-    response = supervisor_client.post(reverse("staff:case"), case_form(case, status="refiled"),
+    response = supervisor_client.post(reverse("staff:case"), case_form(case, status="refiled",
+                                                                       confirm_status="1"),
                                       follow=True)
     html = response.content.decode()
     assert "The case status changed." in html
