@@ -22,7 +22,7 @@ OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO})
 DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
 
 #: Any decision from any other status (a correction is one step too); "in review" from any
-#: other status (reopening); nothing goes back to "new". Opening or assigning a new
+#: other status (reopening); nothing goes back to "new". Claiming or assigning a new
 #: submission is what puts it "in review" (``status_when_opened``), not a separate save.
 TRANSITIONS: dict[str, frozenset[str]] = {
     status: frozenset(
@@ -46,7 +46,8 @@ def next_statuses(status: str) -> frozenset[str]:
 
 
 def status_when_opened(status: str) -> str:
-    """A reviewer who opens or is given a new submission has started on it."""
+    """A reviewer who claims or is given a new submission has started on it; opening it
+    alone changes nothing."""
     return IN_REVIEW if status == NEW else status
 
 
@@ -56,6 +57,18 @@ REFUSED_TRANSITION = "invalid_transition"
 REFUSED_ACCEPTED_NOT_ELIGIBLE = "accepted_not_eligible"
 REFUSED_REASON_REQUIRED = "decision_reason_required"
 REFUSED_ERASED = "erased"
+REFUSED_ACCEPT_AS_ELIGIBLE = "accept_as_eligible"
+
+#: Outcomes the rules could not settle: accepting one means accepting it as eligible.
+UNSETTLED_OUTCOMES = (eligibility.Outcome.NEEDS_REVIEW.value,
+                      eligibility.Outcome.INCOMPLETE.value)
+
+
+def accepting_means_override(*, outcome: str, override: str) -> bool:
+    """Accepting this submission must also set its outcome to eligible (with a reason): its
+    effective outcome is one the rules left open, and an accepted "needs review" counted
+    nowhere (neither owed nor open in the exposure estimate)."""
+    return effective_outcome(outcome, override) in UNSETTLED_OUTCOMES
 
 
 def decision_needs_reason(*, decision: str, outcome: str, override: str) -> bool:
@@ -74,9 +87,11 @@ def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
 
     Once the person's data is erased (``erased``: withdrawn, on request, or by the retention
     purge) there is nobody left to decide about, so nothing moves. An accepted submission can
-    be owed the statutory minimum only if its effective outcome is eligible or still needs
-    review: "accepted" and "not eligible" at once would count someone who cannot be owed
-    anything, so that pair is refused however it would come about."""
+    be owed the statutory minimum only if its effective outcome is eligible: "accepted" and
+    "not eligible" at once would count someone who cannot be owed anything, and "accepted"
+    with "needs review" (or "incomplete") someone counted nowhere, so those pairs are refused
+    however they would come about; the reviewer accepts such a one as eligible, with a
+    reason."""
     if erased:
         return REFUSED_ERASED
     if new_status == status and new_override == override:
@@ -86,6 +101,9 @@ def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
     if (new_status == ACCEPTED and effective_outcome(outcome, new_override)
             == eligibility.Outcome.NOT_ELIGIBLE.value):
         return REFUSED_ACCEPTED_NOT_ELIGIBLE
+    if new_status == ACCEPTED and accepting_means_override(outcome=outcome,
+                                                           override=new_override):
+        return REFUSED_ACCEPT_AS_ELIGIBLE
     if (new_status != status and new_status in DECISIONS and not reason_given
             and decision_needs_reason(decision=new_status, outcome=outcome,
                                       override=new_override)):

@@ -7,6 +7,9 @@ from caseapp.selectors.case_record import case_current
 from tests import strict_templates
 from tests.staff_users import make_staff
 
+# Chromium and its pages, for tests/browser and tests/journeys alike.
+pytest_plugins = ["tests.chromium"]
+
 # Sync Playwright runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

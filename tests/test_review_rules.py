@@ -126,6 +126,8 @@ def refusal(status, new_status, outcome, override, new_override, reason_given, e
         return "invalid_transition"
     if new_status == ACCEPTED and (new_override or outcome) == "not_eligible":
         return "accepted_not_eligible"
+    if new_status == ACCEPTED and (new_override or outcome) in ("needs_review", "incomplete"):
+        return "accept_as_eligible"  # accepted means eligible: the reviewer says so, with why
     if new_status != status and not reason_given and (
             new_status == NEEDS_INFO
             or (new_status == REJECTED and (new_override or outcome) != "not_eligible")):

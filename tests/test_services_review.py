@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from caseapp import review_rules
 from caseapp.models import AuditEvent, ReviewEvent, Submission
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.review import (
@@ -12,7 +13,6 @@ from caseapp.services.review import (
     submission_bulk_update,
     submission_claim_next,
     submission_decide,
-    submission_open,
     submission_review,
 )
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
@@ -142,16 +142,15 @@ def test_an_accepted_submission_cannot_be_overridden_to_not_eligible(case, revie
     assert (rejected.review_status, rejected.effective_outcome) == ("rejected", "not_eligible")
 
 
-def test_opening_or_assigning_a_new_submission_starts_its_review(case, reviewer):
-    opened, assigned, decided = make_submission(), make_submission(), make_submission()
-    assert submission_open(submission=opened, actor=reviewer).review_status == "in_review"
+def test_assigning_a_new_submission_starts_its_review(case, reviewer):
+    assigned, decided = make_submission(), make_submission()
     result = submission_assign(submission=assigned, actor=reviewer, expected_version=1,
                                assignee=reviewer)
     assert (result.review_status, result.assignee) == ("in_review", reviewer)
     submission_decide(submission=decided, actor=reviewer, expected_version=1,
                       decision="accepted")
     decided.refresh_from_db()
-    assert submission_open(submission=decided, actor=reviewer).review_status == "accepted"
+    assert decided.review_status == "accepted"
 
 
 def test_bulk_decisions_report_what_changed_and_what_was_refused_and_why(case, reviewer):
@@ -165,8 +164,9 @@ def test_bulk_decisions_report_what_changed_and_what_was_refused_and_why(case, r
         actor=reviewer, action="status", review_status="accepted",
         references=[eligible.reference, needs_review.reference, not_eligible.reference,
                     already.reference, "LI-2222-2222"])
-    assert result.changed == tuple(sorted([eligible.reference, needs_review.reference]))
+    assert result.changed == (eligible.reference,)
     assert result.refused == {"accepted_not_eligible": (not_eligible.reference,),
+                              "accept_as_eligible": (needs_review.reference,),
                               "unchanged": (already.reference,),
                               "not_found": ("LI-2222-2222",)}
     audit = AuditEvent.objects.get(action="submission.bulk_update")
@@ -232,3 +232,24 @@ def test_assigning_an_erased_submission_does_not_start_its_review(case, reviewer
     assert {row.assignee_id for row in rows} == {reviewer.pk}
     assert {row.review_status for row in rows} == {"new"}
     assert not ReviewEvent.objects.filter(kind="status").exists()
+
+
+def test_accepting_a_needs_review_submission_accepts_it_as_eligible_with_a_reason(
+        case, reviewer):
+    needs_review = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    with pytest.raises(ValidationError) as refused:
+        submission_decide(submission=needs_review, actor=reviewer, expected_version=1,
+                          decision="accepted")
+    assert refused.value.code == "accept_as_eligible"
+    with pytest.raises(ValidationError) as no_reason:
+        submission_decide(submission=needs_review, actor=reviewer, expected_version=1,
+                          decision="accepted", as_eligible=True)
+    assert no_reason.value.code == "override_reason_required"
+    accepted = submission_decide(submission=needs_review, actor=reviewer, expected_version=1,
+                                 decision="accepted", as_eligible=True,
+                                 reason="Confirmed Premium by phone")
+    assert (accepted.review_status, accepted.effective_outcome) == ("accepted", "eligible")
+    assert accepted.override_reason == "Confirmed Premium by phone"
+    assert review_rules.counts_toward_exposure(
+        status=accepted.review_status, outcome=accepted.outcome,
+        override=accepted.outcome_override, duplicate=False)

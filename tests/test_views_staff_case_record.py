@@ -18,7 +18,7 @@ def test_supervisor_closes_registration_and_the_public_side_sees_it(supervisor_c
         case, registration_open="", registration_closed_message="Intake has ended.",
         registration_closed_message_es="El registro terminó.",
         firm_name="Example LLP", firm_email="intake@example.com",
-        sca_reference_date="2024-10-01", status="closed"))
+        sca_reference_date="2024-10-01", status="closed", confirm_status="1"))
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.registration_open, case.registration_closed_message) == (
@@ -59,7 +59,7 @@ def test_supervisor_edits_the_status_wording_and_the_firm(supervisor_client, cas
     response = supervisor_client.post(reverse("staff:case"), case_form(
         case, status="active", status_text_active="Active now; no class certified.",
         firm_name="Rivera & Cole LLP", firm_address="1 Market Street", firm_attorney="Dana",
-        firm_bar_states="California", advertising_label=""))
+        firm_bar_states="California", advertising_label="", confirm_status="1"))
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.advertising_label) == ("active", False)
@@ -113,3 +113,24 @@ def test_a_staff_text_with_its_spanish_version_is_shown_to_spanish_readers(super
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "El bufete sigue el expediente del caso." in page
     assert "The firm is watching the docket." not in page
+
+
+def test_a_new_status_shows_its_public_wording_in_both_languages_before_it_saves(
+        supervisor_client, case):
+    case.status_text_refiled, case.status_text_refiled_es = (
+        "We have found no refiled case.", "No hemos encontrado un caso nuevo.")
+    case.save()
+    form = case_form(case, status="refiled")
+    asked = supervisor_client.post(reverse("staff:case"), form)
+    html = asked.content.decode()
+    assert asked.status_code == 200 and 'id="status-preview"' in html
+    assert "We have found no refiled case." in html
+    assert "No hemos encontrado un caso nuevo." in html
+    case.refresh_from_db()
+    assert case.status != "refiled"  # nothing saved yet
+    written = {**form, "status_text_refiled": "The case was filed again on 2 March.",
+               "confirm_status": "1"}
+    assert supervisor_client.post(reverse("staff:case"), written).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.status_text("en")) == (
+        "refiled", "The case was filed again on 2 March.")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from caseapp import eligibility
 from caseapp.models import AuditEvent, Submission
+from caseapp.review_rules import DECISIONS, counts_toward_exposure
 from caseapp.selectors.case_record import sca_flag_from
 from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
@@ -26,8 +27,9 @@ def export_rows(client, **params) -> list[dict]:
     response = client.get(reverse("staff:export"), params)
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(text)))
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbfreference,")  # UTF-8's byte-order mark, for Excel
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client, case):
@@ -36,8 +38,9 @@ def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client
     rows = export_rows(supervisor_client, outcome="needs_review")
     assert [row["reference"] for row in rows] == [needs.reference]
     header = list(rows[0])
-    assert header[-len(eligibility.QUESTIONS) - 1:] == [
-        *(q.key for q in eligibility.QUESTIONS), "override_reason"]
+    assert header[-len(eligibility.QUESTIONS) - 5:] == [
+        *(q.key for q in eligibility.QUESTIONS), "override_reason", "decided_by", "decided_at",
+        "decision_reason", "email_confirmed"]
     assert rows[0]["inmail"] == "unsure" and rows[0]["country"] == "US"
     assert len(export_rows(supervisor_client)) == 2
 
@@ -68,10 +71,15 @@ def _export_as_csv_module_writes_it(case) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
-    writer.writerow(EXPORT_COLUMNS + keys + ["override_reason"])
+    writer.writerow(EXPORT_COLUMNS + keys + ["override_reason", "decided_by", "decided_at",
+                                             "decision_reason", "email_confirmed"])
     firm = timezone.get_default_timezone()
     for s in Submission.objects.select_related("assignee", "duplicate_of").order_by(
             "-created_at", "-id"):
+        decision = s.events.filter(kind="status", to_value=s.review_status,
+                                   to_value__in=DECISIONS).order_by("-created_at", "-id").first()
+        owed = counts_toward_exposure(status=s.review_status, outcome=s.outcome,
+                                      override=s.outcome_override, duplicate=bool(s.duplicate_of))
         writer.writerow([
             s.reference, s.created_at.astimezone(firm).isoformat(timespec="seconds"),
             *(spreadsheet_safe(v) for v in (s.full_name, s.email, s.phone)),
@@ -79,12 +87,17 @@ def _export_as_csv_module_writes_it(case) -> str:
             s.review_status, spreadsheet_safe(s.assignee.username if s.assignee else ""),
             "yes" if s.possible_duplicate else "no",
             s.duplicate_of.reference if s.duplicate_of else "",
-            "yes" if s.created_at >= sca_from else "no", s.estimated_damages,
+            "yes" if s.created_at >= sca_from else "no", s.estimated_damages if owed else "",
             s.rules_version, s.consent_version, s.attestation_version, s.notice_version,
             *(s.answers.get(key, "") for key in keys),
             spreadsheet_safe(s.override_reason),
+            spreadsheet_safe(decision.actor.username if decision and decision.actor else ""),
+            (decision.created_at.astimezone(firm).isoformat(timespec="seconds")
+             if decision else ""),
+            spreadsheet_safe((decision.text or s.override_reason) if decision else ""),
+            "yes" if s.email_confirmed_at else "no",
         ])
-    return out.getvalue()
+    return "\ufeff" + out.getvalue()
 
 
 typed_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
@@ -199,7 +212,7 @@ def test_a_cut_off_export_is_not_audited(supervisor, case, rf):
     request = rf.get(reverse("staff:export"))
     request.user, request.session = supervisor, {}
     response = export(request)
-    assert next(iter(response.streaming_content)).startswith(b"reference,")
+    assert next(iter(response.streaming_content)).startswith(b"\xef\xbb\xbfreference,")
     # The browser went away after the first chunk: the server closes the response. (Django
     # would also close the database connection, the test's transaction with it.)
     request_finished.disconnect(close_old_connections)
@@ -235,3 +248,39 @@ def test_every_export_cell_is_disarmed_whatever_its_column(supervisor_client, ca
         assert None not in every  # no cell spilled into an extra column
         for value in every.values():
             assert not str(value).startswith(("=", "+", "-", "@"))
+
+
+def test_damages_are_stated_only_where_something_can_be_owed_and_decisions_are_named(
+        supervisor_client, case, reviewer):
+    from caseapp.services.duplicates import submission_mark_duplicate
+    from caseapp.services.review import submission_decide, submission_review
+
+    accepted, as_eligible, rejected, marked, undecided = (
+        make_submission(), make_submission(answers=NEEDS_REVIEW_ANSWERS), make_submission(),
+        make_submission(), make_submission())
+    submission_decide(submission=accepted, actor=reviewer, expected_version=1,
+                      decision="accepted")
+    submission_review(submission=as_eligible, actor=reviewer, expected_version=1,
+                      review_status="accepted", outcome_override="eligible",
+                      override_reason="Billing record shows Premium in 2022")
+    submission_decide(submission=rejected, actor=reviewer, expected_version=1,
+                      decision="rejected", reason="Says they never used InMail")
+    submission_mark_duplicate(submission=marked, actor=reviewer, expected_version=1,
+                              duplicate_of=accepted)
+    submission_decide(submission=marked, actor=reviewer, expected_version=2,
+                      decision="accepted")
+    Submission.objects.filter(pk=accepted.pk).update(email_confirmed_at=timezone.now())
+    rows = {row["reference"]: row for row in export_rows(supervisor_client)}
+    damages = {ref: row["estimated_damages"] for ref, row in rows.items()}
+    assert damages == {accepted.reference: "1000", as_eligible.reference: "1000",
+                       rejected.reference: "", marked.reference: "", undecided.reference: ""}
+    assert rows[as_eligible.reference]["effective_outcome"] == "eligible"
+    assert rows[as_eligible.reference]["decision_reason"] == "Billing record shows Premium in 2022"
+    assert rows[rejected.reference]["decision_reason"] == "Says they never used InMail"
+    assert {rows[r.reference]["decided_by"] for r in (accepted, rejected)} == {"rita"}
+    assert rows[accepted.reference]["decided_at"].startswith(
+        timezone.localdate().isoformat())
+    assert (rows[undecided.reference]["decided_by"], rows[undecided.reference]["decided_at"]) \
+        == ("", "")
+    assert rows[accepted.reference]["email_confirmed"] == "yes"
+    assert rows[undecided.reference]["email_confirmed"] == "no"

@@ -70,24 +70,30 @@ def test_a_reviewer_writes_from_a_template_previews_and_sends(reviewer_client, c
     case.save()
     submission = make_submission(email="reader@example.org")
     url = reverse("staff:message", args=[submission.reference])
-    page = reviewer_client.get(url, {"template": "needs-information"}).content.decode()
-    assert "We need more information about your registration" in page
+    page = reviewer_client.get(url, {"template": "needs-information"})
+    assert "We need more information about your registration" in page.content.decode()
+    token = page.context["form"].initial["submit_token"]
 
     # The template's gap must be filled in before the message can go.
     refused = reviewer_client.post(url, {"subject": "We need more information",
                                          "body": "Hello [Write what the firm needs to know.]",
-                                         "send": "1"})
+                                         "send": "1", "submit_token": token})
     assert "square brackets" in refused.content.decode()
 
     data = {"subject": "We need more information",
-            "body": "Hello,\n\nWhich Premium plan did you have?"}
+            "body": "Hello,\n\nWhich Premium plan did you have?", "submit_token": token}
     preview = reviewer_client.post(url, {**data, "preview": "1"}).content.decode()
     assert "Which Premium plan did you have?" in preview and submission.reference in preview
     assert not Message.objects.filter(kind="staff").exists()
 
     response = reviewer_client.post(url, {**data, "send": "1"})
     assert response["Location"].endswith("#messages")
+    # The same form sent again (a double click, a reload) sends nothing more.
+    again = reviewer_client.post(url, {**data, "send": "1"})
+    assert again["Location"] == response["Location"]
+    assert Message.objects.filter(kind="staff").count() == 1
     run_worker()
+    assert len(smtp_server.to("reader@example.org")) == 2  # the confirmation, and this one
     received = smtp_server.to("reader@example.org")[-1]
     assert received.message["Subject"] == "We need more information"
     assert received.message["Reply-To"] == "intake@firm.example"
@@ -108,6 +114,16 @@ def test_a_spanish_registrant_gets_the_spanish_template(reviewer_client, case):
     assert "Su registro fue aceptado" in page
 
 
+@pytest.mark.parametrize("key", ["\x00", "accepted\x00", "../accepted", "é"])
+def test_a_template_key_that_is_no_slug_opens_an_empty_message(reviewer_client, case, key):
+    """``?template=%00`` was a 500 on PostgreSQL, which refuses a NUL byte in a query."""
+    submission = make_submission()
+    response = reviewer_client.get(reverse("staff:message", args=[submission.reference]),
+                                   {"template": key})
+    assert response.status_code == 200
+    assert response.context["template"] is None
+
+
 def test_staff_can_resend_a_message_and_not_a_sign_in_code(reviewer_client, case,
                                                            smtp_server):
     from caseapp.models import AccessCode, Message
@@ -116,8 +132,11 @@ def test_staff_can_resend_a_message_and_not_a_sign_in_code(reviewer_client, case
     submission = make_submission(email="again@example.org")
     run_worker()
     confirmation = Message.objects.get(submission=submission)
-    reviewer_client.post(reverse("staff:message_resend",
-                                 args=[submission.reference, confirmation.pk]))
+    page = reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
+    resend = {"submit_token": page.context["resend_token"]}
+    for _click in range(2):  # a double click resends once
+        reviewer_client.post(reverse("staff:message_resend",
+                                     args=[submission.reference, confirmation.pk]), resend)
     run_worker()
     assert len(smtp_server.to("again@example.org")) == 2
     code = Message.objects.create(submission=submission, kind="access_code", language="en",
@@ -160,7 +179,8 @@ def supervisor_client(client):
 
 
 UPDATE = {"subject": "The case was refiled", "body": "Filed again today.",
-          "subject_es": "El caso se volvió a presentar", "body_es": "Se presentó hoy."}
+          "subject_es": "El caso se volvió a presentar", "body_es": "Se presentó hoy.",
+          "submit_token": "one-time-token-of-this-form"}
 
 
 def test_a_supervisor_counts_previews_tests_and_sends_an_update(supervisor_client, case,
@@ -204,7 +224,8 @@ def test_a_supervisor_counts_previews_tests_and_sends_an_update(supervisor_clien
 def test_changing_the_case_status_offers_an_update(supervisor_client, case):
     from tests.staff_pages import case_form
 
-    response = supervisor_client.post(reverse("staff:case"), case_form(case, status="refiled"),
+    response = supervisor_client.post(reverse("staff:case"), case_form(case, status="refiled",
+                                                                       confirm_status="1"),
                                       follow=True)
     html = response.content.decode()
     assert "The case status changed." in html

@@ -241,3 +241,42 @@ def test_reviewers_cannot_erase_or_see_the_erase_form(reviewer_client, case):
                                     {"category": "other", "note": "x", "confirm": "on"})
     assert response.status_code == 403
     assert Submission.objects.get(pk=submission.pk).full_name == "Keep Person"
+
+
+def test_accepting_a_needs_review_submission_asks_once_to_accept_it_as_eligible(
+        reviewer_client, case):
+    submission = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    url = reverse("staff:decide", args=[submission.reference])
+    asked = reviewer_client.post(url, {"decision": "accepted", "reason": "", "version": 1})
+    html = asked.content.decode()
+    assert asked.status_code == 200 and 'id="confirm-eligible"' in html
+    assert 'value="accepted_eligible" class="btn btn-success" id="confirm-eligible-button">' \
+        'Accept as eligible</button>' in html
+    assert Submission.objects.get(pk=submission.pk).review_status == "new"
+    no_reason = reviewer_client.post(url, {"decision": "accepted_eligible", "reason": "",
+                                           "version": 1})
+    assert no_reason.status_code == 400
+    assert 'id="confirm-eligible"' in no_reason.content.decode()
+    done = reviewer_client.post(url, {"decision": "accepted_eligible", "version": 1,
+                                      "reason": "Premium confirmed by a billing record"})
+    assert done.status_code == 302
+    accepted = Submission.objects.get(pk=submission.pk)
+    assert (accepted.review_status, accepted.effective_outcome) == ("accepted", "eligible")
+    assert accepted.override_reason == "Premium confirmed by a billing record"
+
+
+def test_accepting_an_eligible_submission_asks_nothing_more(reviewer_client, case):
+    submission = make_submission()
+    response = reviewer_client.post(reverse("staff:decide", args=[submission.reference]),
+                                    {"decision": "accepted", "reason": "", "version": 1})
+    assert response.status_code == 302
+    assert Submission.objects.get(pk=submission.pk).review_status == "accepted"
+
+
+def test_the_submission_page_has_no_duplicate_ids(reviewer_client, case):
+    import re
+    from collections import Counter
+
+    html = detail(reviewer_client, make_submission()).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [name for name, n in ids.items() if n > 1] == []

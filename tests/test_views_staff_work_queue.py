@@ -96,7 +96,7 @@ def test_next_finds_the_successor_of_a_submission_that_left_the_filter(reviewer_
     made = [make_submission() for _ in range(2)]
     location = reverse("staff:submission", args=[made[0].reference]) + (
         "?review_status=new&sort=received&wq=1")
-    # Opening it made it "in review", so it no longer matches; its successor is still next.
+    # Accepting it takes it out of "new", so it no longer matches; its successor is still next.
     response = decide(reviewer_client, location, "accepted:next")
     assert reference_in(response["Location"]) == made[1].reference
 
@@ -108,7 +108,7 @@ def test_a_refused_decision_is_explained_and_changes_nothing(reviewer_client, ca
     response = decide(reviewer_client, location, "accepted:next")
     assert response.status_code == 400
     assert "An accepted submission cannot have the outcome" in response.content.decode()
-    assert Submission.objects.get(pk=submission.pk).review_status == "in_review"
+    assert Submission.objects.get(pk=submission.pk).review_status == "new"
     response = decide(reviewer_client, location, "rejected:next")
     assert response.status_code == 302
 
@@ -125,13 +125,13 @@ def test_a_reason_is_asked_for_and_kept(reviewer_client, case):
     assert event.text == "Send a billing record"
 
 
-def test_opening_a_new_submission_starts_its_review_for_a_reviewer_only(
-        reviewer_client, client, case):
+def test_opening_a_new_submission_changes_nothing(reviewer_client, case):
     submission = make_submission()
     reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
-    assert Submission.objects.get(pk=submission.pk).review_status == "in_review"
-    assert AuditEvent.objects.filter(action="submission.review",
-                                     details__on="open").count() == 1
+    opened = Submission.objects.get(pk=submission.pk)
+    assert (opened.review_status, opened.assignee, opened.version) == ("new", None, 1)
+    assert not AuditEvent.objects.filter(action="submission.review").exists()
+    assert AuditEvent.objects.filter(action="submission.view").count() == 1
 
 
 def test_outside_work_queue_mode_the_decisions_stay_on_the_page(reviewer_client, case):

@@ -12,6 +12,7 @@ from caseapp.models.messages import (
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
 from caseapp.models.submissions import Submission, SubmissionNameToken, SubmissionTally
+from caseapp.models.submits import SubmitToken
 from caseapp.models.team import SignInCounter, StaffInvitation, StaffProfile
 
 __all__ = [
@@ -20,5 +21,5 @@ __all__ = [
     "DeliveryLane",
     "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "SignInCounter", "StaffInvitation", "StaffProfile",
-    "Submission", "SubmissionNameToken", "SubmissionTally",
+    "Submission", "SubmissionNameToken", "SubmissionTally", "SubmitToken",
 ]

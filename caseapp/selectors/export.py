@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable, Iterator
 
 from django.db import connection, models
-from django.db.models import Q, QuerySet, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from caseapp import eligibility
-from caseapp.models import Submission
+from caseapp import eligibility, review_rules
+from caseapp.models import ReviewEvent, Submission
 
 
 class UtcIsoSeconds(models.Func):
@@ -69,7 +69,27 @@ def _yes_no(condition: Q) -> models.Case:
 #: ``export_values`` rows: the CSV line's pieces, in column order. Names, emails and phones
 #: come sealed and the assignee's username as typed, for the caller to open, guard and quote.
 EXPORT_VALUES = ("reference", "received_utc", "full_name_token", "email_token", "phone_token",
-                 "middle", "assignee_username", "tail", "override_reason_token")
+                 "middle", "assignee_username", "tail", "override_reason_token",
+                 "decided_by", "decided_utc", "decision_reason_token", "email_confirmed")
+
+
+def _owed() -> Q:
+    """What can be owed, as ``review_rules.counts_toward_exposure`` and the overview count it:
+    accepted, eligible after review, not marked as a duplicate. Only these rows state damages,
+    so the column's sum is the overview's exposure (a rejected or undecided row owes nothing
+    yet; the column summed to $3.0 M against $543 k on the overview)."""
+    eligible = eligibility.Outcome.ELIGIBLE.value
+    return (Q(review_status=review_rules.ACCEPTED, duplicate_of__isnull=True)
+            & (Q(outcome_override=eligible) | Q(outcome_override="", outcome=eligible)))
+
+
+def _decision(field: str) -> Subquery:
+    """``field`` of the status change that made the current decision (accept, reject, needs
+    information), or nothing while the submission is undecided."""
+    return Subquery(ReviewEvent.objects.filter(
+        submission=OuterRef("pk"), kind=ReviewEvent.Kind.STATUS,
+        to_value=OuterRef("review_status"), to_value__in=review_rules.DECISIONS,
+    ).order_by("-created_at", "-id").values(field)[:1])
 
 
 class FirmTime:
@@ -125,9 +145,14 @@ def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
             _yes_no(Q(possible_duplicate=True)),
             models.functions.Coalesce("duplicate_of__reference", Value(""), output_field=text),
             _yes_no(Q(created_at__gte=sca_from)),
-            models.functions.Cast("estimated_damages", output_field=text),
+            models.Case(models.When(_owed(), then=models.functions.Cast(
+                "estimated_damages", output_field=text)), default=Value(""), output_field=text),
             "rules_version", "consent_version", "attestation_version", "notice_version",
             *answers),
+        decided_by=_decision("actor__username"),
+        decided_utc=UtcIsoSeconds(_decision("created_at")),
+        decision_reason_token=models.functions.Cast(_decision("text"), output_field=text),
+        email_confirmed=_yes_no(Q(email_confirmed_at__isnull=False)),
     ).values_list(*EXPORT_VALUES)
 
 
@@ -164,7 +189,10 @@ EXPORT_COLUMNS = [
 ]
 #: Typed by staff, so disarmed and quoted like the names; after the answers, so the columns
 #: before keep their places for anyone who reads them by position.
-EXPORT_TRAILING_COLUMNS = ["override_reason"]
+#: Then who made the current decision, when and why (the reason sealed in the database, opened
+#: for the file), and whether the person confirmed their address.
+EXPORT_TRAILING_COLUMNS = ["override_reason", "decided_by", "decided_at", "decision_reason",
+                           "email_confirmed"]
 
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -198,22 +226,33 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
     number of rows once the last one is written, so the export is recorded with its size
     without a separate COUNT, and not at all if the download is cut off."""
     keys = [q.key for q in eligibility.QUESTIONS]
-    lines = [",".join(EXPORT_COLUMNS + keys + EXPORT_TRAILING_COLUMNS) + "\r\n"]
+    # A byte-order mark first: without it Excel reads the UTF-8 file as Windows-1252
+    # ("MarÃ­a" for "María").
+    lines = ["\ufeff" + ",".join(EXPORT_COLUMNS + keys + EXPORT_TRAILING_COLUMNS) + "\r\n"]
     firm_time = FirmTime(timezone.get_default_timezone())
     name, email, phone, reason_of = (Submission._meta.get_field(f).open
                                      for f in ("full_name", "email", "phone", "override_reason"))
     safe, cell = spreadsheet_safe, csv_cell
     written = 0
     joined = _joined_cells
+    decision_text = ReviewEvent._meta.get_field("text").open
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
-            reason_token in stream_values(export_values(qs, sca_from=sca_from)):
+            reason_token, decided_by, decided_utc, decision_token, confirmed \
+            in stream_values(export_values(qs, sca_from=sca_from)):
+        override_reason = reason_of(reason_token)
+        # Accepting as eligible keeps its reason with the outcome change, not the status's.
+        decision_reason = (decision_text(decision_token) or override_reason) if decided_utc \
+            else ""
         # People and staff type names, emails, phones, usernames and reasons: each is disarmed
         # and quoted. The rest comes from the app's own vocabularies, joined by the database,
         # and is checked on the way (``_joined_cells``); the time is the database's own format.
         lines.append(f"{cell(safe(reference))},{firm_time(received)},"
                      f"{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
                      f"{cell(safe(phone(phone_token)))},{joined(middle)},{cell(safe(assignee))},"
-                     f"{joined(tail)},{cell(safe(reason_of(reason_token)))}\r\n")
+                     f"{joined(tail)},{cell(safe(override_reason))},"
+                     f"{cell(safe(decided_by or ''))},"
+                     f"{firm_time(decided_utc) if decided_utc else ''},"
+                     f"{cell(safe(decision_reason))},{confirmed}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)

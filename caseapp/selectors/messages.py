@@ -3,6 +3,7 @@ far each has got."""
 
 from __future__ import annotations
 
+from django.core.validators import slug_re
 from django.db.models import Count, QuerySet
 
 from caseapp.models import CaseUpdate, Message, MessageTemplate, Submission
@@ -30,7 +31,11 @@ def message_templates() -> list[MessageTemplate]:
 
 
 def message_template(*, key: str) -> MessageTemplate | None:
-    return MessageTemplate.objects.filter(key=key).first() if key else None
+    """The template with this key, or None. A key is a slug: anything else (a NUL byte, which
+    PostgreSQL refuses in a query, made ``?template=%00`` a 500) names no template."""
+    if not key or not slug_re.fullmatch(key):
+        return None
+    return MessageTemplate.objects.filter(key=key).first()
 
 
 def case_update_by_id(*, update_id: int) -> CaseUpdate | None:

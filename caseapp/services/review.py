@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from caseapp import review_rules
+from caseapp import eligibility, review_rules
 from caseapp.models import DecisionCount, ReviewEvent, Submission
 from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
@@ -27,6 +27,9 @@ REFUSALS = {
     review_rules.REFUSED_ACCEPTED_NOT_ELIGIBLE: gettext_lazy(
         "An accepted submission cannot have the outcome “Not eligible”: nothing can be owed "
         "to that person. Change the outcome first (with a reason), or reject it instead."),
+    review_rules.REFUSED_ACCEPT_AS_ELIGIBLE: gettext_lazy(
+        "The rules could not decide this one: accepting it means accepting it as eligible. "
+        "Open it, press Accept and confirm “Accept as eligible” with a reason."),
     review_rules.REFUSED_ERASED: gettext_lazy(
         "Its personal data was erased: there is nobody left to decide about."),
     review_rules.REFUSED_REASON_REQUIRED: gettext_lazy(
@@ -132,27 +135,33 @@ def submission_decide(
     expected_version: int,
     decision: str,
     reason: str = "",
+    as_eligible: bool = False,
     request: HttpRequest | None = None,
 ) -> Submission:
     """Accept, reject or ask for information in one step, from wherever the submission stands;
-    deciding what it already is changes nothing."""
+    deciding what it already is changes nothing. ``as_eligible``: accept one the rules left
+    open (needs review, incomplete) as eligible, an outcome change that needs the reason."""
     if decision not in review_rules.DECISIONS:
         raise ValidationError(_("Choose accept, reject or needs information."),
                               code="invalid_decision")
     current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    override = current.outcome_override
+    if as_eligible and decision == review_rules.ACCEPTED and review_rules.accepting_means_override(
+            outcome=current.outcome, override=override):
+        override = eligibility.Outcome.ELIGIBLE.value
     return submission_review(
         submission=current, actor=actor, expected_version=expected_version,
-        review_status=decision, outcome_override=current.outcome_override,
+        review_status=decision, outcome_override=override,
         override_reason=reason, request=request,
     )
 
 
 def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
     """Move a new submission to "in review" if it still is new: a conditional UPDATE, so a
-    reviewer who opens it while another decides it never undoes the decision."""
+    reviewer who claims it while another decides it never undoes the decision."""
     started = review_rules.status_when_opened(review_rules.NEW)
-    # Nor if the person's data was erased: nobody is left to review (opening, assigning,
-    # claiming all come here).
+    # Nor if the person's data was erased: nobody is left to review (assigning and claiming,
+    # one at a time or in bulk, all come here).
     moved = Submission.objects.filter(
         pk=submission.pk, review_status=review_rules.NEW, personal_data_erased_at__isnull=True,
     ).update(review_status=started, version=F("version") + 1, updated_at=timezone.now())
@@ -161,20 +170,6 @@ def _start_review(*, submission: Submission, actor: AbstractBaseUser) -> bool:
                                    kind=ReviewEvent.Kind.STATUS,
                                    from_value=review_rules.NEW, to_value=started)
     return bool(moved)
-
-
-@transaction.atomic
-def submission_open(*, submission: Submission, actor: AbstractBaseUser,
-                    request: HttpRequest | None = None) -> Submission:
-    """A reviewer opened the submission: a new one is now in review (audited as a review)."""
-    if submission.review_status != review_rules.NEW:
-        return submission
-    if _start_review(submission=submission, actor=actor):
-        audit_record(actor=actor, action="submission.review", target=submission.reference,
-                     request=request, details={"review_status": review_rules.IN_REVIEW,
-                                               "on": "open"})
-        submission.refresh_from_db()
-    return submission
 
 
 @transaction.atomic
@@ -249,7 +244,7 @@ def submission_bulk_update(
 ) -> BulkResult:
     """Assign, or decide (or reopen), the selected submissions, each under the same rules as
     one at a time: a row the workflow refuses is left as it is and reported with the reason.
-    Assigning a new submission to someone starts its review, as opening it does."""
+    Assigning a new submission to someone starts its review (opening it does not)."""
     if len(references) > BULK_LIMIT:
         raise ValidationError(_("Select at most %(limit)d submissions at a time."),
                               code="too_many", params={"limit": BULK_LIMIT})

@@ -7,8 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from caseapp.models import Message, Submission
+from caseapp.services import submits
 from caseapp.services.audit import audit_record
 from caseapp.services.email import message_enqueue, message_requeue
+from caseapp.services.submits import submit_once
 
 #: Kinds staff may send again: a sign-in code is asked for by the person, never resent.
 RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE)
@@ -22,8 +24,15 @@ def _refuse_if_erased(submission: Submission) -> None:
 
 @transaction.atomic
 def message_send_staff(*, submission: Submission, actor, subject: str, body: str,
-                       request=None) -> Message:
-    """Queue a message a staff member wrote to one registrant (replies go to the firm)."""
+                       request=None, submit_token: str = "") -> Message:
+    """Queue a message a staff member wrote to one registrant (replies go to the firm); with
+    the form's ``submit_token``, once (a second submit returns the first's message)."""
+    if submit_token:
+        message_id, _made = submit_once(
+            action=submits.STAFF_MESSAGE, key=submit_token,
+            perform=lambda: message_send_staff(submission=submission, actor=actor,
+                                               subject=subject, body=body, request=request).pk)
+        return Message.objects.get(pk=message_id)
     _refuse_if_erased(submission)
     if not subject.strip() or not body.strip():
         raise ValidationError(_("Write a subject and a message."), code="required")
@@ -35,9 +44,15 @@ def message_send_staff(*, submission: Submission, actor, subject: str, body: str
 
 
 @transaction.atomic
-def message_resend(*, message: Message, actor, request=None) -> Message:
+def message_resend(*, message: Message, actor, request=None, submit_token: str = "") -> Message:
     """Send a message again. A case update keeps its one row per recipient (the same row is
-    queued again, with the same Message-ID); other kinds get a new row."""
+    queued again, with the same Message-ID); other kinds get a new row. With the page's
+    ``submit_token``, once per message shown (a double click resends once)."""
+    if submit_token:
+        resent_id, _made = submit_once(
+            action=submits.RESEND, key=f"{submit_token[:43]}:{message.pk}",
+            perform=lambda: message_resend(message=message, actor=actor, request=request).pk)
+        return Message.objects.get(pk=resent_id)
     submission = message.submission
     if message.kind not in RESENDABLE:
         raise ValidationError(_("A sign-in code cannot be resent: the person asks for a new "

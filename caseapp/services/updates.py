@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import connection, transaction
+from django.db.models import Min, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,32 +15,61 @@ from caseapp.models import Case, CaseUpdate, Message, Submission
 from caseapp.selectors.queue import submission_queue
 from caseapp.services.audit import audit_record
 from caseapp.services.email import lanes_resume, lanes_start
+from caseapp.services.submits import CASE_UPDATE, submit_once
 
-#: The queue filters a supervisor may choose an audience by (no free-text search: it could
-#: hold an address, and the audience is stored with the update).
-AUDIENCE_FILTERS = ("outcome", "review_status", "state", "email_confirmed", "duplicate",
-                    "received_from", "received_to")
+#: The queue filters a supervisor may choose an audience by, under the queue's names (no
+#: free-text search: it could hold an address, and the audience is stored with the update;
+#: no assignee: "me" would mean whoever reads the update later).
+AUDIENCE_FILTERS = ("outcome", "review_status", "state", "country", "email_confirmed",
+                    "duplicate", "time_limit", "rules_version", "received_from", "received_to")
+#: The audience's one choice the queue has not: marked duplicates are left out unless asked.
+INCLUDE_DUPLICATES = "include_duplicates"
 
 
-def update_audience(*, audience: Mapping[str, object], case: Case, user) -> object:
+def update_audience(*, audience: Mapping[str, object], case: Case, user) -> QuerySet:
     """The submissions an update with this audience goes to: the queue's filters, less anyone
-    erased, unsubscribed or without an address."""
+    withdrawn or erased (no address left), unsubscribed, or marked as a duplicate of another
+    registration (unless ``include_duplicates``); then one submission per address (the
+    earliest), so a person who registered three times reads the update once."""
     filters = {key: audience[key] for key in AUDIENCE_FILTERS if audience.get(key)}
-    return submission_queue(filters=filters, user=user, case=case).filter(
+    chosen = submission_queue(filters=filters, user=user, case=case).filter(
         personal_data_erased_at__isnull=True, updates_unsubscribed_at__isnull=True,
-    ).exclude(email="")
+    ).exclude(email="").exclude(email_index="")
+    if not audience.get(INCLUDE_DUPLICATES):
+        chosen = chosen.filter(duplicate_of__isnull=True)
+    # The blind index is the address, normalised: equal addresses have equal indexes.
+    earliest = chosen.order_by().values("email_index").annotate(first=Min("id")).values("first")
+    return Submission.objects.filter(id__in=earliest)
 
 
 def _audience_json(audience: Mapping[str, object]) -> dict:
-    return {key: str(audience[key]) for key in AUDIENCE_FILTERS if audience.get(key)}
+    return {key: str(audience[key]) for key in (*AUDIENCE_FILTERS, INCLUDE_DUPLICATES)
+            if audience.get(key)}
 
 
 @transaction.atomic
 def update_send(
     *, case: Case, actor, subject: str, body: str, subject_es: str, body_es: str,
     audience: Mapping[str, object], request: HttpRequest | None = None,
+    submit_token: str = "",
 ) -> CaseUpdate:
-    """Record the update, one queued message per recipient, and the first delivery lanes."""
+    """Record the update, one queued message per recipient, and the first delivery lanes.
+    With the form's ``submit_token``, once: a second send of the same form (or three at once)
+    returns the update the first made, and nobody is written to twice."""
+    texts = {"subject": subject, "body": body, "subject_es": subject_es, "body_es": body_es}
+    if not submit_token:
+        return _update_create(case=case, actor=actor, audience=audience, request=request,
+                              **texts)
+    update_id, _made = submit_once(
+        action=CASE_UPDATE, key=submit_token,
+        perform=lambda: _update_create(case=case, actor=actor, audience=audience,
+                                       request=request, **texts).pk)
+    return CaseUpdate.objects.get(pk=update_id)
+
+
+def _update_create(*, case: Case, actor, subject: str, body: str, subject_es: str,
+                   body_es: str, audience: Mapping[str, object],
+                   request: HttpRequest | None) -> CaseUpdate:
     update = CaseUpdate.objects.create(
         subject=subject.strip(), body=body.strip(), subject_es=subject_es.strip(),
         body_es=body_es.strip(), audience=_audience_json(audience), created_by=actor)

@@ -84,7 +84,8 @@ def test_supervisor_exports_the_filtered_queue(page, tmp_path):
         page.get_by_role("link", name="Export these as CSV").click()
     path = tmp_path / "export.csv"
     download_info.value.save_as(path)
-    with path.open(newline="", encoding="utf-8") as handle:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # the byte-order mark, for Excel
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert {row["reference"] for row in rows} == in_ny
     assert {row["state"] for row in rows} == {"NY"}

@@ -152,6 +152,17 @@ def case_record(request: HttpRequest) -> HttpResponse:
     status_before = case.status
     if request.method == "POST":
         form = CaseForm(request.POST, instance=case_for_request(request))
+        if form.is_valid() and form.cleaned_data["status"] != status_before \
+                and "confirm_status" not in request.POST:
+            # A new status first shows what the public pages will say for it, in both
+            # languages (the start page once read "Refiled … We have found no refiled case").
+            preview = form.instance
+            return render(request, "caseapp/staff/case.html", {
+                "form": form, "case_saved": case, "conflict": False, "nav": "case",
+                "status_preview": {"label": preview.get_status_display(),
+                                   "en": preview.status_text("en"),
+                                   "es": preview.status_text("es")},
+            })
         if form.is_valid():
             changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
             try:
@@ -168,6 +179,7 @@ def case_record(request: HttpRequest) -> HttpResponse:
                                 instance=current)
                 return render(request, "caseapp/staff/case.html", {
                     "form": form, "case_saved": current, "conflict": True, "nav": "case",
+                    "status_preview": None,
                 }, status=409)
             messages.success(request, _("Case record saved. The public pages show it now."))
             if changes["status"] != status_before and request.user.has_perm(
@@ -182,4 +194,5 @@ def case_record(request: HttpRequest) -> HttpResponse:
         form = CaseForm(instance=case)
     return render(request, "caseapp/staff/case.html", {
         "form": form, "case_saved": case, "conflict": False, "nav": "case",
+        "status_preview": None,
     }, status=status)

@@ -15,7 +15,8 @@ from caseapp.selectors.export import export_csv
 from caseapp.selectors.queue import QUEUE_SORTS
 from caseapp.services.audit import audit_record
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_filter_form, queue_queryset, sort_of
+from caseapp.views.staff.queue import queue_queryset, sort_of
+from caseapp.views.staff.queue_forms import queue_filter_form
 
 
 @staff_view("caseapp.export_submission")

@@ -20,6 +20,12 @@ from caseapp.selectors.messages import message_template, message_templates, subm
 from caseapp.services.audit import audit_record
 from caseapp.services.email import Composed, message_compose
 from caseapp.services.staff_messages import message_resend, message_send_staff
+from caseapp.services.submits import (
+    RESEND,
+    STAFF_MESSAGE,
+    submit_token_new,
+    submit_token_result,
+)
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import SpanishRequired
@@ -40,6 +46,8 @@ class StaffMessageForm(forms.Form):
                                "details; replies go to the firm's address."),
                            error_messages={"required": gettext_lazy("Write the message."),
                                            **NO_NULLS})
+    #: The form's one-time token: a second send of it (a double click) sends nothing more.
+    submit_token = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def clean_subject(self):
         subject = self.cleaned_data["subject"].strip()
@@ -68,19 +76,24 @@ def _preview(submission: Submission, subject: str, body: str) -> Composed:
 def message_write(request: HttpRequest, reference: str) -> HttpResponse:
     submission = submission_or_404(reference)
     template = message_template(key=request.GET.get("template", ""))
-    initial = {}
+    initial = {"submit_token": submit_token_new()}
     if template is not None:
-        initial = {field: template.in_language(field, submission.language)
-                   for field in ("subject", "body")}
+        initial.update({field: template.in_language(field, submission.language)
+                        for field in ("subject", "body")})
     form = StaffMessageForm(request.POST or None, initial=initial)
     preview = None
     status = 200
     if request.method == "POST" and form.is_valid():
         subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+        token = form.cleaned_data["submit_token"]
+        if "send" in request.POST and submit_token_result(action=STAFF_MESSAGE, key=token):
+            messages.info(request, _("This message was sent already: it is in the list of "
+                                     "messages below, once."))
+            return redirect(reverse("staff:submission", args=[reference]) + "#messages")
         if "send" in request.POST:
             try:
                 message_send_staff(submission=submission, actor=request.user, subject=subject,
-                                   body=body, request=request)
+                                   body=body, request=request, submit_token=token)
             except ValidationError as error:
                 form.add_error(None, error)
                 status = 400
@@ -106,8 +119,13 @@ def message_resend_view(request: HttpRequest, reference: str, message_id: int) -
     message = submission_message(submission=submission, message_id=message_id)
     if message is None:
         raise Http404
+    token = request.POST.get("submit_token", "")[:64]
+    if token and submit_token_result(action=RESEND, key=f"{token[:43]}:{message.pk}"):
+        messages.info(request, _("This message was queued again already."))
+        return redirect(reverse("staff:submission", args=[reference]) + "#messages")
     try:
-        message_resend(message=message, actor=request.user, request=request)
+        message_resend(message=message, actor=request.user, request=request,
+                       submit_token=token)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,151 +24,25 @@ from caseapp.selectors.lists import count_bounded, keyset_page
 from caseapp.selectors.queue import (
     LAST_QUEUE_SESSION_KEY,
     MY_OPEN_ITEMS_QUERY,
-    OPEN,
     QUEUE_DEFAULT_SORT,
     QUEUE_SORTS,
     submission_queue,
     submission_queue_rows,
-    submission_search,
 )
 from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
-from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
+from caseapp.services.review import refusal_message, submission_bulk_update
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.form_fields import ANY, BoundedDateField, ReviewerChoices
-
-PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
-
-def _sort_choices():
-    choices = []
-    for key in QUEUE_SORTS:
-        choices += [(key, key), (f"-{key}", f"-{key}")]
-    return choices
-
-class QueueFilterForm(ReviewerChoices, forms.Form):
-    """The queue's filters, read from the query string so a filtered queue is a bookmark."""
-
-    q = forms.CharField(
-        label=_("Search"), required=False, max_length=254,
-        help_text=_("A reference (LI-XXXX-XXXX), a full email address, or one or more whole "
-                    "words of a name (“smith”, “maria” finds “María”). Part of a word does "
-                    "not match: names and emails are stored encrypted."),
-        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false",
-                                      "autocomplete": "off"}),
-    )
-    outcome = forms.ChoiceField(label=_("Automatic outcome"), required=False,
-                                choices=ANY + OUTCOME_CHOICES)
-    review_status = forms.ChoiceField(
-        label=_("Review status"), required=False,
-        choices=ANY + [(OPEN, _("Open (new, in review, needs information)"))]
-        + Submission.ReviewStatus.choices)
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False, choices=ANY + STATE_CHOICES)
-    country = forms.ChoiceField(
-        label=_("Country answered"), required=False,
-        # eligibility.py has no Django: its labels are translated where they are shown.
-        choices=ANY + [(c.code, _(c.label)) for c in eligibility.question("country").choices],
-    )
-    received_from = BoundedDateField(label=_("Received from"), required=False)
-    received_to = BoundedDateField(label=_("Received to"), required=False)
-    duplicate = forms.ChoiceField(
-        label=_("Possible duplicate"), required=False,
-        choices=ANY + [("yes", _("Yes")), ("no", _("No"))],
-    )
-    email_confirmed = forms.ChoiceField(
-        label=_("Email confirmed"), required=False,
-        choices=ANY + [("yes", _("Yes")), ("no", _("No"))],
-    )
-    time_limit = forms.ChoiceField(
-        label=_("SCA time limit"), required=False,
-        choices=ANY + [("flagged", _("Flagged for review"))],
-    )
-    rules_version = forms.CharField(
-        label=_("Rules version"), required=False, max_length=40,
-        widget=forms.TextInput(attrs={"list": "rules-versions", "spellcheck": "false"}),
-    )
-    per_page = forms.TypedChoiceField(label=_("Rows per page"), required=False, coerce=int,
-                                      choices=PER_PAGE_CHOICES, empty_value=25)
-    sort = forms.ChoiceField(required=False, choices=_sort_choices(),
-                             widget=forms.HiddenInput)
-
-    def __init__(self, *args, reviewers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._offer_reviewers(reviewers, ANY + [("me", _("Me")), ("none", _("Unassigned"))])
-    def clean_assignee(self):
-        value = self.cleaned_data["assignee"]
-        return value if value in ("", "me", "none") or value.isdigit() else ""
-
-    #: Shown at once; the others fold under "More filters".
-    MAIN_FILTERS = ("q", "review_status", "outcome", "assignee")
-
-    def main_filters(self):
-        return [self[name] for name in self.MAIN_FILTERS]
-
-    def more_filters(self):
-        return [field for field in self.visible_fields() if field.name not in self.MAIN_FILTERS]
-
-    def more_filters_set(self) -> int:
-        """How many of the folded filters have a value (so the fold opens to show them)."""
-        return sum(1 for field in self.more_filters()
-                   if self.data.get(field.name) not in (None, ""))
-
-    def filters(self) -> dict:
-        """The valid filters only: one bad value must not hide the whole queue."""
-        data = dict(self.cleaned_data) if self.is_bound else {}
-        data["search"] = submission_search(text=data.get("q") or "")
-        return data
-
-class BulkForm(ReviewerChoices, forms.Form):
-    ACTIONS = [("assign", _("Assign")), ("status", _("Set review status"))]
-
-    references = forms.MultipleChoiceField(
-        required=True, error_messages={"required": _("Select at least one submission.")},
-    )
-    action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ChoiceField(
-        label=_("Assign selected to"), required=False,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    review_status = forms.ChoiceField(
-        label=_("Decide selected"), required=False,
-        choices=[(value, label) for value, label in Submission.ReviewStatus.choices
-                 if value != Submission.ReviewStatus.NEW],
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000,
-        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask "
-                    "for information."),
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, reviewers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self._offer_reviewers(reviewers, [("none", _("Nobody (unassign)"))])
-        references = self.data.getlist("references") if self.is_bound else []
-        self.fields["references"].choices = [(ref, ref) for ref in references]
-
-    def clean_references(self):
-        references = self.cleaned_data["references"]
-        if len(references) > BULK_LIMIT:
-            raise ValidationError(
-                _("Select at most %(limit)d submissions at a time."), code="too_many",
-                params={"limit": BULK_LIMIT},
-            )
-        return references
-
-    def clean(self):
-        data = super().clean()
-        if data.get("action") == "assign":
-            value = data.get("assignee") or ""
-            if value != "none" and value not in self.reviewers:
-                self.add_error("assignee", ValidationError(
-                    _("Choose who to assign the submissions to."), code="required"))
-            data["assignee_user"] = self.reviewers.get(value)
-        return data
-
-# --- the queue page ------------------------------------------------------------------------
+from caseapp.views.staff.queue_forms import (
+    BulkForm,
+    QueueFilterForm,
+    audience_query,
+    queue_filter_form,
+    queue_params,
+    work_queue_query,
+)
 
 QUEUE_COLUMNS = [
     ("reference", gettext_lazy("Reference")),
@@ -183,52 +56,6 @@ QUEUE_COLUMNS = [
 ]
 
 
-def reviewers_for(request: HttpRequest) -> list:
-    """The reviewers, read once per request: a submission page in work-queue mode needs them
-    for the queue's filters and for its assign form."""
-    if not hasattr(request, "_staff_reviewers"):
-        request._staff_reviewers = staff_reviewers()
-    return request._staff_reviewers
-
-
-def queue_filter_form(request: HttpRequest, data: QueryDict | None = None) -> QueueFilterForm:
-    form = QueueFilterForm(request.GET if data is None else data, reviewers=reviewers_for(request))
-    form.is_valid()
-    return form
-
-
-#: The query-string keys that describe a queue (filters and sort, not the page): they travel
-#: from the queue to each submission and back, so Back and "… and next" keep the queue.
-QUEUE_KEYS = tuple(name for name in QueueFilterForm.base_fields if name != "per_page")
-#: Marks a submission page opened from a queue: work-queue mode, with "… and next".
-WORK_QUEUE_FLAG = "wq"
-
-
-def queue_params(query: QueryDict, *, search: bool = True) -> QueryDict:
-    """The queue part of a query string, in a fixed order, empty values dropped; without the
-    search box when ``search`` is false, for what the database keeps (a saved view, the last
-    queue in the session): a searched name or email would be stored there in clear."""
-    params = QueryDict(mutable=True)
-    for key in QUEUE_KEYS:
-        value = query.get(key, "")[:254]
-        if value and (search or key != "q"):
-            params[key] = value
-    return params
-
-
-def work_queue_query(query: QueryDict) -> str:
-    """The query string of a submission page in work-queue mode for this queue."""
-    params = queue_params(query)
-    params[WORK_QUEUE_FLAG] = "1"
-    return params.urlencode()
-
-
-def queue_url_for(query: QueryDict) -> str:
-    """The queue page with these filters and sort."""
-    params = queue_params(query).urlencode()
-    return reverse("staff:queue") + (f"?{params}" if params else "")
-
-
 def remember_queue(request: HttpRequest) -> None:
     # The whole queue is remembered as its default sort, so that it differs from "nothing
     # remembered" (which opens a Reviewer's "My open items").
@@ -236,6 +63,8 @@ def remember_queue(request: HttpRequest) -> None:
               or f"sort={QUEUE_DEFAULT_SORT}")
     if request.session.get(LAST_QUEUE_SESSION_KEY, "") != params:
         request.session[LAST_QUEUE_SESSION_KEY] = params
+
+
 
 
 def queue_queryset(request: HttpRequest, form: QueueFilterForm, case):
@@ -367,6 +196,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "can_review": request.user.has_perm("caseapp.review_submission"),
         "can_bulk": can_bulk,
         "can_export": request.user.has_perm("caseapp.export_submission"),
+        # A case update's audience is this queue's filters (bar search and assignee).
+        "update_query": audience_query(request.GET) if can_bulk else "",
         "bulk_form": (BulkForm(reviewers=form.reviewers.values(), auto_id="bulk-%s")
                       if can_bulk else None),
         "review_statuses": Submission.ReviewStatus.choices,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from caseapp.services.saved_views import saved_view_delete, saved_view_save
 from caseapp.validators import reject_control_characters
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_params, queue_url_for
+from caseapp.views.staff.queue_forms import queue_params, queue_url_for
 
 
 class SavedViewForm(forms.Form):

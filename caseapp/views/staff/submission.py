@@ -29,11 +29,11 @@ from caseapp.services.review import (
     submission_assign,
     submission_decide,
     submission_note_add,
-    submission_open,
     submission_review,
 )
+from caseapp.services.submits import submit_token_new
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_url_for, reviewers_for, work_queue_query
+from caseapp.views.staff.queue_forms import queue_url_for, reviewers_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
     AssignForm,
     DecisionForm,
@@ -119,7 +119,7 @@ def _queue_links(request: HttpRequest, submission: Submission) -> dict:
 
 
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
-            **forms) -> HttpResponse:
+            confirm_eligible: bool = False, **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
     case = case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
@@ -141,6 +141,8 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "sca_reference_date": case.sca_reference_date,
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
+        # One per page shown: each Resend button sends its message again once.
+        "resend_token": submit_token_new(),
         "duplicates": submission_possible_duplicates(submission=submission),
         "can_review": can_review,
         "nav": "queue",
@@ -156,6 +158,8 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         context.update({
             "decision_form": (forms.get("decision_form") or DecisionForm(
                 initial={"version": submission.version})) if deciding else None,
+            # Accept was pressed on one the rules left open: ask once, "as eligible?"
+            "confirm_eligible": confirm_eligible,
             "reject_needs_reason": review_rules.decision_needs_reason(
                 decision=review_rules.REJECTED, outcome=submission.outcome,
                 override=submission.outcome_override),
@@ -173,10 +177,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
 @staff_view("caseapp.view_submission")
 @require_GET
 def submission_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    # Opening changes nothing (issue 19): a submission is "in review" once someone claims,
+    # is assigned or decides it, so "In review" never means "someone glanced at it".
     submission = submission_or_404(reference)
-    if request.user.has_perm("caseapp.review_submission"):
-        submission = submission_open(submission=submission, actor=request.user,
-                                     request=request)
     audit_record(actor=request.user, action="submission.view",
                  target=submission.reference, request=request)
     return _detail(request, submission)
@@ -295,6 +298,7 @@ def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
 
 DECIDED = {
     "accepted": gettext_lazy("%(reference)s accepted."),
+    "accepted_eligible": gettext_lazy("%(reference)s accepted as eligible."),
     "rejected": gettext_lazy("%(reference)s rejected."),
     "needs_info": gettext_lazy("%(reference)s marked as needing information."),
 }
@@ -310,10 +314,15 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        if (data["decision"] == review_rules.ACCEPTED and not data["as_eligible"]
+                and review_rules.accepting_means_override(
+                    outcome=submission.outcome, override=submission.outcome_override)):
+            return _detail(request, submission, decision_form=form, confirm_eligible=True)
         try:
             submission_decide(submission=submission, actor=request.user,
                               expected_version=data["version"], decision=data["decision"],
-                              reason=data["reason"], request=request)
+                              reason=data["reason"], as_eligible=data["as_eligible"],
+                              request=request)
         except StaleEditError as error:
             messages.error(request, CONFLICT_MESSAGE)
             current = submission_for_staff(reference=error.current.reference)
@@ -322,7 +331,8 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, DECIDED[data["decision"]] % {"reference": reference})
+            decided = "accepted_eligible" if data["as_eligible"] else data["decision"]
+            messages.success(request, DECIDED[decided] % {"reference": reference})
             if data["then_next"]:
                 (following,) = neighbours_in_queue(request, submission)
                 if following is None:
@@ -330,4 +340,5 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
                     return redirect(queue_url_for(request.GET))
                 return redirect(submission_url_in_queue(following.reference, request.GET))
             return _back_to(request, reference)
-    return _detail(request, submission, status=400, decision_form=form)
+    return _detail(request, submission, status=400, decision_form=form,
+                   confirm_eligible=form.cleaned_data.get("as_eligible", False))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseapp.models import OUTCOME_CHOICES, Submission
 from caseapp.references import reference_parse
-from caseapp.review_rules import DECISIONS, OVERRIDE_OUTCOMES, next_statuses
+from caseapp.review_rules import ACCEPTED, DECISIONS, OVERRIDE_OUTCOMES, next_statuses
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.privacy import ERASURE_REASONS
 from caseapp.validators import reject_control_characters
@@ -36,6 +36,8 @@ class ReviewForm(forms.Form):
             "override_reason": "",
             "version": submission.version,
         })
+        # Its own ids: the page's decision form has a "version" field too (one id_version).
+        kwargs.setdefault("auto_id", "review-%s")
         super().__init__(*args, **kwargs)
         self.submission = submission
         allowed = {submission.review_status} | next_statuses(
@@ -63,9 +65,12 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    """One-step decisions; a button's value is the decision, with ":next" for "… and next"."""
+    """One-step decisions; a button's value is the decision, with ":next" for "… and next".
+    ``accepted_eligible`` is the confirmation that accepting one the rules left open means
+    accepting it as eligible."""
 
-    BUTTONS = [(f"{decision}{then}", decision) for decision in DECISIONS
+    AS_ELIGIBLE = "accepted_eligible"
+    BUTTONS = [(f"{decision}{then}", decision) for decision in (*DECISIONS, AS_ELIGIBLE)
                for then in ("", ":next")]
 
     decision = forms.ChoiceField(choices=BUTTONS)
@@ -85,7 +90,9 @@ class DecisionForm(forms.Form):
     def clean(self):
         data = super().clean()
         decision, _sep, then = (data.get("decision") or "").partition(":")
-        data["decision"], data["then_next"] = decision, then == "next"
+        data["as_eligible"] = decision == self.AS_ELIGIBLE
+        data["decision"] = ACCEPTED if data["as_eligible"] else decision
+        data["then_next"] = then == "next"
         return data
 
 
@@ -96,6 +103,7 @@ class AssignForm(ReviewerChoices, forms.Form):
     def __init__(self, *args, submission: Submission, reviewers, **kwargs):
         kwargs.setdefault("initial", {"assignee": submission.assignee_id,
                                       "version": submission.version})
+        kwargs.setdefault("auto_id", "assign-%s")
         super().__init__(*args, **kwargs)
         self._offer_reviewers(reviewers, [("", _("Nobody"))])
         initial = self.initial.get("assignee")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Case, CaseUpdate, Message, Submission
+from caseapp.models import Case, CaseUpdate, Message, Submission
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import (
     case_update_by_id,
@@ -25,8 +25,10 @@ from caseapp.selectors.messages import (
 )
 from caseapp.services.audit import audit_record
 from caseapp.services.email import Composed, email_build, message_compose
+from caseapp.services.submits import CASE_UPDATE, submit_token_new, submit_token_result
 from caseapp.services.updates import (
     AUDIENCE_FILTERS,
+    INCLUDE_DUPLICATES,
     update_audience,
     update_cancel,
     update_resume,
@@ -34,7 +36,7 @@ from caseapp.services.updates import (
 )
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.form_fields import ANY, DATE_WIDGET
+from caseapp.views.staff.queue_forms import QueueFilterForm, audience_form
 
 PERMISSION = "caseapp.bulk_update_submission"  # Supervisors: an update is a bulk action
 
@@ -57,24 +59,14 @@ class UpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": gettext_lazy("Write the message in Spanish too."),
                         **NO_NULLS})
-    outcome = forms.ChoiceField(label=gettext_lazy("Automatic outcome"), required=False,
-                                choices=ANY + OUTCOME_CHOICES)
-    review_status = forms.ChoiceField(label=gettext_lazy("Review status"), required=False,
-                                      choices=ANY + Submission.ReviewStatus.choices)
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False,
-                              choices=ANY + STATE_CHOICES)
-    email_confirmed = forms.ChoiceField(
-        label=gettext_lazy("Email confirmed"), required=False,
-        choices=ANY + [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
-    duplicate = forms.ChoiceField(
-        label=gettext_lazy("Possible duplicate"), required=False,
-        choices=ANY + [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
-    received_from = forms.DateField(label=gettext_lazy("Received from"), required=False,
-                                    widget=DATE_WIDGET)
-    received_to = forms.DateField(label=gettext_lazy("Received to"), required=False,
-                                  widget=DATE_WIDGET)
+    include_duplicates = forms.BooleanField(
+        label=gettext_lazy("Also send to registrations marked as duplicates"), required=False,
+        help_text=gettext_lazy("Withdrawn and erased registrations never get updates; each "
+                               "address gets one message however often it registered."))
     #: The count the supervisor saw in the preview: sending checks it is still the count.
     expected_count = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    #: The form's one-time token: a second send of it shows the update the first one made.
+    submit_token = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     TEXT_FIELDS = ("subject", "body", "subject_es", "body_es")
 
@@ -89,14 +81,21 @@ class UpdateForm(forms.Form):
                     self.add_error(field, error)
         return data
 
-    def audience(self) -> dict:
-        return {key: self.cleaned_data.get(key) for key in AUDIENCE_FILTERS
-                if self.cleaned_data.get(key)}
+
+
+def _audience(form: UpdateForm, audience_form) -> dict:
+    """The filters chosen (under the queue's names) and the duplicates choice."""
+    audience = {key: audience_form.cleaned_data.get(key) for key in AUDIENCE_FILTERS
+                if audience_form.cleaned_data.get(key)}
+    if form.cleaned_data.get("include_duplicates"):
+        audience[INCLUDE_DUPLICATES] = True
+    return audience
 
 
 def _audience_labels(audience: dict) -> list[tuple[str, str]]:
-    """The audience an update was sent to, as the form's labels and choices name it."""
-    fields = UpdateForm.base_fields
+    """The audience an update was sent to, as the forms' labels and choices name it."""
+    fields = {**QueueFilterForm.base_fields,
+              INCLUDE_DUPLICATES: UpdateForm.base_fields["include_duplicates"]}
     return [(str(fields[key].label),
              str(dict(getattr(fields[key], "choices", ())).get(value, value)))
             for key, value in audience.items() if key in fields]
@@ -122,42 +121,54 @@ def updates(request: HttpRequest) -> HttpResponse:
 @staff_view(PERMISSION)
 @require_http_methods(["GET", "POST"])
 def update_new(request: HttpRequest) -> HttpResponse:
+    """Write, count and preview, test, send. The audience comes in the query string from a
+    filtered queue ("Send an update to these"), under the queue's names."""
     case = case_for_request(request)
-    initial = {}
-    if request.GET.get("from") == "case-status":
-        # Offered after a status change on the case record: start from the public note.
-        initial = {"subject": _("News about the case: %(status)s")
-                   % {"status": case.get_status_display()},
-                   "body": case.status_text("en"), "subject_es": "Novedades sobre el caso",
-                   "body_es": case.status_text("es")}
-    form = UpdateForm(request.POST or None, initial=initial)
-    # The count and previews come once the audience is counted (a valid post).
-    context = {"form": form, "nav": "updates", "count": None, "previews": []}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        audience = form.audience()
-        count = update_audience(audience=audience, case=case, user=request.user).count()
-        context["count"] = count
-        if "send" in request.POST:
-            if form.cleaned_data.get("expected_count") != count:
-                messages.error(request, _("Check the count and the preview before sending: "
-                                          "the audience is now %(count)s people.")
-                               % {"count": count})
-            else:
-                update = update_send(case=case, actor=request.user, audience=audience,
-                                     request=request,
-                                     **{f: form.cleaned_data[f] for f in form.TEXT_FIELDS})
-                messages.success(request, _("The update is being sent."))
-                return redirect("staff:update", update.pk)
-        elif "test" in request.POST:
-            _send_test(request, case, form.cleaned_data)
-        form.data = form.data.copy()
-        form.data["expected_count"] = count
-        context["previews"] = [(_("English"), _preview(case, form.cleaned_data, "en")),
-                               (_("Spanish"), _preview(case, form.cleaned_data, "es"))]
-    elif request.method == "POST":
-        status = 400
-    return render(request, "caseapp/staff/update_new.html", context, status=status)
+    if request.method == "POST":
+        form, audience_filters = UpdateForm(request.POST), audience_form(request.POST)
+    else:
+        initial = {"submit_token": submit_token_new()}
+        if request.GET.get("from") == "case-status":
+            # Offered after a status change on the case record: start from the public note.
+            initial.update({"subject": _("News about the case: %(status)s")
+                            % {"status": case.get_status_display()},
+                            "body": case.status_text("en"),
+                            "subject_es": "Novedades sobre el caso",
+                            "body_es": case.status_text("es")})
+        form, audience_filters = UpdateForm(initial=initial), audience_form(request.GET)
+    context = {"form": form, "audience_form": audience_filters, "count": None, "previews": [],
+               "nav": "updates"}
+    if request.method == "GET":
+        return render(request, "caseapp/staff/update_new.html", context)
+    if not (form.is_valid() and audience_filters.is_valid()):
+        return render(request, "caseapp/staff/update_new.html", context, status=400)
+    token = form.cleaned_data["submit_token"]
+    if "send" in request.POST and (
+            sent_id := submit_token_result(action=CASE_UPDATE, key=token)) is not None:
+        messages.info(request, _("This update was sent already; here it is. Nobody was sent "
+                                 "it twice."))
+        return redirect("staff:update", sent_id)
+    audience = _audience(form, audience_filters)
+    count = update_audience(audience=audience, case=case, user=request.user).count()
+    context["count"] = count
+    if "send" in request.POST:
+        if form.cleaned_data.get("expected_count") != count:
+            messages.error(request, _("Check the count and the preview before sending: "
+                                      "the audience is now %(count)s people.")
+                           % {"count": count})
+        else:
+            update = update_send(case=case, actor=request.user, audience=audience,
+                                 request=request, submit_token=token,
+                                 **{f: form.cleaned_data[f] for f in form.TEXT_FIELDS})
+            messages.success(request, _("The update is being sent."))
+            return redirect("staff:update", update.pk)
+    elif "test" in request.POST:
+        _send_test(request, case, form.cleaned_data)
+    form.data = form.data.copy()
+    form.data["expected_count"] = count
+    context["previews"] = [(_("English"), _preview(case, form.cleaned_data, "en")),
+                           (_("Spanish"), _preview(case, form.cleaned_data, "es"))]
+    return render(request, "caseapp/staff/update_new.html", context)
 
 
 def _send_test(request: HttpRequest, case: Case, data: dict) -> None:

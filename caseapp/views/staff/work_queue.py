@@ -17,13 +17,12 @@ from caseapp.selectors.queue import QUEUE_SORTS, submissions_contactable
 from caseapp.services.audit import audit_record
 from caseapp.services.review import submission_claim_next
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import (
+from caseapp.views.staff.queue import queue_queryset, sort_of
+from caseapp.views.staff.queue_forms import (
     WORK_QUEUE_FLAG,
     queue_filter_form,
     queue_params,
-    queue_queryset,
     queue_url_for,
-    sort_of,
     work_queue_query,
 )
 
