@@ -19,12 +19,16 @@ def _(text: str) -> str:
 
 
 #: Stamped on every submission. Changelog (newest first):
+#: - 2025-01-21.3: asks when the person first learned that LinkedIn may have used their
+#:   messages (``discovered``, with "I don't remember"): a fact for the lawyer under
+#:   § 2707(f), informative only, so it changes no outcome and a missing answer changes nothing
+#:   ``evaluate()`` returns.
 #: - 2025-01-21.2: the country question asks where the account was based in August–September
 #:   2024, when LinkedIn's setting was on (CASE_FACTS "Region"), not where the person lived for
 #:   most of their Premium years; new answer ``UNSURE`` ("I moved or I'm not sure") needs review.
 #:   The InMail follow-up is worded for people who answered "not sure".
 #: - 2025-01-21.1: the proposed class as reported when the case was filed.
-RULES_VERSION = "2025-01-21.2"
+RULES_VERSION = "2025-01-21.3"
 
 #: The SCA's statutory minimum per person, 18 U.S.C. § 2707(c). Never multiplied by messages.
 SCA_STATUTORY_MINIMUM = 1000
@@ -81,6 +85,8 @@ class Question:
     applies_when: tuple[str, frozenset[str]] | None = None
     #: Where a person who is not sure can find the answer (no menu paths: they change).
     how_to_check: str = ""
+    #: Asked for the lawyer's information only: never a criterion, never changes the outcome.
+    informative: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -98,6 +104,22 @@ class Question:
         key, excluded = self.applies_when
         return answers.get(key) not in excluded
 
+
+#: The discovery question (§ 2707(f)) and its answer codes.
+DISCOVERED = "discovered"
+DISCOVERED_BEFORE_POLICY = "before_2024_09_18"
+DISCOVERED_AFTER_POLICY = "2024_09_18_to_2025_01_20"
+DISCOVERED_AFTER_FILING = "2025_01_21_or_later"
+DISCOVERED_UNKNOWN = "dont_remember"
+
+#: The first day of each answer's period: the policy update (2024-09-18) and the filing's
+#: report (2025-01-21). "Before" has no first day; counting from the policy update gives the
+#: latest the two years can have run, so staff read it as "at the latest".
+DISCOVERY_PERIOD_START = {
+    DISCOVERED_BEFORE_POLICY: datetime.date(2024, 9, 18),
+    DISCOVERED_AFTER_POLICY: datetime.date(2024, 9, 18),
+    DISCOVERED_AFTER_FILING: datetime.date(2025, 1, 21),
+}
 
 _NOT_SHARED = _(
     "LinkedIn did not switch on sharing data for AI training for accounts based in Canada, the "
@@ -237,6 +259,27 @@ QUESTIONS: tuple[Question, ...] = (
                      "proposed class.")),
         ),
     ),
+    # § 2707(f) counts two years from discovery (CASE_FACTS "When the person found out"): a
+    # fact for the lawyer, so every choice is "met" and the question is informative only.
+    Question(
+        key=DISCOVERED,
+        text=_("When did you first learn that LinkedIn may have used your messages?"),
+        hint=_("Choose the closest. If you do not remember, say so: it does not change your "
+               "result."),
+        choices=(
+            Choice(DISCOVERED_BEFORE_POLICY, _("Before September 18, 2024"), Status.MET,
+                   _("You learned of it before LinkedIn's privacy policy update.")),
+            Choice(DISCOVERED_AFTER_POLICY, _("Between September 18, 2024 and January 20, 2025"),
+                   Status.MET,
+                   _("You learned of it after LinkedIn's privacy policy update and before the "
+                     "lawsuit was reported.")),
+            Choice(DISCOVERED_AFTER_FILING, _("On or after January 21, 2025"), Status.MET,
+                   _("You learned of it when the lawsuit was reported, or later.")),
+            Choice(DISCOVERED_UNKNOWN, _("I don't remember"), Status.MET,
+                   _("You do not remember when you learned of it.")),
+        ),
+        informative=True,
+    ),
 )
 
 QUESTIONS_BY_KEY: dict[str, Question] = {question.key: question for question in QUESTIONS}
@@ -310,6 +353,8 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
     validate(answers)
     findings = []
     for q in applicable_questions(answers):
+        if q.informative:
+            continue
         code = answers.get(q.key)
         if code is None:
             findings.append(Finding(q.key, Status.UNANSWERED, _UNANSWERED_EXPLANATION))
@@ -334,6 +379,18 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
         findings=tuple(findings),
         next_question=next_question,
     )
+
+
+def next_to_ask(answers: Mapping[str, str]) -> str | None:
+    """The next question the check asks: the first unanswered criterion, then (unless the
+    person is already ruled out) any informative question not yet answered."""
+    determination = evaluate(answers)
+    if determination.next_question is not None:
+        return determination.next_question
+    if determination.outcome is Outcome.NOT_ELIGIBLE:
+        return None
+    return next((q.key for q in applicable_questions(answers)
+                 if q.informative and q.key not in answers), None)
 
 
 @dataclass(frozen=True)
@@ -372,3 +429,12 @@ def sca_limit_passed(reference_date: datetime.date, today: datetime.date) -> boo
     """Whether ``today`` is after the last day of the two years. A lawyer decides whether a
     claim is in time (tolling, later discovery); this only says the usual date has gone by."""
     return today > sca_limit_last_day(reference_date)
+
+
+def discovery_limit_last_day(code: str | None, reference_date: datetime.date) -> datetime.date:
+    """The last day of the two years counted from the start of the period the discovery
+    answer names; without an answer (or "I don't remember"), from ``reference_date``. For
+    "before September 18, 2024" the two years ran out on that date's anniversary at the
+    latest."""
+    start = DISCOVERY_PERIOD_START.get(code or "", reference_date)
+    return sca_limit_last_day(start)
