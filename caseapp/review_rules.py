@@ -9,14 +9,20 @@ gives them their labels (a test checks that both name the same codes).
 
 from __future__ import annotations
 
+import datetime
+
 from caseapp import eligibility
 
 NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO = (
     "new", "in_review", "accepted", "rejected", "needs_info")
-STATUSES = (NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO)
+#: Set by events, never chosen: the person answered a request for information; a reviewer
+#: marked the submission a duplicate of another (closed: out of open work, ageing, exposure
+#: and the default audience of updates).
+INFO_RECEIVED, DUPLICATE = "info_received", "duplicate"
+STATUSES = (NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO, INFO_RECEIVED, DUPLICATE)
 
 #: Decided submissions wait for nobody; the others are still open work.
-OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO})
+OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO, INFO_RECEIVED})
 
 #: The three decisions a reviewer makes; each is one step from wherever the submission stands.
 DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
@@ -122,3 +128,18 @@ def exposure_estimate(*, accepted: int, open_needs_review: int) -> dict:
         "low": accepted * per_person,
         "high": (accepted + open_needs_review) * per_person,
     }
+
+
+def time_limit_last_day(*, discovered: str | None,
+                        reference_date: datetime.date) -> datetime.date:
+    """The last day of § 2707(f)'s two years as the person's discovery answer puts it (the
+    case's reference date when they did not answer or do not remember)."""
+    return eligibility.discovery_limit_last_day(discovered, reference_date)
+
+
+def time_limit_flagged(*, received_on: datetime.date, discovered: str | None,
+                       reference_date: datetime.date) -> bool:
+    """Received after the two years from discovery ran out: a reviewer must look at the date.
+    A flag for a lawyer, never a verdict (tolling, later discovery)."""
+    return eligibility.sca_limit_passed(
+        eligibility.DISCOVERY_PERIOD_START.get(discovered or "", reference_date), received_on)

@@ -19,7 +19,7 @@ from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
     "full_name": "", "email": "", "phone": "", "email_index": "", "name_index": "",
-    "name_state_index": "", "override_reason": "",
+    "name_state_index": "", "phone_index": "", "override_reason": "",
 }
 
 
