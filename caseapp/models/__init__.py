@@ -11,6 +11,7 @@ from caseapp.models.submissions import Submission, SubmissionNameToken, Submissi
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
-    "DecisionCount", "InfoRequest", "InfoRequestReason", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
+    "DecisionCount", "InfoRequest", "InfoRequestReason", "Message", "MessageTemplate",
+    "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
 ]
