@@ -32,3 +32,11 @@ def send_update_batch(update_id: int) -> dict:
     from caseapp.services.updates import update_send_batch
 
     return update_send_batch(update_id=update_id)
+
+
+@task()
+def remind_info_request(info_request_id: int) -> str:
+    """The one reminder of a request for information (caseapp/services/info_requests.py)."""
+    from caseapp.services.info_requests import info_request_remind
+
+    return info_request_remind(info_request_id=info_request_id)

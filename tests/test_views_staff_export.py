@@ -36,8 +36,9 @@ def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client
     rows = export_rows(supervisor_client, outcome="needs_review")
     assert [row["reference"] for row in rows] == [needs.reference]
     header = list(rows[0])
-    assert header[-len(eligibility.QUESTIONS) - 1:] == [
-        *(q.key for q in eligibility.QUESTIONS), "override_reason"]
+    assert header[-len(eligibility.QUESTIONS) - 3:] == [
+        *(q.key for q in eligibility.QUESTIONS), "override_reason", "info_requested_at",
+        "info_received_at"]
     assert rows[0]["inmail"] == "unsure" and rows[0]["country"] == "US"
     assert len(export_rows(supervisor_client)) == 2
 
@@ -68,7 +69,8 @@ def _export_as_csv_module_writes_it(case) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
-    writer.writerow(EXPORT_COLUMNS + keys + ["override_reason"])
+    writer.writerow(EXPORT_COLUMNS + keys + ["override_reason", "info_requested_at",
+                                             "info_received_at"])
     firm = timezone.get_default_timezone()
     for s in Submission.objects.select_related("assignee", "duplicate_of").order_by(
             "-created_at", "-id"):
@@ -82,7 +84,7 @@ def _export_as_csv_module_writes_it(case) -> str:
             "yes" if s.created_at >= sca_from else "no", s.estimated_damages,
             s.rules_version, s.consent_version, s.attestation_version, s.notice_version,
             *(s.answers.get(key, "") for key in keys),
-            spreadsheet_safe(s.override_reason),
+            spreadsheet_safe(s.override_reason), "", "",
         ])
     return out.getvalue()
 

@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable, Iterator
 
 from django.db import connection, models
-from django.db.models import Q, QuerySet, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from caseapp import eligibility
-from caseapp.models import Submission
+from caseapp.models import InfoRequest, Submission
 
 
 class UtcIsoSeconds(models.Func):
@@ -69,7 +69,8 @@ def _yes_no(condition: Q) -> models.Case:
 #: ``export_values`` rows: the CSV line's pieces, in column order. Names, emails and phones
 #: come sealed and the assignee's username as typed, for the caller to open, guard and quote.
 EXPORT_VALUES = ("reference", "received_utc", "full_name_token", "email_token", "phone_token",
-                 "middle", "assignee_username", "tail", "override_reason_token")
+                 "middle", "assignee_username", "tail", "override_reason_token",
+                 "info_requested_utc", "info_received_utc")
 
 
 class FirmTime:
@@ -110,8 +111,13 @@ def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
     answers = [models.functions.Coalesce(models.fields.json.KT(f"answers__{q.key}"),
                                          Value(""), output_field=text)
                for q in eligibility.QUESTIONS]
+    latest_request = InfoRequest.objects.filter(submission=OuterRef("pk")).order_by(
+        "-requested_at", "-id")
     return qs.annotate(
         received_utc=UtcIsoSeconds("created_at"),
+        # The latest request for information: when it was sent, and answered (issue 19).
+        info_requested_utc=UtcIsoSeconds(Subquery(latest_request.values("requested_at")[:1])),
+        info_received_utc=UtcIsoSeconds(Subquery(latest_request.values("answered_at")[:1])),
         full_name_token=_token("full_name"), email_token=_token("email"),
         phone_token=_token("phone"), override_reason_token=_token("override_reason"),
         middle=CsvJoin(
@@ -164,7 +170,7 @@ EXPORT_COLUMNS = [
 ]
 #: Typed by staff, so disarmed and quoted like the names; after the answers, so the columns
 #: before keep their places for anyone who reads them by position.
-EXPORT_TRAILING_COLUMNS = ["override_reason"]
+EXPORT_TRAILING_COLUMNS = ["override_reason", "info_requested_at", "info_received_at"]
 
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -206,14 +212,17 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
     written = 0
     joined = _joined_cells
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
-            reason_token in stream_values(export_values(qs, sca_from=sca_from)):
+            reason_token, info_requested, info_received in stream_values(
+                export_values(qs, sca_from=sca_from)):
         # People and staff type names, emails, phones, usernames and reasons: each is disarmed
         # and quoted. The rest comes from the app's own vocabularies, joined by the database,
         # and is checked on the way (``_joined_cells``); the time is the database's own format.
         lines.append(f"{cell(safe(reference))},{firm_time(received)},"
                      f"{cell(safe(name(name_token)))},{cell(safe(email(email_token)))},"
                      f"{cell(safe(phone(phone_token)))},{joined(middle)},{cell(safe(assignee))},"
-                     f"{joined(tail)},{cell(safe(reason_of(reason_token)))}\r\n")
+                     f"{joined(tail)},{cell(safe(reason_of(reason_token)))},"
+                     f"{firm_time(info_requested) if info_requested else ''},"
+                     f"{firm_time(info_received) if info_received else ''}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)

@@ -390,7 +390,8 @@ def message_send_staff(*, submission: Submission, actor, subject: str, body: str
 
 
 #: Kinds staff may send again: a sign-in code is asked for by the person, never resent.
-RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE)
+RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE,
+              Message.Kind.INFO_REQUEST, Message.Kind.INFO_REMINDER)
 
 
 @transaction.atomic

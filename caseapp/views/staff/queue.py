@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from caseapp import eligibility, review_rules
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.info_requests import info_received_for
 from caseapp.selectors.lists import count_bounded, keyset_page
 from caseapp.selectors.queue import (
     LAST_QUEUE_SESSION_KEY,
@@ -371,6 +372,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "review_statuses": Submission.ReviewStatus.choices,
         "rules_versions": [eligibility.RULES_VERSION],
         "nav": "queue",
+        "info_received": info_received_for(user=request.user),
     }
     template = "caseapp/staff/queue.html"
     if htmx_fragment(request):

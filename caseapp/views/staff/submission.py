@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from caseapp import eligibility, review_rules, wording
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
-from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
 from caseapp.selectors.submission import (
@@ -89,6 +90,47 @@ def _determination_rows(submission: Submission) -> list[dict]:
     return rows
 
 
+#: Short names of the criteria, for the summary above the decision buttons.
+CRITERION_SHORT = {
+    "country": gettext_lazy("Account's country"), "premium": gettext_lazy("Paid Premium"),
+    "premium_before_cutoff": gettext_lazy("Premium before the cutoff"),
+    "inmail": gettext_lazy("InMail"), "inmail_before_cutoff": gettext_lazy("InMail before the "
+                                                                          "cutoff"),
+    "affiliation": gettext_lazy("Left out of class actions"),
+}
+MATCH_WORDS = {
+    "email": gettext_lazy("email"), "phone": gettext_lazy("phone number"),
+    "name_state": gettext_lazy("name and state"),
+    "marked": gettext_lazy("marked as a duplicate of this one"),
+}
+
+
+def _summary(submission: Submission, *, findings: list[dict], duplicates: list[dict],
+             reference_date) -> dict:
+    """The facts to see before deciding: doubtful criteria, a duplicate match and why, the
+    address confirmed, and the discovery answer with the date two years on (§ 2707(f))."""
+    discovered = submission.answers.get(eligibility.DISCOVERED)
+    question = eligibility.question(eligibility.DISCOVERED)
+    unresolved = [item for item in duplicates
+                  if item["submission"].review_status != review_rules.DUPLICATE]
+    first = unresolved[0] if unresolved else None
+    return {
+        "doubtful": [{**row, "short": CRITERION_SHORT.get(row["key"], row["question"])}
+                     for row in findings if row["status"] != "met"],
+        "duplicate": first and {**first, "why": ", ".join(
+            str(MATCH_WORDS[reason]) for reason in first["reasons"])},
+        "duplicates_more": max(len(unresolved) - 1, 0),
+        "discovery_label": _(question.choice(discovered).label) if discovered in question.codes
+        else _("Not asked (registered before the question existed)"),
+        "limit_last_day": review_rules.time_limit_last_day(discovered=discovered,
+                                                           reference_date=reference_date),
+        "limit_at_latest": discovered == eligibility.DISCOVERED_BEFORE_POLICY,
+        "time_limit_flagged": review_rules.time_limit_flagged(
+            received_on=timezone.localdate(submission.created_at), discovered=discovered,
+            reference_date=reference_date),
+    }
+
+
 def _timeline(submission: Submission) -> list:
     """Timeline events with their values in words (statuses and outcomes are stored as codes)."""
     words = {
@@ -123,13 +165,17 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
     can_review = request.user.has_perm("caseapp.review_submission")
     case = case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
+    findings = _determination_rows(submission)
+    duplicates = submission_possible_duplicates(submission=submission)
     context = {
         "submission": submission,
         "state_label": dict(STATE_CHOICES).get(submission.state, submission.state),
         "automatic_outcome_label": labels.get(submission.outcome, submission.outcome),
         "effective_outcome_label": labels.get(submission.effective_outcome,
                                               submission.effective_outcome),
-        "findings": _determination_rows(submission),
+        "findings": findings,
+        "summary": _summary(submission, findings=findings, duplicates=duplicates,
+                            reference_date=case.sca_reference_date),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
         "current_rules_version": eligibility.RULES_VERSION,
         "wordings": [
@@ -137,11 +183,9 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
             (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE),
         ],
-        "sca_flagged": submission.created_at >= sca_flag_from(case=case),
-        "sca_reference_date": case.sca_reference_date,
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
-        "duplicates": submission_possible_duplicates(submission=submission),
+        "duplicates": duplicates,
         "can_review": can_review,
         "nav": "queue",
         **_queue_links(request, submission),
@@ -310,6 +354,11 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        if data["decision"] == review_rules.NEEDS_INFO:
+            # Asking for information is a request to the person, with its own form.
+            query = request.GET.urlencode()
+            return redirect(reverse("staff:info_request", args=[reference])
+                            + (f"?{query}" if query else ""))
         try:
             submission_decide(submission=submission, actor=request.user,
                               expected_version=data["version"], decision=data["decision"],
