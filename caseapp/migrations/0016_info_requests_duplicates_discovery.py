@@ -91,5 +91,10 @@ class Migration(migrations.Migration):
                 'get_latest_by': 'requested_at',
             },
         ),
+migrations.AlterField(
+            model_name='reviewevent',
+            name='kind',
+            field=models.CharField(choices=[('status', 'Status changed'), ('override', 'Outcome overridden'), ('assign', 'Assigned'), ('note', 'Note'), ('duplicate', 'Marked as duplicate'), ('email_confirmed', 'Email address confirmed'), ('registrant', 'Registrant action'), ('info_requested', 'Information requested'), ('info_reminded', 'Reminder of the request sent'), ('info_received', 'Information received')], max_length=20),
+        ),
         migrations.RunPython(reindex_for_matching, migrations.RunPython.noop),
     ]
