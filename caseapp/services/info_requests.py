@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
 from caseapp import eligibility, review_rules, tasks
@@ -49,7 +49,8 @@ def _email_text(info_request: InfoRequest, *, reminder: bool) -> tuple[str, str]
             "reasons": [reason.in_language("public_text", submission.language)
                         for reason in info_request.reasons.all()],
             "note": info_request.note,
-            "reply_by": formats.date_format(info_request.reply_by, "DATE_FORMAT"),
+            # As the public pages write dates: "September 18, 2026", "18 de septiembre de 2026".
+            "reply_by": dateformat.format(info_request.reply_by, _("F j, Y")),
         })
     return subject, body.strip()
 
