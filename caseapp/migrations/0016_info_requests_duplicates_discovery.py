@@ -29,7 +29,56 @@ def reindex_for_matching(apps, schema_editor):
         Submission.objects.bulk_update(batch, ["name_state_index", "phone_index"])
 
 
+def _phone_index_field():
+    field = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    field.set_attributes_from_name("phone_index")
+    return field
+
+
+def add_phone_index(apps, schema_editor):
+    Submission = apps.get_model("caseapp", "Submission")
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("ALTER TABLE caseapp_submission ADD COLUMN phone_index "
+                              "varchar(40) NOT NULL DEFAULT ''")
+        schema_editor.execute("CREATE INDEX caseapp_submission_phone_index_0016 "
+                              "ON caseapp_submission (phone_index)")
+    else:
+        schema_editor.add_field(Submission, _phone_index_field())
+
+
+def remove_phone_index(apps, schema_editor):
+    Submission = apps.get_model("caseapp", "Submission")
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP INDEX caseapp_submission_phone_index_0016")
+        schema_editor.execute("ALTER TABLE caseapp_submission DROP COLUMN phone_index")
+    else:
+        schema_editor.remove_field(Submission, _phone_index_field())
+
+
+MESSAGE_KINDS = [
+    ('confirmation', 'Registration confirmation'), ('access_code', 'Sign-in code'),
+    ('staff', 'Message from staff'), ('update', 'Case update'),
+    ('info_request', 'Request for information'),
+    ('info_reminder', 'Reminder of a request for information'),
+]
+REVIEW_STATUSES = [
+    ('new', 'New'), ('in_review', 'In review'), ('accepted', 'Accepted'),
+    ('rejected', 'Rejected'), ('needs_info', 'Needs information'),
+    ('info_received', 'Information received'), ('duplicate', 'Closed as duplicate'),
+]
+EVENT_KINDS = [
+    ('status', 'Status changed'), ('override', 'Outcome overridden'), ('assign', 'Assigned'),
+    ('note', 'Note'), ('duplicate', 'Marked as duplicate'),
+    ('email_confirmed', 'Email address confirmed'), ('registrant', 'Registrant action'),
+    ('info_requested', 'Information requested'),
+    ('info_reminded', 'Reminder of the request sent'),
+    ('info_received', 'Information received'),
+]
+
+
 class Migration(migrations.Migration):
+    """Requests for information, the reply period, duplicates matched on folded names and
+    phones (with a new blind index), two review statuses set by events."""
 
     dependencies = [
         ('caseapp', '0013_name_tokens_saved_views'),
@@ -57,20 +106,33 @@ class Migration(migrations.Migration):
             name='info_reply_days',
             field=models.PositiveIntegerField(default=14, help_text='A request for information asks the person to answer within this many days.'),
         ),
-        migrations.AddField(
-            model_name='submission',
-            name='phone_index',
-            field=models.CharField(blank=True, db_index=True, max_length=40),
-        ),
-        migrations.AlterField(
-            model_name='message',
-            name='kind',
-            field=models.CharField(choices=[('confirmation', 'Registration confirmation'), ('access_code', 'Sign-in code'), ('staff', 'Message from staff'), ('update', 'Case update'), ('info_request', 'Request for information'), ('info_reminder', 'Reminder of a request for information')], max_length=20),
-        ),
-        migrations.AlterField(
-            model_name='submission',
-            name='review_status',
-            field=models.CharField(choices=[('new', 'New'), ('in_review', 'In review'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('needs_info', 'Needs information'), ('info_received', 'Information received'), ('duplicate', 'Closed as duplicate')], default='new', max_length=20),
+        # SQLite would rebuild the submissions table for a NOT NULL column, and choices-only
+        # changes, and lose the tally triggers of migration 0007: the column is added in
+        # place, and the choices change only the models.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(add_phone_index, remove_phone_index)],
+            state_operations=[
+                migrations.AddField(
+                    model_name='submission',
+                    name='phone_index',
+                    field=models.CharField(blank=True, db_index=True, max_length=40),
+                ),
+                migrations.AlterField(
+                    model_name='submission',
+                    name='review_status',
+                    field=models.CharField(choices=REVIEW_STATUSES, default='new', max_length=20),
+                ),
+                migrations.AlterField(
+                    model_name='message',
+                    name='kind',
+                    field=models.CharField(choices=MESSAGE_KINDS, max_length=20),
+                ),
+                migrations.AlterField(
+                    model_name='reviewevent',
+                    name='kind',
+                    field=models.CharField(choices=EVENT_KINDS, max_length=20),
+                ),
+            ],
         ),
         migrations.CreateModel(
             name='InfoRequest',
@@ -90,11 +152,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-requested_at', '-id'],
                 'get_latest_by': 'requested_at',
             },
-        ),
-migrations.AlterField(
-            model_name='reviewevent',
-            name='kind',
-            field=models.CharField(choices=[('status', 'Status changed'), ('override', 'Outcome overridden'), ('assign', 'Assigned'), ('note', 'Note'), ('duplicate', 'Marked as duplicate'), ('email_confirmed', 'Email address confirmed'), ('registrant', 'Registrant action'), ('info_requested', 'Information requested'), ('info_reminded', 'Reminder of the request sent'), ('info_received', 'Information received')], max_length=20),
         ),
         migrations.RunPython(reindex_for_matching, migrations.RunPython.noop),
     ]

@@ -87,6 +87,15 @@ def _determination_rows(submission: Submission) -> list[dict]:
             "status": finding.status.value,
             "explanation": _(finding.explanation),
         })
+    for q in eligibility.QUESTIONS:
+        if q.informative:  # asked for the lawyer, never a criterion (§ 2707(f) discovery)
+            code = submission.answers.get(q.key, "")
+            rows.append({
+                "key": q.key, "question": _(q.text), "code": code,
+                "answer": _(q.choice(code).label) if code else _("Not answered"),
+                "status": "informative",
+                "explanation": _("For the lawyer: it changes no outcome."),
+            })
     return rows
 
 
@@ -116,7 +125,7 @@ def _summary(submission: Submission, *, findings: list[dict], duplicates: list[d
     first = unresolved[0] if unresolved else None
     return {
         "doubtful": [{**row, "short": CRITERION_SHORT.get(row["key"], row["question"])}
-                     for row in findings if row["status"] != "met"],
+                     for row in findings if row["status"] not in ("met", "informative")],
         "duplicate": first and {**first, "why": ", ".join(
             str(MATCH_WORDS[reason]) for reason in first["reasons"])},
         "duplicates_more": max(len(unresolved) - 1, 0),
