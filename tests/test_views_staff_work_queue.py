@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import make_submission
 from tests.staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
