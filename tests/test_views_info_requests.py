@@ -102,3 +102,18 @@ def test_nothing_to_answer_without_a_request(client, case, smtp_server):
     submission = make_submission(email="none@example.org")
     signed_in(client, smtp_server, submission)
     assert client.get("/manage/information/")["Location"] == "/manage/"
+
+
+def test_needs_information_and_next_sends_then_opens_the_next_in_the_queue(
+        reviewer_client, case, reason):
+    first, second = make_submission(state="NY"), make_submission(state="NY")
+    location = reverse("staff:submission", args=[first.reference]) + (
+        "?state=NY&sort=received&wq=1")
+    version = reviewer_client.get(location).context["submission"].version
+    form_url = reviewer_client.post(
+        reverse("staff:decide", args=[first.reference]) + "?state=NY&sort=received&wq=1",
+        {"decision": "needs_info:next", "reason": "", "version": version})["Location"]
+    assert "then=next" in form_url
+    response = reviewer_client.post(form_url, {"reasons": [reason.pk], "version": version})
+    assert f"/staff/submissions/{second.reference}/?" in response["Location"]
+    assert "wq=1" in response["Location"]

@@ -77,9 +77,9 @@ def test_accept_and_next_walks_the_queue_in_one_request_each(reviewer_client, ca
     location = reviewer_client.get(reverse("staff:queue_start"),
                                    {"state": "NY", "sort": "received"})["Location"]
     html = reviewer_client.get(location).content.decode()
-    for label in ("Accept and next", "Reject and next"):
+    for label in ("Accept and next", "Reject and next", "Needs information and next"):
         assert f">{label}</button>" in html
-    # Asking for information is a request to the person: a link to its form, in the queue.
+    # Asking for information is a request to the person: also a link to its form.
     assert (f'href="{reverse("staff:info_request", args=[reference_in(location)])}?'
             in html and ">Needs information</a>" in html)
     seen = []
@@ -134,7 +134,7 @@ def test_needs_information_leads_to_the_request_form_keeping_the_queue(reviewer_
     location = reverse("staff:submission", args=[submission.reference]) + "?state=CA&wq=1"
     response = decide(reviewer_client, location, "needs_info:next")
     assert response["Location"] == reverse(
-        "staff:info_request", args=[submission.reference]) + "?state=CA&wq=1"
+        "staff:info_request", args=[submission.reference]) + "?state=CA&wq=1&then=next"
     assert Submission.objects.get(pk=submission.pk).review_status != "needs_info"
 
 

@@ -23,7 +23,12 @@ from caseapp.services.info_requests import (
 from caseapp.validators import reject_control_characters
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.submission import CONFLICT_MESSAGE, submission_or_404
-from caseapp.views.staff.work_queue import in_work_queue, submission_url_in_queue
+from caseapp.views.staff.queue import queue_url_for
+from caseapp.views.staff.work_queue import (
+    in_work_queue,
+    neighbours_in_queue,
+    submission_url_in_queue,
+)
 
 #: Who keeps the reasons: the same people who keep the message templates (Supervisors).
 REASONS_PERMISSION = "caseapp.change_case"
@@ -79,6 +84,12 @@ def info_request_new(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("%(reference)s: the request was sent to the person.")
                              % {"reference": reference})
+            if in_work_queue(request) and request.GET.get("then") == "next":
+                (following,) = neighbours_in_queue(request, submission)
+                if following is None:
+                    messages.info(request, _("That was the last submission in this queue."))
+                    return redirect(queue_url_for(request.GET))
+                return redirect(submission_url_in_queue(following.reference, request.GET))
             if in_work_queue(request):
                 return redirect(submission_url_in_queue(reference, request.GET))
             return redirect("staff:submission", reference=reference)

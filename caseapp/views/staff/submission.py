@@ -365,7 +365,10 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
         data = form.cleaned_data
         if data["decision"] == review_rules.NEEDS_INFO:
             # Asking for information is a request to the person, with its own form.
-            query = request.GET.urlencode()
+            query = request.GET.copy()
+            if data["then_next"]:
+                query["then"] = "next"
+            query = query.urlencode()
             return redirect(reverse("staff:info_request", args=[reference])
                             + (f"?{query}" if query else ""))
         try:
