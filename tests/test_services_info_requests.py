@@ -83,7 +83,8 @@ def test_the_note_is_sealed_and_the_task_names_only_ids(case, reviewer, reason):
         cursor.execute("SELECT note FROM caseapp_inforequest WHERE id = %s", [info_request.pk])
         stored = cursor.fetchone()[0]
     assert "Secret" not in stored and list(raw) == ["Secret detail"]
-    reminder = DBTaskResult.objects.get(task_path="caseapp.tasks.remind_info_request")
+    reminder = DBTaskResult.objects.get(
+        task_path="caseapp.services.info_requests.remind_info_request")
     assert reminder.args_kwargs == {"args": [info_request.pk], "kwargs": {}}
     assert reminder.run_after >= timezone.now() + REMINDER_AFTER - datetime.timedelta(minutes=1)
 

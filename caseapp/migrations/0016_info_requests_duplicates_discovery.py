@@ -9,18 +9,20 @@ from django.db import migrations, models
 
 def reindex_for_matching(apps, schema_editor):
     """Duplicates now match on the folded name (+ state) and the phone: recompute both blind
-    indexes from the sealed fields, in batches."""
-    from caseapp.services.intake import submission_indexes
+    indexes from the sealed fields, in batches (as services.intake.submission_indexes does
+    at this migration; restated here so later changes there cannot change this migration)."""
+    from caseapp import crypto
 
     Submission = apps.get_model("caseapp", "Submission")
     batch = []
     rows = (Submission.objects.filter(personal_data_erased_at__isnull=True)
-            .only("id", "full_name", "email", "phone", "state").iterator(chunk_size=2000))
+            .only("id", "full_name", "phone", "state").iterator(chunk_size=2000))
     for row in rows:
-        indexes = submission_indexes(full_name=row.full_name, email=row.email,
-                                     state=row.state, phone=row.phone)
-        row.name_state_index = indexes["name_state_index"]
-        row.phone_index = indexes["phone_index"]
+        folded = crypto.match_name(row.full_name)
+        phone = crypto.normalise_phone(row.phone)
+        row.name_state_index = (crypto.blind_index(f"match:{folded}|{row.state}")
+                                if folded else "")
+        row.phone_index = crypto.blind_index(f"phone:{phone}") if phone else ""
         batch.append(row)
         if len(batch) >= 2000:
             Submission.objects.bulk_update(batch, ["name_state_index", "phone_index"])
@@ -81,7 +83,7 @@ class Migration(migrations.Migration):
     phones (with a new blind index), two review statuses set by events."""
 
     dependencies = [
-        ('caseapp', '0013_name_tokens_saved_views'),
+        ('caseapp', '0014_delivery_lanes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

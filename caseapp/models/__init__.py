@@ -2,7 +2,13 @@
 
 from caseapp.models.audit import AuditEvent, AuditEventQuerySet, DailyCount
 from caseapp.models.case import OUTCOME_CHOICES, OUTSIDE_US, STATE_CHOICES, US_STATES, Case
-from caseapp.models.messages import AccessCode, CaseUpdate, Message, MessageTemplate
+from caseapp.models.messages import (
+    AccessCode,
+    CaseUpdate,
+    DeliveryLane,
+    Message,
+    MessageTemplate,
+)
 from caseapp.models.requests import InfoRequest, InfoRequestReason
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
@@ -11,7 +17,7 @@ from caseapp.models.submissions import Submission, SubmissionNameToken, Submissi
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
-    "DecisionCount", "InfoRequest", "InfoRequestReason", "Message", "MessageTemplate",
-    "RateLimitBucket", "ReviewEvent",
+    "DeliveryLane", "DecisionCount", "InfoRequest", "InfoRequestReason", "Message",
+    "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
 ]

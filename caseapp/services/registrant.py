@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import re
 import secrets
@@ -19,13 +18,14 @@ from django.utils import timezone
 from caseapp import crypto, ratelimit
 from caseapp.models import AccessCode, Message, ReviewEvent, Submission
 from caseapp.ratelimit import client_ip
+from caseapp.services.access_codes import challenge_hash, code_hash
 from caseapp.services.audit import audit_record
+from caseapp.services.email import message_enqueue
 from caseapp.services.intake import (
     submission_flag_duplicates,
     submission_indexes,
     submission_name_tokens_store,
 )
-from caseapp.services.messages import message_enqueue
 from caseapp.services.privacy import submission_erase_personal_data
 
 CORRECTABLE_FIELDS = ("full_name", "email", "phone", "state")
@@ -106,15 +106,6 @@ def reference_normalise(text: str) -> str:
     return compact
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _code_hash(challenge_hash: str, code: str) -> str:
-    # Keyed: a copy of the database alone cannot try the million codes against it.
-    return crypto.blind_index(f"access-code|{challenge_hash}|{code}")
-
-
 @dataclass(frozen=True)
 class CodeRequest:
     #: The random challenge for the browser's sealed cookie; the code is useless without it.
@@ -155,23 +146,13 @@ def access_code_request(*, reference: str, email: str, request: HttpRequest) -> 
             message = message_enqueue(submission=submission,
                                                 kind=Message.Kind.ACCESS_CODE)
             AccessCode.objects.create(
-                submission=submission, challenge_hash=_sha256(challenge), message=message,
+                submission=submission, challenge_hash=challenge_hash(challenge), message=message,
                 expires_at=timezone.now() + datetime.timedelta(
                     minutes=settings.CASEAPP_MANAGE_CODE_MINUTES),
             )
         _audit(action="manage.code_requested", target=target,
                details={"matched": submission is not None}, request=request)
     return CodeRequest(challenge=challenge)
-
-
-def access_code_issue(*, message: Message) -> str:
-    """Draw the code for this message's sign-in request and keep only its hash (called by
-    the worker as it sends the email; a retry draws a new one)."""
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    access = AccessCode.objects.get(message=message)
-    AccessCode.objects.filter(pk=access.pk).update(
-        code_hash=_code_hash(access.challenge_hash, code))
-    return code
 
 
 CODE_RE = re.compile(r"[0-9]{6}")
@@ -185,7 +166,7 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Su
     wait = ratelimit.hit(scope="manage-code-ip", key=client_ip(request),
                          rate=ratelimit.Rate.parse(settings.CASEAPP_MANAGE_RATE_IP))
     access = (AccessCode.objects.select_for_update().select_related("submission")
-              .filter(challenge_hash=_sha256(challenge)).first() if challenge else None)
+              .filter(challenge_hash=challenge_hash(challenge)).first() if challenge else None)
     if access is None:
         _audit(action="manage.code_refused", details={"reason": "no request"}, request=request)
         return None
@@ -198,7 +179,7 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Su
         else "not sent yet" if not access.code_hash
         else "erased" if access.submission.personal_data_erased_at is not None
         else "wrong" if not (CODE_RE.fullmatch(code) and hmac.compare_digest(
-            access.code_hash, _code_hash(access.challenge_hash, code)))
+            access.code_hash, code_hash(access.challenge_hash, code)))
         else ""
     )
     if reason:

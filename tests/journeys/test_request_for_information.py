@@ -81,8 +81,8 @@ def advance_a_week(info_request: InfoRequest) -> None:
     InfoRequest.objects.filter(pk=info_request.pk).update(
         requested_at=timezone.now() - datetime.timedelta(days=7, hours=1))
     moved = DBTaskResult.objects.filter(
-        task_path="caseapp.tasks.remind_info_request", args_kwargs__args=[info_request.pk],
-        status="READY").update(run_after=timezone.now())
+        task_path="caseapp.services.info_requests.remind_info_request",
+        args_kwargs__args=[info_request.pk], status="READY").update(run_after=timezone.now())
     assert moved == 1
 
 
@@ -185,8 +185,8 @@ def test_an_unanswered_request_is_reminded_once(browser, live_server, mail_serve
     reminder = wait_for(mailbox, person, REMINDER_SUBJECT)
     assert "A Premium receipt." in reminder.text and "/manage/" in reminder.text
     # The task run again (a recovery re-enqueue, a second worker) reminds nobody twice.
-    from caseapp import tasks
-    tasks.remind_info_request.enqueue(info_request.pk)
+    from caseapp.services.info_requests import remind_info_request
+    remind_info_request.enqueue(info_request.pk)
     settle(3)
     assert subjects(mailbox, person).count(REMINDER_SUBJECT) == 1
     assert subjects(mailbox, person).count(REQUEST_SUBJECT) == 1
