@@ -168,3 +168,16 @@ def test_a_reason_needs_both_languages(case, supervisor):
                                      public_text="English", public_text_es="Español",
                                      active=False)
     assert not saved.active
+
+
+def test_erasure_deletes_the_note_and_the_answer(case, reviewer, reason):
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    submission = registered()
+    info_request = ask(submission, reviewer, reason, note="About your card")
+    info_request_answer(submission=submission, answer="My card ends 1234")
+    submission_erase_personal_data(submission=submission, actor=reviewer,
+                                   category="person_asked")
+    info_request.refresh_from_db()
+    assert info_request.note == "" and info_request.answer == ""
+    assert not ReviewEvent.objects.filter(submission=submission).exclude(text="").exists()

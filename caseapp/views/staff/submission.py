@@ -33,6 +33,7 @@ from caseapp.services.review import (
     submission_open,
     submission_review,
 )
+from caseapp.validators import LATEST_DATE
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.queue import queue_url_for, reviewers_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
@@ -184,7 +185,8 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
                                               submission.effective_outcome),
         "findings": findings,
         "summary": _summary(submission, findings=findings, duplicates=duplicates,
-                            reference_date=case.sca_reference_date),
+                            # A date written past the forms must not overflow the page.
+                            reference_date=min(case.sca_reference_date, LATEST_DATE)),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
         "current_rules_version": eligibility.RULES_VERSION,
         "wordings": [
