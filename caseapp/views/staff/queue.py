@@ -37,6 +37,7 @@ from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
 from caseapp.services.review import BULK_LIMIT, refusal_message, submission_bulk_update
+from caseapp.validators import LATEST_DATE
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.form_fields import ANY, BoundedDateField, ReviewerChoices
@@ -271,7 +272,7 @@ class QueueRow:
     duplicate: str  # "marked", "possible" or ""
 
 
-def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
+def _queue_rows(rows, *, reference_date, query: str = "") -> list[QueueRow]:
     url = reverse("staff:submission", args=["REFERENCE"]) + (f"?{query}" if query else "")
     outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
     statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
@@ -287,8 +288,10 @@ def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
             age_text=(ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days
                       else str(_("today"))),
             # A decided submission's date no longer asks anything of the reviewer.
-            time_limit=(row.created_at >= sca_from
-                        and row.review_status in review_rules.OPEN_STATUSES),
+            time_limit=(review_rules.time_limit_flagged(
+                received_on=local.date(), discovered=row.answers.get(eligibility.DISCOVERED),
+                reference_date=reference_date)
+                and row.review_status in review_rules.OPEN_STATUSES),
             name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
             state=row.state, state_label=states.get(row.state, row.state) if row.state else "",
             outcome=row.outcome, outcome_label=outcomes[row.outcome],
@@ -360,8 +363,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        **_time_limit_marks(_queue_rows(page.rows, sca_from=sca_flag_from(case=case),
-                                        query=wq_query)),
+        **_time_limit_marks(_queue_rows(
+            page.rows, reference_date=min(case.sca_reference_date, LATEST_DATE),
+            query=wq_query)),
         "sca_from": sca_flag_from(case=case),
         "wq_query": wq_query,
         "can_review": request.user.has_perm("caseapp.review_submission"),
