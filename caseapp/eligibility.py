@@ -7,7 +7,6 @@ a no-op ``_`` so Django's ``makemessages`` still finds them and the views transl
 
 from __future__ import annotations
 
-import datetime
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,15 +110,6 @@ DISCOVERED_BEFORE_POLICY = "before_2024_09_18"
 DISCOVERED_AFTER_POLICY = "2024_09_18_to_2025_01_20"
 DISCOVERED_AFTER_FILING = "2025_01_21_or_later"
 DISCOVERED_UNKNOWN = "dont_remember"
-
-#: The first day of each answer's period: the policy update (2024-09-18) and the filing's
-#: report (2025-01-21). "Before" has no first day; counting from the policy update gives the
-#: latest the two years can have run, so staff read it as "at the latest".
-DISCOVERY_PERIOD_START = {
-    DISCOVERED_BEFORE_POLICY: datetime.date(2024, 9, 18),
-    DISCOVERED_AFTER_POLICY: datetime.date(2024, 9, 18),
-    DISCOVERED_AFTER_FILING: datetime.date(2025, 1, 21),
-}
 
 _NOT_SHARED = _(
     "LinkedIn did not switch on sharing data for AI training for accounts based in Canada, the "
@@ -407,34 +397,3 @@ def progress(answers: Mapping[str, str], key: str) -> Progress:
     open_branches = any(q.applies_when is not None and q.applies_when[0] not in answers
                         for q in QUESTIONS)
     return Progress(position=keys.index(key) + 1, total=len(keys), exact=not open_branches)
-
-
-# --- the time limit -------------------------------------------------------------------------
-
-#: 18 U.S.C. § 2707(f): an action must be brought within two years after the claimant first
-#: discovered, or had a reasonable opportunity to discover, the violation.
-SCA_LIMIT_YEARS = 2
-
-
-def sca_limit_last_day(reference_date: datetime.date) -> datetime.date:
-    """The last day of the § 2707(f) two years counted from ``reference_date``; from 29
-    February, the 28th (the anniversary that exists)."""
-    try:
-        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS)
-    except ValueError:  # 29 February
-        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS, day=28)
-
-
-def sca_limit_passed(reference_date: datetime.date, today: datetime.date) -> bool:
-    """Whether ``today`` is after the last day of the two years. A lawyer decides whether a
-    claim is in time (tolling, later discovery); this only says the usual date has gone by."""
-    return today > sca_limit_last_day(reference_date)
-
-
-def discovery_limit_last_day(code: str | None, reference_date: datetime.date) -> datetime.date:
-    """The last day of the two years counted from the start of the period the discovery
-    answer names; without an answer (or "I don't remember"), from ``reference_date``. For
-    "before September 18, 2024" the two years ran out on that date's anniversary at the
-    latest."""
-    start = DISCOVERY_PERIOD_START.get(code or "", reference_date)
-    return sca_limit_last_day(start)

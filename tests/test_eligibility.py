@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.eligibility import Outcome, Status, evaluate
 
 from .factories import ELIGIBLE_ANSWERS
@@ -162,9 +162,9 @@ def test_progress_counts_the_questions_the_answers_lead_to(answers, key, expecte
     ],
 )
 def test_the_sca_time_limit_runs_two_years_from_the_reference_date(reference, last_day):
-    assert eligibility.sca_limit_last_day(reference) == last_day
-    assert not eligibility.sca_limit_passed(reference, last_day)
-    assert eligibility.sca_limit_passed(reference, last_day + datetime.timedelta(days=1))
+    assert review_rules.sca_limit_last_day(reference) == last_day
+    assert not review_rules.sca_limit_passed(reference, last_day)
+    assert review_rules.sca_limit_passed(reference, last_day + datetime.timedelta(days=1))
 
 
 def test_premium_no_skips_the_cutoff_question_and_rules_out():
@@ -360,4 +360,4 @@ def test_the_check_asks_the_discovery_question_after_the_criteria(answers, expec
     ],
 )
 def test_the_discovery_answer_gives_the_date_two_years_after_its_start(code, last_day):
-    assert eligibility.discovery_limit_last_day(code, datetime.date(2024, 9, 18)) == last_day
+    assert review_rules.discovery_limit_last_day(code, datetime.date(2024, 9, 18)) == last_day

@@ -132,7 +132,7 @@ def time_limit_flagged_q(*, case: Case) -> Q:
     """``review_rules.time_limit_flagged`` as a condition: received after the two years from
     the start of the period the discovery answer names, or from the case's reference date
     without one (or with "I don't remember")."""
-    starts = eligibility.DISCOVERY_PERIOD_START
+    starts = review_rules.DISCOVERY_PERIOD_START
     key = f"answers__{eligibility.DISCOVERED}"
     condition = Q(created_at__gte=sca_flag_from(case=case)) & (
         Q(**{f"{key}__isnull": True}) | ~Q(**{f"{key}__in": sorted(starts)}))
