@@ -105,3 +105,11 @@ def reviewer_client(client, reviewer):
 def supervisor_client(client, supervisor):
     client.force_login(supervisor)
     return client
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium for tests/browser and tests/journeys alike (tests/browser/conftest.py)."""
+    from tests.browser.conftest import browser_launch
+
+    yield from browser_launch()

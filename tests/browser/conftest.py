@@ -31,8 +31,10 @@ def chromium_path() -> str:
                        "or set CHROMIUM_PATH.")
 
 
-@pytest.fixture(scope="session")
-def browser():
+def browser_launch():
+    """One Chromium for the whole run; the ``browser`` fixture is in tests/conftest.py, so
+    tests/browser and tests/journeys share it (two sync Playwright sessions in one process
+    refuse to start)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from caseapp.models import InfoRequest, InfoRequestReason, Message, ReviewEvent, Submission
-from tests.browser.conftest import browser, watched_page  # noqa: F401 (the fixture)
+from tests.browser.conftest import watched_page
 from tests.browser.test_staff import sign_in
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.smtp import SMTPServer, worker_process
@@ -87,7 +87,7 @@ def advance_a_week(info_request: InfoRequest) -> None:
 
 
 def test_a_request_for_information_is_answered_at_manage_and_returns_to_the_reviewer(
-        browser, live_server, mail_server, worker):  # noqa: F811
+        browser, live_server, mail_server, worker):
     mailbox = mail_server.mailbox
     make_staff("rita", "Reviewer")
     InfoRequestReason.objects.create(
@@ -167,8 +167,7 @@ def test_a_request_for_information_is_answered_at_manage_and_returns_to_the_revi
     assert Message.objects.filter(submission=submission, kind="info_request").count() == 1
 
 
-def test_an_unanswered_request_is_reminded_once(browser, live_server, mail_server,  # noqa: F811
-                                               worker):
+def test_an_unanswered_request_is_reminded_once(browser, live_server, mail_server, worker):
     mailbox = mail_server.mailbox
     make_staff("rita", "Reviewer")
     InfoRequestReason.objects.create(name="Receipt", public_text="A Premium receipt.",
