@@ -185,6 +185,23 @@ def normalise_name(name: str) -> str:
     return " ".join(folded.split())
 
 
+def match_name(name: str) -> str:
+    """A name as duplicate matching compares it: accents, case, hyphens, spaces and
+    punctuation folded away ("María Zyxwell-Quorn" = "maria zyxwell quorn")."""
+    decomposed = unicodedata.normalize("NFKD", normalise_name(name))
+    return "".join(char for char in decomposed
+                   if not unicodedata.combining(char) and char.isalnum())
+
+
+def normalise_phone(phone: str) -> str:
+    """A phone number's digits, without the U.S. country code; blank when too short to say
+    who it is (fewer than 7 digits)."""
+    digits = "".join(char for char in phone if char.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits if len(digits) >= 7 else ""
+
+
 def name_tokens(name: str) -> list[str]:
     """The words of a name as the token search matches them: case, accents and punctuation
     inside a word folded away ("María" = "maria", "O'Brien" = "obrien"), hyphenated parts

@@ -7,7 +7,6 @@ a no-op ``_`` so Django's ``makemessages`` still finds them and the views transl
 
 from __future__ import annotations
 
-import datetime
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,12 +18,16 @@ def _(text: str) -> str:
 
 
 #: Stamped on every submission. Changelog (newest first):
+#: - 2025-01-21.3: asks when the person first learned that LinkedIn may have used their
+#:   messages (``discovered``, with "I don't remember"): a fact for the lawyer under
+#:   § 2707(f), informative only, so it changes no outcome and a missing answer changes nothing
+#:   ``evaluate()`` returns.
 #: - 2025-01-21.2: the country question asks where the account was based in August–September
 #:   2024, when LinkedIn's setting was on (CASE_FACTS "Region"), not where the person lived for
 #:   most of their Premium years; new answer ``UNSURE`` ("I moved or I'm not sure") needs review.
 #:   The InMail follow-up is worded for people who answered "not sure".
 #: - 2025-01-21.1: the proposed class as reported when the case was filed.
-RULES_VERSION = "2025-01-21.2"
+RULES_VERSION = "2025-01-21.3"
 
 #: The SCA's statutory minimum per person, 18 U.S.C. § 2707(c). Never multiplied by messages.
 SCA_STATUTORY_MINIMUM = 1000
@@ -72,6 +75,8 @@ class Question:
     applies_when: tuple[str, frozenset[str]] | None = None
     #: Where a person who is not sure can find the answer (no menu paths: they change).
     how_to_check: str = ""
+    #: Asked for the lawyer's information only: never a criterion, never changes the outcome.
+    informative: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -89,6 +94,13 @@ class Question:
         key, excluded = self.applies_when
         return answers.get(key) not in excluded
 
+
+#: The discovery question (§ 2707(f)) and its answer codes.
+DISCOVERED = "discovered"
+DISCOVERED_BEFORE_POLICY = "before_2024_09_18"
+DISCOVERED_AFTER_POLICY = "2024_09_18_to_2025_01_20"
+DISCOVERED_AFTER_FILING = "2025_01_21_or_later"
+DISCOVERED_UNKNOWN = "dont_remember"
 
 _NOT_SHARED = _(
     "LinkedIn did not switch on sharing data for AI training for accounts based in Canada, the "
@@ -228,6 +240,27 @@ QUESTIONS: tuple[Question, ...] = (
                      "proposed class.")),
         ),
     ),
+    # § 2707(f) counts two years from discovery (CASE_FACTS "When the person found out"): a
+    # fact for the lawyer, so every choice is "met" and the question is informative only.
+    Question(
+        key=DISCOVERED,
+        text=_("When did you first learn that LinkedIn may have used your messages?"),
+        hint=_("Choose the closest. If you do not remember, say so: it does not change your "
+               "result."),
+        choices=(
+            Choice(DISCOVERED_BEFORE_POLICY, _("Before September 18, 2024"), Status.MET,
+                   _("You learned of it before LinkedIn's privacy policy update.")),
+            Choice(DISCOVERED_AFTER_POLICY, _("Between September 18, 2024 and January 20, 2025"),
+                   Status.MET,
+                   _("You learned of it after LinkedIn's privacy policy update and before the "
+                     "lawsuit was reported.")),
+            Choice(DISCOVERED_AFTER_FILING, _("On or after January 21, 2025"), Status.MET,
+                   _("You learned of it when the lawsuit was reported, or later.")),
+            Choice(DISCOVERED_UNKNOWN, _("I don't remember"), Status.MET,
+                   _("You do not remember when you learned of it.")),
+        ),
+        informative=True,
+    ),
 )
 
 QUESTIONS_BY_KEY: dict[str, Question] = {question.key: question for question in QUESTIONS}
@@ -293,6 +326,8 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
     validate(answers)
     findings = []
     for q in applicable_questions(answers):
+        if q.informative:
+            continue
         code = answers.get(q.key)
         if code is None:
             findings.append(Finding(q.key, Status.UNANSWERED, _UNANSWERED_EXPLANATION))
@@ -319,6 +354,18 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
     )
 
 
+def next_to_ask(answers: Mapping[str, str]) -> str | None:
+    """The next question the check asks: the first unanswered criterion, then (unless the
+    person is already ruled out) any informative question not yet answered."""
+    determination = evaluate(answers)
+    if determination.next_question is not None:
+        return determination.next_question
+    if determination.outcome is Outcome.NOT_ELIGIBLE:
+        return None
+    return next((q.key for q in applicable_questions(answers)
+                 if q.informative and q.key not in answers), None)
+
+
 @dataclass(frozen=True)
 class Progress:
     position: int
@@ -333,25 +380,3 @@ def progress(answers: Mapping[str, str], key: str) -> Progress:
     open_branches = any(q.applies_when is not None and q.applies_when[0] not in answers
                         for q in QUESTIONS)
     return Progress(position=keys.index(key) + 1, total=len(keys), exact=not open_branches)
-
-
-# --- the time limit -------------------------------------------------------------------------
-
-#: 18 U.S.C. § 2707(f): an action must be brought within two years after the claimant first
-#: discovered, or had a reasonable opportunity to discover, the violation.
-SCA_LIMIT_YEARS = 2
-
-
-def sca_limit_last_day(reference_date: datetime.date) -> datetime.date:
-    """The last day of the § 2707(f) two years counted from ``reference_date``; from 29
-    February, the 28th (the anniversary that exists)."""
-    try:
-        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS)
-    except ValueError:  # 29 February
-        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS, day=28)
-
-
-def sca_limit_passed(reference_date: datetime.date, today: datetime.date) -> bool:
-    """Whether ``today`` is after the last day of the two years. A lawyer decides whether a
-    claim is in time (tolling, later discovery); this only says the usual date has gone by."""
-    return today > sca_limit_last_day(reference_date)

@@ -27,7 +27,7 @@ from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
-from caseapp import eligibility
+from caseapp import review_rules
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
@@ -102,9 +102,9 @@ class TimeLimit:
 
 def sca_time_limit(case: Case) -> TimeLimit:
     """The 18 U.S.C. § 2707(f) limit counted from the case record's reference date, today."""
-    last_day = eligibility.sca_limit_last_day(case.sca_reference_date)
+    last_day = review_rules.sca_limit_last_day(case.sca_reference_date)
     return TimeLimit(case.sca_reference_date, last_day,
-                     eligibility.sca_limit_passed(case.sca_reference_date, timezone.localdate()))
+                     review_rules.sca_limit_passed(case.sca_reference_date, timezone.localdate()))
 
 
 @receiver(setting_changed)

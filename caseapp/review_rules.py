@@ -9,14 +9,20 @@ gives them their labels (a test checks that both name the same codes).
 
 from __future__ import annotations
 
+import datetime
+
 from caseapp import eligibility
 
 NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO = (
     "new", "in_review", "accepted", "rejected", "needs_info")
-STATUSES = (NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO)
+#: Set by events, never chosen: the person answered a request for information; a reviewer
+#: marked the submission a duplicate of another (closed: out of open work, ageing, exposure
+#: and the default audience of updates).
+INFO_RECEIVED, DUPLICATE = "info_received", "duplicate"
+STATUSES = (NEW, IN_REVIEW, ACCEPTED, REJECTED, NEEDS_INFO, INFO_RECEIVED, DUPLICATE)
 
 #: Decided submissions wait for nobody; the others are still open work.
-OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO})
+OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO, INFO_RECEIVED})
 
 #: The three decisions a reviewer makes; each is one step from wherever the submission stands.
 DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
@@ -140,3 +146,59 @@ def exposure_estimate(*, accepted: int, open_needs_review: int) -> dict:
         "low": accepted * per_person,
         "high": (accepted + open_needs_review) * per_person,
     }
+
+
+def time_limit_last_day(*, discovered: str | None,
+                        reference_date: datetime.date) -> datetime.date:
+    """The last day of § 2707(f)'s two years as the person's discovery answer puts it (the
+    case's reference date when they did not answer or do not remember)."""
+    return discovery_limit_last_day(discovered, reference_date)
+
+
+def time_limit_flagged(*, received_on: datetime.date, discovered: str | None,
+                       reference_date: datetime.date) -> bool:
+    """Received after the two years from discovery ran out: a reviewer must look at the date.
+    A flag for a lawyer, never a verdict (tolling, later discovery)."""
+    return sca_limit_passed(
+        DISCOVERY_PERIOD_START.get(discovered or "", reference_date), received_on)
+
+
+# --- the time limit -------------------------------------------------------------------------
+
+#: 18 U.S.C. § 2707(f): an action must be brought within two years after the claimant first
+#: discovered, or had a reasonable opportunity to discover, the violation.
+SCA_LIMIT_YEARS = 2
+
+
+def sca_limit_last_day(reference_date: datetime.date) -> datetime.date:
+    """The last day of the § 2707(f) two years counted from ``reference_date``; from 29
+    February, the 28th (the anniversary that exists)."""
+    try:
+        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS)
+    except ValueError:  # 29 February
+        return reference_date.replace(year=reference_date.year + SCA_LIMIT_YEARS, day=28)
+
+
+def sca_limit_passed(reference_date: datetime.date, today: datetime.date) -> bool:
+    """Whether ``today`` is after the last day of the two years. A lawyer decides whether a
+    claim is in time (tolling, later discovery); this only says the usual date has gone by."""
+    return today > sca_limit_last_day(reference_date)
+
+
+#: The first day of each answer's period: the policy update (2024-09-18) and the filing's
+#: report (2025-01-21). "Before" has no first day; counting from the policy update gives the
+#: latest the two years can have run, so staff read it as "at the latest".
+DISCOVERY_PERIOD_START = {
+    eligibility.DISCOVERED_BEFORE_POLICY: datetime.date(2024, 9, 18),
+    eligibility.DISCOVERED_AFTER_POLICY: datetime.date(2024, 9, 18),
+    eligibility.DISCOVERED_AFTER_FILING: datetime.date(2025, 1, 21),
+}
+
+
+def discovery_limit_last_day(code: str | None, reference_date: datetime.date) -> datetime.date:
+    """The last day of the two years counted from the start of the period the discovery
+    answer names; without an answer (or "I don't remember"), from ``reference_date``. For
+    "before September 18, 2024" the two years ran out on that date's anniversary at the
+    latest."""
+    start = DISCOVERY_PERIOD_START.get(code or "", reference_date)
+    return sca_limit_last_day(start)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("manage/", manage.manage, name="manage"),
     path("manage/code/", manage.manage_code, name="manage_code"),
     path("manage/details/", manage.manage_details, name="manage_details"),
+    path("manage/information/", manage.manage_information, name="manage_information"),
     path("manage/copy/", manage.manage_copy, name="manage_copy"),
     path("manage/copy.json", manage.manage_copy_json, name="manage_copy_json"),
     path("manage/withdraw/", manage.manage_withdraw, name="manage_withdraw"),

@@ -18,6 +18,7 @@ ELIGIBLE_ANSWERS = {
     "inmail": "both",
     "inmail_before_cutoff": "yes",
     "affiliation": "none",
+    "discovered": "dont_remember",
 }
 NEEDS_REVIEW_ANSWERS = {**ELIGIBLE_ANSWERS, "inmail": "unsure", "inmail_before_cutoff": "unsure"}
 

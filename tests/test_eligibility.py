@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.eligibility import Outcome, Status, evaluate
 
 from .factories import ELIGIBLE_ANSWERS
@@ -22,6 +22,7 @@ NOT_MET = {
     "inmail": {"neither"},
     "inmail_before_cutoff": {"no"},
     "affiliation": {"linkedin_or_microsoft", "court_or_counsel"},
+    "discovered": set(),
 }
 UNSURE = {
     "country": {"OTHER", "UNSURE"},
@@ -30,6 +31,7 @@ UNSURE = {
     "inmail": {"unsure"},
     "inmail_before_cutoff": {"unsure"},
     "affiliation": set(),
+    "discovered": set(),
 }
 RANK = {Outcome.ELIGIBLE: 0, Outcome.NEEDS_REVIEW: 1, Outcome.NOT_ELIGIBLE: 2}
 
@@ -62,7 +64,7 @@ def expected_outcome(answers: dict[str, str]) -> Outcome:
 
 def all_answer_sets():
     """Every combination of codes, each question also possibly unanswered (None)."""
-    keys = [q.key for q in eligibility.QUESTIONS]
+    keys = [q.key for q in eligibility.QUESTIONS if not q.informative]
     for combo in itertools.product(*[(None, *CODES[k]) for k in keys]):
         yield {k: c for k, c in zip(keys, combo, strict=True) if c is not None}
 
@@ -138,11 +140,12 @@ def test_the_inmail_follow_up_fits_someone_who_was_not_sure():
 @pytest.mark.parametrize(
     ("answers", "key", "expected"),
     [
-        ({}, "country", (1, 6, False)),
+        ({}, "country", (1, 7, False)),
         ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes"}, "inmail",
-         (4, 6, False)),
-        ({**ELIGIBLE_ANSWERS}, "inmail_before_cutoff", (5, 6, True)),
-        ({**ELIGIBLE_ANSWERS, "inmail": "neither"}, "affiliation", (5, 5, True)),
+         (4, 7, False)),
+        ({**ELIGIBLE_ANSWERS}, "inmail_before_cutoff", (5, 7, True)),
+        ({**ELIGIBLE_ANSWERS, "inmail": "neither"}, "affiliation", (5, 6, True)),
+        ({**ELIGIBLE_ANSWERS}, "discovered", (7, 7, True)),
     ],
 )
 def test_progress_counts_the_questions_the_answers_lead_to(answers, key, expected):
@@ -159,9 +162,9 @@ def test_progress_counts_the_questions_the_answers_lead_to(answers, key, expecte
     ],
 )
 def test_the_sca_time_limit_runs_two_years_from_the_reference_date(reference, last_day):
-    assert eligibility.sca_limit_last_day(reference) == last_day
-    assert not eligibility.sca_limit_passed(reference, last_day)
-    assert eligibility.sca_limit_passed(reference, last_day + datetime.timedelta(days=1))
+    assert review_rules.sca_limit_last_day(reference) == last_day
+    assert not review_rules.sca_limit_passed(reference, last_day)
+    assert review_rules.sca_limit_passed(reference, last_day + datetime.timedelta(days=1))
 
 
 def test_premium_no_skips_the_cutoff_question_and_rules_out():
@@ -207,7 +210,8 @@ def test_incomplete_answers_have_no_damages_and_mark_unanswered_findings():
 def test_findings_have_one_entry_per_applicable_criterion_with_an_explanation():
     answers = {**ELIGIBLE_ANSWERS, "premium": "unsure", "inmail": "received"}
     findings = evaluate(answers).findings
-    assert [f.criterion for f in findings] == [q.key for q in eligibility.QUESTIONS]
+    assert [f.criterion for f in findings] == [q.key for q in eligibility.QUESTIONS
+                                              if not q.informative]
     assert all(f.explanation for f in findings)
     assert {f.criterion: f.status for f in findings}["premium"] is Status.UNSURE
 
@@ -276,6 +280,8 @@ def test_outcome_never_improves_when_a_met_answer_becomes_unsure_or_not_met(answ
     if not question.applies(answers) or status_of(key, answers[key]) is not Status.MET:
         return
     worse_codes = [c for c in question.codes if status_of(key, c) is not Status.MET]
+    if not worse_codes:  # an informative question has no worse answer
+        return
     worse = {**answers, key: data.draw(st.sampled_from(worse_codes))}
     before, after = evaluate(answers).outcome, evaluate(worse).outcome
     assert RANK[after] >= RANK[before]
@@ -298,3 +304,60 @@ def test_any_answer_is_either_valid_or_a_value_error(answers):
     else:
         with pytest.raises(ValueError):
             evaluate(answers)
+
+
+# --- when the person found out (§ 2707(f)): informative only ---------------------------------
+
+CRITERIA_SETS = [
+    {},
+    {"country": "US"},
+    {k: v for k, v in ELIGIBLE_ANSWERS.items() if k != "discovered"},
+    {**ELIGIBLE_ANSWERS, "inmail": "unsure", "inmail_before_cutoff": "unsure"},
+    {**ELIGIBLE_ANSWERS, "country": "CA"},
+    {**ELIGIBLE_ANSWERS, "premium": "no"},
+]
+
+
+@pytest.mark.parametrize("answers", CRITERIA_SETS)
+@pytest.mark.parametrize("code", [None, *eligibility.question("discovered").codes])
+def test_the_discovery_answer_changes_nothing_evaluate_returns(answers, code):
+    without = {k: v for k, v in answers.items() if k != "discovered"}
+    with_answer = {**without, **({"discovered": code} if code else {})}
+    assert evaluate(with_answer) == evaluate(without)
+
+
+def test_the_discovery_question_offers_i_dont_remember_and_the_three_periods():
+    question = eligibility.question("discovered")
+    assert question.informative
+    assert [c.label for c in question.choices] == [
+        "Before September 18, 2024", "Between September 18, 2024 and January 20, 2025",
+        "On or after January 21, 2025", "I don't remember"]
+    assert all(c.status is Status.MET for c in question.choices)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({}, "country"),
+        ({k: v for k, v in ELIGIBLE_ANSWERS.items() if k != "discovered"}, "discovered"),
+        ({**ELIGIBLE_ANSWERS, "inmail": "unsure", "inmail_before_cutoff": "unsure",
+          "discovered": "dont_remember"}, None),
+        ({"country": "CA"}, None),  # ruled out: nothing more is asked
+    ],
+)
+def test_the_check_asks_the_discovery_question_after_the_criteria(answers, expected):
+    assert eligibility.next_to_ask(answers) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "last_day"),
+    [
+        ("before_2024_09_18", datetime.date(2026, 9, 18)),
+        ("2024_09_18_to_2025_01_20", datetime.date(2026, 9, 18)),
+        ("2025_01_21_or_later", datetime.date(2027, 1, 21)),
+        ("dont_remember", datetime.date(2026, 9, 18)),
+        (None, datetime.date(2026, 9, 18)),
+    ],
+)
+def test_the_discovery_answer_gives_the_date_two_years_after_its_start(code, last_day):
+    assert review_rules.discovery_limit_last_day(code, datetime.date(2024, 9, 18)) == last_day

@@ -70,7 +70,7 @@ def test_the_effective_outcome_is_the_override_where_there_is_one(outcome, overr
     STATUSES, OUTCOMES, ["", *review_rules.OVERRIDE_OUTCOMES])))
 def test_open_needs_review_is_undecided_work_whose_effective_outcome_needs_review(
         status, outcome, override):
-    undecided = status in {NEW, IN_REVIEW, NEEDS_INFO}
+    undecided = status in {NEW, IN_REVIEW, NEEDS_INFO, review_rules.INFO_RECEIVED}
     needs_review = (override or outcome) == "needs_review"
     assert is_open_needs_review(status=status, outcome=outcome, override=override) is (
         undecided and needs_review)

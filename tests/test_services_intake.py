@@ -43,7 +43,7 @@ def test_indexes_match_what_registration_stores(case):
     assert submission_indexes(full_name="ada lovelace", email="ada@example.com",
                               state="NY") == {
         "email_index": submission.email_index, "name_index": submission.name_index,
-        "name_state_index": submission.name_state_index}
+        "name_state_index": submission.name_state_index, "phone_index": ""}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -63,7 +63,8 @@ def test_eligible_person_goes_through_every_question_then_check_answers(client):
         ({"country": "US", "premium": "yes", "premium_before_cutoff": "no"}, "before September"),
         ({"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
           "inmail": "neither"}, "neither sent nor"),
-        ({**ELIGIBLE_ANSWERS, "affiliation": "court_or_counsel"}, "lawyers on the case"),
+        ({**{k: v for k, v in ELIGIBLE_ANSWERS.items() if k != "discovered"},
+          "affiliation": "court_or_counsel"}, "lawyers on the case"),
     ],
 )
 def test_ruling_out_answer_goes_straight_to_the_result_with_the_reason(client, answers, reason):

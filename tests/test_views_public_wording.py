@@ -133,10 +133,10 @@ def test_before_the_time_limit_the_pages_give_the_date_it_runs_out(client, case)
 # --- questions ----------------------------------------------------------------------------
 
 def test_questions_say_how_many_there_are(client):
-    assert "Question 1 of up to 6" in client.get("/check/country/").content.decode()
+    assert "Question 1 of up to 7" in client.get("/check/country/").content.decode()
     answer_all(client, {k: v for k, v in ELIGIBLE_ANSWERS.items()
-                        if k not in ("inmail_before_cutoff", "affiliation")})
-    assert "Question 5 of 6" in client.get("/check/inmail_before_cutoff/").content.decode()
+                        if k not in ("inmail_before_cutoff", "affiliation", "discovered")})
+    assert "Question 5 of 7" in client.get("/check/inmail_before_cutoff/").content.decode()
 
 
 def test_premium_and_inmail_questions_say_how_to_check(client):

@@ -22,14 +22,14 @@ OPEN_URLS = {"login", "logout", "invitation", "password_reset", "password_reset_
 SUPERVISOR_ONLY = {"export", "bulk", "case", "audit", "erase", "message_templates", "updates",
                    "update_new", "update", "update_action", "team", "member_role",
                    "member_deactivate", "member_reactivate", "member_second_factor_reset",
-                   "member_invitation_resend"}
+                   "member_invitation_resend", "info_request_reasons", "info_request_reason"}
 
 
 def staff_urls(reference: str = "LI-2345-6789", **ids: int):
     """Every pattern in the staff URL conf, with its name, URL and view; ids other than the
     reference (``update_id``, ``message_id``, ``view_id``) default to 1."""
     values = {"reference": reference, "update_id": 1, "message_id": 1, "view_id": 1,
-              "user_id": 1, "token": "x", "uidb64": "x", **ids}
+              "user_id": 1, "token": "x", "uidb64": "x", "reason_id": 1, **ids}
     for pattern in urls_staff.urlpatterns:
         assert isinstance(pattern, URLPattern)
         kwargs = {name: values[name] for name in pattern.pattern.converters}
@@ -79,10 +79,14 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
     from caseapp.models import CaseUpdate
 
     reference = make_submission().reference
+    from caseapp.models import InfoRequestReason
+
     update = CaseUpdate.objects.create(subject="s", body="b", subject_es="s", body_es="b")
+    reason = InfoRequestReason.objects.create(name="n", public_text="e", public_text_es="s")
     for user in (supervisor, make_staff("root", is_superuser=True)):
         client.force_login(user)
-        for name, url, _view in staff_urls(reference, update_id=update.pk):
+        for name, url, _view in staff_urls(reference, update_id=update.pk,
+                                           reason_id=reason.pk):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
                                                    "/duplicate/", "/bulk/", "/erase/",
                                                    "/decide/", "/claim/", "/views/",

@@ -38,9 +38,9 @@ def test_export_streams_the_filtered_queue_with_answer_columns(supervisor_client
     rows = export_rows(supervisor_client, outcome="needs_review")
     assert [row["reference"] for row in rows] == [needs.reference]
     header = list(rows[0])
-    assert header[-len(eligibility.QUESTIONS) - 5:] == [
+    assert header[-len(eligibility.QUESTIONS) - 7:] == [
         *(q.key for q in eligibility.QUESTIONS), "override_reason", "decided_by", "decided_at",
-        "decision_reason", "email_confirmed"]
+        "decision_reason", "email_confirmed", "info_requested_at", "info_received_at"]
     assert rows[0]["inmail"] == "unsure" and rows[0]["country"] == "US"
     assert len(export_rows(supervisor_client)) == 2
 
@@ -72,7 +72,8 @@ def _export_as_csv_module_writes_it(case) -> str:
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
     writer.writerow(EXPORT_COLUMNS + keys + ["override_reason", "decided_by", "decided_at",
-                                             "decision_reason", "email_confirmed"])
+                                             "decision_reason", "email_confirmed",
+                                             "info_requested_at", "info_received_at"])
     firm = timezone.get_default_timezone()
     for s in Submission.objects.select_related("assignee", "duplicate_of").order_by(
             "-created_at", "-id"):
@@ -96,6 +97,7 @@ def _export_as_csv_module_writes_it(case) -> str:
              if decision else ""),
             spreadsheet_safe((decision.text or s.override_reason) if decision else ""),
             "yes" if s.email_confirmed_at else "no",
+            "", "",
         ])
     return "\ufeff" + out.getvalue()
 

@@ -261,3 +261,24 @@ def test_a_group_change_ends_the_users_sessions(client, case, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         Group.objects.get(name="Reviewer").user_set.remove(other)
     assert bystander.get("/staff/submissions/")["Location"].startswith("/staff/login/")
+
+
+def test_the_time_limit_flag_counts_from_the_discovery_answer(reviewer_client, case):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import ELIGIBLE_ANSWERS
+
+    late = timezone.make_aware(datetime.datetime(2026, 10, 1, 12))
+    unknown = make_submission(answers={**ELIGIBLE_ANSWERS, "discovered": "dont_remember"})
+    found_late = make_submission(answers={**ELIGIBLE_ANSWERS,
+                                          "discovered": "2025_01_21_or_later"})
+    early = make_submission(answers={**ELIGIBLE_ANSWERS, "discovered": "before_2024_09_18"})
+    never_asked = make_submission(answers={k: v for k, v in ELIGIBLE_ANSWERS.items()
+                                           if k != "discovered"})
+    Submission.objects.update(created_at=late)
+    flagged = refs(queue(reviewer_client, time_limit="flagged"))
+    assert sorted(flagged) == sorted([unknown.reference, early.reference,
+                                      never_asked.reference])
+    assert found_late.reference not in flagged

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import make_submission
 from tests.staff_users import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,9 @@ def test_accept_and_next_walks_the_queue_in_one_request_each(reviewer_client, ca
     html = reviewer_client.get(location).content.decode()
     for label in ("Accept and next", "Reject and next", "Needs information and next"):
         assert f">{label}</button>" in html
+    # Asking for information is a request to the person: also a link to its form.
+    assert (f'href="{reverse("staff:info_request", args=[reference_in(location)])}?'
+            in html and ">Needs information</a>" in html)
     seen = []
     for _ in made:
         seen.append(reference_in(location))
@@ -114,15 +117,25 @@ def test_a_refused_decision_is_explained_and_changes_nothing(reviewer_client, ca
 
 
 def test_a_reason_is_asked_for_and_kept(reviewer_client, case):
-    submission = make_submission(answers=NEEDS_REVIEW_ANSWERS)
+    submission = make_submission()
+    Submission.objects.filter(pk=submission.pk).update(outcome="needs_review")
     location = reverse("staff:submission", args=[submission.reference])
-    response = decide(reviewer_client, location, "needs_info")
+    response = decide(reviewer_client, location, "rejected")
     assert response.status_code == 400
     assert "Write a reason" in response.content.decode()
-    response = decide(reviewer_client, location, "needs_info", reason="Send a billing record")
+    response = decide(reviewer_client, location, "rejected", reason="Not a subscriber")
     assert response["Location"] == location
-    event = ReviewEvent.objects.get(kind="status", to_value="needs_info")
-    assert event.text == "Send a billing record"
+    event = ReviewEvent.objects.get(kind="status", to_value="rejected")
+    assert event.text == "Not a subscriber"
+
+
+def test_needs_information_leads_to_the_request_form_keeping_the_queue(reviewer_client, case):
+    submission = make_submission()
+    location = reverse("staff:submission", args=[submission.reference]) + "?state=CA&wq=1"
+    response = decide(reviewer_client, location, "needs_info:next")
+    assert response["Location"] == reverse(
+        "staff:info_request", args=[submission.reference]) + "?state=CA&wq=1&then=next"
+    assert Submission.objects.get(pk=submission.pk).review_status != "needs_info"
 
 
 def test_opening_a_new_submission_changes_nothing(reviewer_client, case):

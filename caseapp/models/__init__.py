@@ -9,6 +9,7 @@ from caseapp.models.messages import (
     Message,
     MessageTemplate,
 )
+from caseapp.models.requests import InfoRequest, InfoRequestReason
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
 from caseapp.models.submissions import Submission, SubmissionNameToken, SubmissionTally
@@ -18,8 +19,8 @@ from caseapp.models.team import SignInCounter, StaffInvitation, StaffProfile
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
-    "DeliveryLane",
-    "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
+    "DeliveryLane", "DecisionCount", "InfoRequest", "InfoRequestReason", "Message",
+    "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "SignInCounter", "StaffInvitation", "StaffProfile",
     "Submission", "SubmissionNameToken", "SubmissionTally", "SubmitToken",
 ]

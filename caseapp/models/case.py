@@ -111,6 +111,11 @@ class Case(InLanguage, models.Model):
     #: The fictional firm ``make run`` fills in: marked on every page, never open in production.
     firm_is_example = models.BooleanField(default=False)
     draft_retention_hours = models.PositiveIntegerField(default=72)
+    info_reply_days = models.PositiveIntegerField(
+        default=14,
+        help_text=_("A request for information asks the person to answer within this many "
+                    "days."),
+    )
     purge_after_days = models.PositiveIntegerField(default=365)
     legal_hold = models.BooleanField(default=False)
     closed_on = models.DateField(null=True, blank=True)

@@ -82,6 +82,8 @@ class Message(models.Model):
         ACCESS_CODE = "access_code", _("Sign-in code")
         STAFF = "staff", _("Message from staff")
         UPDATE = "update", _("Case update")
+        INFO_REQUEST = "info_request", _("Request for information")
+        INFO_REMINDER = "info_reminder", _("Reminder of a request for information")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -62,6 +62,9 @@ class ReviewEvent(models.Model):
         EMAIL_CONFIRMED = "email_confirmed", _("Email address confirmed")
         #: Something the registrant did at /manage/: corrected, downloaded a copy, withdrew.
         REGISTRANT = "registrant", _("Registrant action")
+        INFO_REQUESTED = "info_requested", _("Information requested")
+        INFO_REMINDED = "info_reminded", _("Reminder of the request sent")
+        INFO_RECEIVED = "info_received", _("Information received")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -18,6 +18,8 @@ class Submission(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
         NEEDS_INFO = "needs_info", _("Needs information")
+        INFO_RECEIVED = "info_received", _("Information received")
+        DUPLICATE = "duplicate", _("Closed as duplicate")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="submissions")
     reference = models.CharField(max_length=12, unique=True)
@@ -39,6 +41,8 @@ class Submission(models.Model):
     email_index = models.CharField(max_length=40, blank=True, db_index=True)
     name_index = models.CharField(max_length=40, blank=True, db_index=True)
     name_state_index = models.CharField(max_length=40, blank=True, db_index=True)
+    #: The phone number's digits (``crypto.normalise_phone``), for matching duplicates.
+    phone_index = models.CharField(max_length=40, blank=True, db_index=True)
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     #: When the registrant followed the link emailed to them; cleared when the address changes.
     email_confirmed_at = models.DateTimeField(null=True, blank=True)

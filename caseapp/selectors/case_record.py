@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from caseapp import eligibility
+from caseapp import review_rules
 from caseapp.models import Case
 from caseapp.validators import LATEST_DATE
 
@@ -70,7 +70,12 @@ def case_for_request(request, *, fresh: bool = False) -> Case:
 def sca_flag_from(*, case: Case) -> datetime.datetime:
     """The first moment after the 18 U.S.C. § 2707(f) two-year window from the case's
     reference date; submissions received from then on are flagged for a time-limit review."""
+    return sca_flag_from_date(case.sca_reference_date)
+
+
+def sca_flag_from_date(start: datetime.date) -> datetime.datetime:
+    """The first moment after the two years counted from ``start``."""
     # A date beyond the forms' range (written past them) must not overflow every page.
-    first_flagged = eligibility.sca_limit_last_day(
-        min(case.sca_reference_date, LATEST_DATE)) + datetime.timedelta(days=1)
+    first_flagged = review_rules.sca_limit_last_day(
+        min(start, LATEST_DATE)) + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(first_flagged, datetime.time.min))

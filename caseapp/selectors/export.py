@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from caseapp import eligibility, review_rules
-from caseapp.models import ReviewEvent, Submission
+from caseapp.models import InfoRequest, ReviewEvent, Submission
 
 
 class UtcIsoSeconds(models.Func):
@@ -70,7 +70,8 @@ def _yes_no(condition: Q) -> models.Case:
 #: come sealed and the assignee's username as typed, for the caller to open, guard and quote.
 EXPORT_VALUES = ("reference", "received_utc", "full_name_token", "email_token", "phone_token",
                  "middle", "assignee_username", "tail", "override_reason_token",
-                 "decided_by", "decided_utc", "decision_reason_token", "email_confirmed")
+                 "decided_by", "decided_utc", "decision_reason_token", "email_confirmed",
+                 "info_requested_utc", "info_received_utc")
 
 
 def _owed() -> Q:
@@ -130,8 +131,13 @@ def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
     answers = [models.functions.Coalesce(models.fields.json.KT(f"answers__{q.key}"),
                                          Value(""), output_field=text)
                for q in eligibility.QUESTIONS]
+    latest_request = InfoRequest.objects.filter(submission=OuterRef("pk")).order_by(
+        "-requested_at", "-id")
     return qs.annotate(
         received_utc=UtcIsoSeconds("created_at"),
+        # The latest request for information: when it was sent, and answered (issue 19).
+        info_requested_utc=UtcIsoSeconds(Subquery(latest_request.values("requested_at")[:1])),
+        info_received_utc=UtcIsoSeconds(Subquery(latest_request.values("answered_at")[:1])),
         full_name_token=_token("full_name"), email_token=_token("email"),
         phone_token=_token("phone"), override_reason_token=_token("override_reason"),
         middle=CsvJoin(
@@ -192,7 +198,7 @@ EXPORT_COLUMNS = [
 #: Then who made the current decision, when and why (the reason sealed in the database, opened
 #: for the file), and whether the person confirmed their address.
 EXPORT_TRAILING_COLUMNS = ["override_reason", "decided_by", "decided_at", "decision_reason",
-                           "email_confirmed"]
+                           "email_confirmed", "info_requested_at", "info_received_at"]
 
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -237,7 +243,8 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
     joined = _joined_cells
     decision_text = ReviewEvent._meta.get_field("text").open
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
-            reason_token, decided_by, decided_utc, decision_token, confirmed \
+            reason_token, decided_by, decided_utc, decision_token, confirmed, \
+            info_requested, info_received \
             in stream_values(export_values(qs, sca_from=sca_from)):
         override_reason = reason_of(reason_token)
         # Accepting as eligible keeps its reason with the outcome change, not the status's.
@@ -252,7 +259,9 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
                      f"{joined(tail)},{cell(safe(override_reason))},"
                      f"{cell(safe(decided_by or ''))},"
                      f"{firm_time(decided_utc) if decided_utc else ''},"
-                     f"{cell(safe(decision_reason))},{confirmed}\r\n")
+                     f"{cell(safe(decision_reason))},{confirmed},"
+                     f"{firm_time(info_requested) if info_requested else ''},"
+                     f"{firm_time(info_received) if info_received else ''}\r\n")
         if len(lines) == 1000:  # one write to the socket per thousand rows
             written += len(lines)
             yield "".join(lines)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Value
 
-from caseapp import crypto, review_rules
+from caseapp import crypto, eligibility, review_rules
 from caseapp.models import Case, Submission, SubmissionNameToken
 from caseapp.references import reference_parse
-from caseapp.selectors.case_record import sca_flag_from
+from caseapp.selectors.case_record import sca_flag_from, sca_flag_from_date
 from caseapp.selectors.lists import created_between
 
 #: Sortable queue columns and the field each sorts by. Names are encrypted, so the database
@@ -114,8 +114,24 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
     if filters.get("rules_version"):
         qs = qs.filter(rules_version=filters["rules_version"])
     if filters.get("time_limit") == "flagged":
-        qs = qs.filter(created_at__gte=sca_flag_from(case=case))
+        qs = qs.filter(time_limit_flagged_q(case=case))
     return qs
+
+
+def time_limit_flagged_q(*, case: Case) -> Q:
+    """``review_rules.time_limit_flagged`` as a condition: received after the two years from
+    the start of the period the discovery answer names, or from the case's reference date
+    without one (or with "I don't remember")."""
+    starts = review_rules.DISCOVERY_PERIOD_START
+    key = f"answers__{eligibility.DISCOVERED}"
+    condition = Q(created_at__gte=sca_flag_from(case=case)) & (
+        Q(**{f"{key}__isnull": True}) | ~Q(**{f"{key}__in": sorted(starts)}))
+    earliest = sca_flag_from(case=case)
+    for code, start in starts.items():
+        condition |= Q(**{key: code}, created_at__gte=sca_flag_from_date(start))
+        earliest = min(earliest, sca_flag_from_date(start))
+    # The range first, so the received-order index finds the rows (an OR alone scans all).
+    return Q(created_at__gte=earliest) & condition
 
 
 def submission_queue_rows(qs: QuerySet) -> QuerySet:
@@ -123,7 +139,7 @@ def submission_queue_rows(qs: QuerySet) -> QuerySet:
     return qs.select_related("assignee").only(
         "id", "reference", "created_at", "full_name", "state", "outcome", "outcome_override",
         "review_status", "assignee__username", "possible_duplicate", "duplicate_of_id",
-        "personal_data_erased_at",
+        "personal_data_erased_at", "answers",
     )
 
 

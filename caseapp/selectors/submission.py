@@ -29,7 +29,9 @@ def submission_timeline(*, submission: Submission) -> list[ReviewEvent]:
 
 
 def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -> list[dict]:
-    """Other submissions with the same email (normalised) or the same name and state."""
+    """Other submissions with the same email (normalised), the same name (accents, case,
+    hyphens and spaces folded) and state, or the same phone number; each with why it
+    matches."""
     # One indexed lookup per reason, joined by UNION: as one OR, the planner walked the whole
     # received-order index looking for the few matches (370 ms at 100,000 rows on SQLite).
     lookups = [Q(duplicate_of=submission)]
@@ -37,12 +39,14 @@ def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -
         lookups.append(Q(email_index=submission.email_index))
     if submission.name_state_index:
         lookups.append(Q(name_state_index=submission.name_state_index))
+    if submission.phone_index:
+        lookups.append(Q(phone_index=submission.phone_index))
     ids = [Submission.objects.order_by().filter(lookup).values_list("id", flat=True)
            for lookup in lookups]
     matching = set(ids[0].union(*ids[1:]))
     others = (Submission.objects.filter(pk__in=matching - {submission.pk}).only(
                   "id", "reference", "created_at", "full_name", "state", "email_index",
-                  "name_state_index", "duplicate_of_id", "review_status")
+                  "name_state_index", "phone_index", "duplicate_of_id", "review_status")
               .order_by("created_at", "id")[:limit])
     result = []
     for other in others:
@@ -51,6 +55,8 @@ def submission_possible_duplicates(*, submission: Submission, limit: int = 20) -
             reasons.append("email")
         if submission.name_state_index and other.name_state_index == submission.name_state_index:
             reasons.append("name_state")
+        if submission.phone_index and other.phone_index == submission.phone_index:
+            reasons.append("phone")
         if other.duplicate_of_id == submission.pk:
             reasons.append("marked")
         result.append({"submission": other, "reasons": reasons})

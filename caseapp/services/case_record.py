@@ -21,7 +21,7 @@ CASE_EDITABLE_FIELDS = (
     "registration_closed_message", "registration_closed_message_es", "sca_reference_date",
     "firm_name", "firm_address", "firm_email", "firm_phone", "firm_attorney", "firm_bar_states",
     "advertising_label", "firm_is_example", "draft_retention_hours", "purge_after_days",
-    "legal_hold", "closed_on",
+    "legal_hold", "closed_on", "info_reply_days",
 )
 
 

@@ -5,14 +5,42 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from caseapp import review_rules
 from caseapp.models import ReviewEvent, Submission
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import submission_bump, submission_locked
+from caseapp.services.intake import MATCH_FIELDS
+
+#: A marked duplicate is closed: ``review_status == "duplicate"`` (and ``duplicate_of`` set).
+#: Open work, ageing, the exposure and the default audience of updates leave it out; filter
+#: on this to leave it out too.
+MARKED_DUPLICATE = Q(review_status=review_rules.DUPLICATE)
+
+
+def submission_refresh_possible_duplicate(*, submission_id: int) -> bool:
+    """Whether the submission still has an unresolved match: another registration sharing a
+    blind index that is not already closed as a duplicate of it (or it of that one). Kept in
+    ``possible_duplicate``, so the kept one stops saying "possible duplicate"."""
+    row = Submission.objects.filter(pk=submission_id).only(
+        "id", "duplicate_of_id", *MATCH_FIELDS).first()
+    if row is None:
+        return False
+    match = Q(pk__in=[])
+    for field in MATCH_FIELDS:
+        if getattr(row, field):
+            match |= Q(**{field: getattr(row, field)})
+    if row.duplicate_of_id is not None:
+        unresolved = False  # closed itself: nothing left to resolve here
+    else:
+        unresolved = Submission.objects.filter(match).exclude(pk=row.pk).exclude(
+            duplicate_of=row.pk).exists()
+    Submission.objects.filter(pk=row.pk).update(possible_duplicate=unresolved)
+    return unresolved
 
 
 @transaction.atomic
@@ -40,13 +68,25 @@ def submission_mark_duplicate(
         return current
     old_ref = current.duplicate_of.reference if current.duplicate_of_id else ""
     new_ref = duplicate_of.reference if duplicate_of is not None else ""
-    changes = {"duplicate_of_id": new_id}
+    changes: dict = {"duplicate_of_id": new_id}
+    events = [ReviewEvent(submission=current, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
+                          from_value=old_ref, to_value=new_ref)]
+    # Marking closes it; clearing the mark puts it back into review.
+    new_status = review_rules.DUPLICATE if duplicate_of is not None else (
+        review_rules.IN_REVIEW if current.review_status == review_rules.DUPLICATE
+        else current.review_status)
+    if new_status != current.review_status:
+        changes["review_status"] = new_status
+        events.append(ReviewEvent(submission=current, actor=actor, kind=ReviewEvent.Kind.STATUS,
+                                  from_value=current.review_status, to_value=new_status))
     if duplicate_of is not None:
-        changes["possible_duplicate"] = True
-        Submission.objects.filter(pk=duplicate_of.pk).update(possible_duplicate=True)
+        changes["possible_duplicate"] = False
     submission_bump(submission=current, expected_version=expected_version, **changes)
-    ReviewEvent.objects.create(submission=current, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
-                               from_value=old_ref, to_value=new_ref)
+    ReviewEvent.objects.bulk_create(events)
+    for touched in {current.duplicate_of_id, new_id} - {None}:
+        submission_refresh_possible_duplicate(submission_id=touched)
+    if duplicate_of is None:
+        submission_refresh_possible_duplicate(submission_id=current.pk)
     audit_record(actor=actor, action="submission.duplicate", target=current.reference,
                  request=request, details={"duplicate_of": new_ref})
     current.refresh_from_db()
@@ -71,8 +111,14 @@ def submission_keep_one(*, keep: Submission, duplicates: list[Submission],
     if kept.duplicate_of_id in {other.pk for other in others}:
         events.append(ReviewEvent(submission=kept, actor=actor, kind=ReviewEvent.Kind.DUPLICATE,
                                   from_value=rows[kept.duplicate_of_id].reference, to_value=""))
+        reopened = {}
+        if kept.review_status == review_rules.DUPLICATE:
+            reopened["review_status"] = review_rules.IN_REVIEW
+            events.append(ReviewEvent(submission=kept, actor=actor, kind=ReviewEvent.Kind.STATUS,
+                                      from_value=kept.review_status,
+                                      to_value=review_rules.IN_REVIEW))
         Submission.objects.filter(pk=kept.pk).update(
-            duplicate_of=None, version=F("version") + 1, updated_at=now)
+            duplicate_of=None, version=F("version") + 1, updated_at=now, **reopened)
     marked = []
     for other in others:
         if other.duplicate_of_id == kept.pk:
@@ -82,13 +128,18 @@ def submission_keep_one(*, keep: Submission, duplicates: list[Submission],
             from_value=rows[other.duplicate_of_id].reference
             if other.duplicate_of_id in rows else "", to_value=kept.reference))
         marked.append(other)
+        if other.review_status != review_rules.DUPLICATE:
+            events.append(ReviewEvent(
+                submission=other, actor=actor, kind=ReviewEvent.Kind.STATUS,
+                from_value=other.review_status, to_value=review_rules.DUPLICATE))
     Submission.objects.filter(pk__in=[other.pk for other in marked]).update(
-        duplicate_of=kept.pk, possible_duplicate=True, version=F("version") + 1, updated_at=now)
+        duplicate_of=kept.pk, possible_duplicate=False, review_status=review_rules.DUPLICATE,
+        version=F("version") + 1, updated_at=now)
     followers = Submission.objects.filter(duplicate_of__in=[other.pk for other in marked])
     Submission.objects.filter(pk__in=list(followers.values_list("pk", flat=True))).update(
         duplicate_of=kept.pk, version=F("version") + 1, updated_at=now)
-    Submission.objects.filter(pk=kept.pk).update(possible_duplicate=True)
     ReviewEvent.objects.bulk_create(events)
+    submission_refresh_possible_duplicate(submission_id=kept.pk)
     references = sorted(other.reference for other in marked)
     audit_record(actor=actor, action="submission.merge", target=kept.reference, request=request,
                  details={"kept": kept.reference, "marked": references})

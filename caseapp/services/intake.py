@@ -39,13 +39,19 @@ def daily_count_increment(*, metric: str, amount: int = 1) -> None:
         )
 
 
-def submission_indexes(*, full_name: str, email: str, state: str) -> dict[str, str]:
-    """The blind indexes that let staff find and match people whose details are encrypted."""
+def submission_indexes(*, full_name: str, email: str, state: str,
+                       phone: str = "") -> dict[str, str]:
+    """The blind indexes that let staff find and match people whose details are encrypted.
+    Duplicates match on the name folded (``crypto.match_name``) with the state, on the
+    email, and on the phone's digits."""
     name = crypto.normalise_name(full_name)
+    folded = crypto.match_name(full_name)
     return {
         "email_index": crypto.blind_index(crypto.normalise_email(email)),
         "name_index": crypto.blind_index(name),
-        "name_state_index": crypto.blind_index(f"{name}|{state}"),
+        "name_state_index": crypto.blind_index(f"match:{folded}|{state}") if folded else "",
+        "phone_index": crypto.blind_index(f"phone:{crypto.normalise_phone(phone)}")
+        if crypto.normalise_phone(phone) else "",
     }
 
 
@@ -91,7 +97,8 @@ def submission_create(
                     email=email,
                     phone=phone,
                     state=state,
-                    **submission_indexes(full_name=full_name, email=email, state=state),
+                    **submission_indexes(full_name=full_name, email=email, state=state,
+                                         phone=phone),
                 )
                 submission_name_tokens_store(submission=submission, full_name=full_name)
                 daily_count_increment(metric=DailyCount.Metric.REGISTERED)
@@ -121,18 +128,23 @@ def submission_name_tokens_store(*, submission: Submission, full_name: str,
     return len(tokens)
 
 
+#: The blind indexes two registrations of one person may share.
+MATCH_FIELDS = ("email_index", "name_state_index", "phone_index")
+
+
 def submission_flag_duplicates(*, submission: Submission) -> int:
-    """Flag this submission and every other sharing its email or name + state; return how many
-    others match."""
+    """Flag this submission and every other sharing its email, name + state or phone; return
+    how many others match."""
     match = Q(pk__in=[])
-    if submission.email_index:
-        match |= Q(email_index=submission.email_index)
-    if submission.name_state_index:
-        match |= Q(name_state_index=submission.name_state_index)
+    for field in MATCH_FIELDS:
+        if getattr(submission, field):
+            match |= Q(**{field: getattr(submission, field)})
     others = Submission.objects.filter(match).exclude(pk=submission.pk)
     count = others.count()
     if count:
-        Submission.objects.filter(match).update(possible_duplicate=True)
+        # A registration already closed as a duplicate stays resolved.
+        Submission.objects.filter(match, duplicate_of__isnull=True).update(
+            possible_duplicate=True)
         submission.possible_duplicate = True
     return count
 
@@ -144,10 +156,11 @@ def submission_refresh_duplicate_flags() -> int:
             Submission.objects.exclude(**{field: ""}).values(field)
             .annotate(n=Count("id")).filter(n__gt=1).values(field)
         )
-        for field in ("email_index", "name_state_index")
+        for field in MATCH_FIELDS
     }
     return Submission.objects.filter(
         Q(email_index__in=shared["email_index"])
         | Q(name_state_index__in=shared["name_state_index"])
+        | Q(phone_index__in=shared["phone_index"])
         | Q(duplicate_of__isnull=False)
     ).exclude(possible_duplicate=True).update(possible_duplicate=True)

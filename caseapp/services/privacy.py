@@ -14,12 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from caseapp.models import AuditEvent, Case, Message, ReviewEvent, Submission, SubmissionNameToken
+from caseapp.models import (
+    AuditEvent,
+    Case,
+    InfoRequest,
+    Message,
+    ReviewEvent,
+    Submission,
+    SubmissionNameToken,
+)
 from caseapp.services.audit import audit_record
 
 ERASED_FIELDS = {
     "full_name": "", "email": "", "phone": "", "email_index": "", "name_index": "",
-    "name_state_index": "", "override_reason": "",
+    "name_state_index": "", "phone_index": "", "override_reason": "",
 }
 
 
@@ -41,6 +49,8 @@ def _erase(submissions) -> int:
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
         Message.objects.filter(submission_id__in=chunk).exclude(body="", subject="").update(
             subject="", body="")
+        # What the firm wrote to them in a request for information, and their answer.
+        InfoRequest.objects.filter(submission_id__in=chunk).update(note="", answer="")
         Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
             status=Message.Status.CANCELLED, last_reply="not sent: the personal data was erased")
     return len(ids)

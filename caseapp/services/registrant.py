@@ -53,7 +53,7 @@ def submission_contact_correct(
     for field in changed:
         setattr(current, field, changes[field])
     indexes = submission_indexes(full_name=current.full_name, email=current.email,
-                                 state=current.state)
+                                 state=current.state, phone=current.phone)
     email_changed = indexes["email_index"] != current.email_index
     for field, value in indexes.items():
         setattr(current, field, value)

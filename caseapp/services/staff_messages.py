@@ -13,7 +13,8 @@ from caseapp.services.email import message_enqueue, message_requeue
 from caseapp.services.submits import submit_once
 
 #: Kinds staff may send again: a sign-in code is asked for by the person, never resent.
-RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE)
+RESENDABLE = (Message.Kind.CONFIRMATION, Message.Kind.STAFF, Message.Kind.UPDATE,
+              Message.Kind.INFO_REQUEST, Message.Kind.INFO_REMINDER)
 
 
 def _refuse_if_erased(submission: Submission) -> None:

@@ -102,8 +102,34 @@
       focusField(reason, target.getAttribute("data-needs-reason"));
       return;
     }
+    // A decision is never made by one key on arrival (a key held or pressed as the page
+    // loads would decide unseen): the first press moves to the button and says what a
+    // second press does; only a second, deliberate press while it has focus decides.
+    if (target.hasAttribute("data-confirm")) {
+      if (event.repeat) {
+        return;
+      }
+      if (document.activeElement !== target) {
+        target.scrollIntoView({ block: "nearest" });
+        target.focus();
+        target.setAttribute("data-armed", "");
+        announce(target.getAttribute("data-confirm"));
+        var hint = document.getElementById("decide-hint");
+        if (hint) {
+          hint.textContent = target.getAttribute("data-confirm");
+        }
+        return;
+      }
+    }
     announce(labelOf(target));
     target.click();
+  });
+
+  // Moving away from an armed decision disarms it.
+  document.addEventListener("focusout", function (event) {
+    if (event.target && event.target.removeAttribute) {
+      event.target.removeAttribute("data-armed");
+    }
   });
 
   // In the decision's reason box, Ctrl+Enter (or Cmd+Enter) sends the decision asked for.

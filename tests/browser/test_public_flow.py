@@ -13,9 +13,11 @@ from .conftest import assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ELIGIBLE = [("country", "US"), ("premium", "yes"), ("premium_before_cutoff", "yes"),
-            ("inmail", "both"), ("inmail_before_cutoff", "yes"), ("affiliation", "none")]
+            ("inmail", "both"), ("inmail_before_cutoff", "yes"), ("affiliation", "none"),
+            ("discovered", "dont_remember")]
 UNSURE = [("country", "OTHER"), ("premium", "unsure"), ("premium_before_cutoff", "unsure"),
-          ("inmail", "unsure"), ("inmail_before_cutoff", "unsure"), ("affiliation", "none")]
+          ("inmail", "unsure"), ("inmail_before_cutoff", "unsure"), ("affiliation", "none"),
+          ("discovered", "2025_01_21_or_later")]
 
 
 def start(page):

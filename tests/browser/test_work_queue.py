@@ -75,6 +75,8 @@ def test_a_reviewer_decides_twenty_submissions_with_the_keyboard_alone(page, cap
         if i == 0:
             assert_accessible(page, "submission, keyboard run")
             shot(page, "submission-work-queue-1280")
+        press("a")  # moves to "Accept and next" and asks for a second press
+        assert page.evaluate("document.activeElement.textContent.trim()") == "Accept and next"
         with page.expect_navigation():
             press("a")  # Accept and next
     page.wait_for_url(re.compile(r"/staff/submissions/\?state=NY&sort=received$"))
@@ -87,7 +89,8 @@ def test_a_reviewer_decides_twenty_submissions_with_the_keyboard_alone(page, cap
             } == {"new"}
     assert ReviewEvent.objects.filter(kind="status", to_value="accepted",
                                       actor=rita).count() == 20
-    # One key to start, one per decision. Each decision is one page load: the POST, answered
+    # One key to start, two per decision (a decision is never one key on arrival). Each
+    # decision is one page load: the POST, answered
     # by a redirect, and the next submission's page it lands on (two document requests, one
     # page drawn; the twentieth lands on the queue).
     decisions = len(made)
@@ -114,18 +117,20 @@ def test_shortcuts_never_fire_while_typing_and_a_reason_is_asked_for(page):
     assert reason.input_value() == "a r i j"
     assert first.reference in page.url
     reason.fill("")
-    page.locator("body").click()  # out of the field: shortcuts apply again
-    page.keyboard.press("i")
-    assert page.evaluate("document.activeElement.id") == "id_reason"
-    page.locator("#shortcut-status", has_text="Write what information is missing").wait_for()
-    page.keyboard.type("A billing record")
-    with page.expect_navigation():
-        page.keyboard.press("Control+Enter")
-    assert second.reference in page.url
+    page.evaluate("document.activeElement.blur()")  # out of the field: shortcuts apply again
+    page.keyboard.press("a")  # on arrival, one key decides nothing
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Accept and next"
+    page.locator("#decide-hint", has_text="Press a again to accept.").wait_for()
+    page.keyboard.press("i")  # needs information: the request form, with the queue
+    page.wait_for_url(re.compile(rf"/staff/submissions/{first.reference}/request-information/"))
     first.refresh_from_db()
-    assert first.review_status == "needs_info"
-    assert ReviewEvent.objects.get(submission=first, to_value="needs_info").text == (
-        "A billing record")
+    assert first.review_status == "in_review"
+    assert not ReviewEvent.objects.filter(submission=first, to_value="accepted").exists()
+    page.go_back()
+    page.wait_for_url(re.compile(first.reference))
+    with page.expect_navigation():
+        page.keyboard.press("j")
+    assert second.reference in page.url
     page.keyboard.press("/")  # the submission page has no search box: nothing happens
     page.keyboard.press("Shift+?")
     page.wait_for_url("**/staff/keyboard/")

@@ -47,11 +47,12 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         draft = draft_start(request)
     answers = draft["answers"]
     determination = eligibility.evaluate(answers)
-    reachable = q.applies(answers) and (key in answers or key == determination.next_question)
+    ask = eligibility.next_to_ask(answers)
+    reachable = q.applies(answers) and (key in answers or key == ask)
     if not reachable:
-        if determination.next_question:
+        if ask:
             messages.info(request, _("Answer this question first."))
-        return redirect(next_url(determination))
+        return redirect(next_url(determination, answers))
 
     changing = request.GET.get("change") == "1"
     code = request.POST.get(key) if request.method == "POST" else None
@@ -63,10 +64,10 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         draft["answers"] = eligibility.applicable_answers(answers)
         draft_save(request, draft)
         determination = eligibility.evaluate(draft["answers"])
-        if changing and determination.next_question is None and \
+        if changing and eligibility.next_to_ask(draft["answers"]) is None and \
                 determination.outcome is not eligibility.Outcome.NOT_ELIGIBLE:
             return redirect(reverse("public:check_answers"))
-        return redirect(next_url(determination))
+        return redirect(next_url(determination, draft["answers"]))
 
     # Bound to a refused answer, the form shows why; unbound, the answer given before.
     data = request.POST if request.method == "POST" else None
@@ -106,8 +107,9 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     if draft is None:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
-    if determination.next_question or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
-        return redirect(next_url(determination))
+    if eligibility.next_to_ask(draft["answers"]) \
+            or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
+        return redirect(next_url(determination, draft["answers"]))
     if request.method == "POST":
         return redirect(reverse("public:result"))
     return render_page(request, "caseapp/public/check_answers.html", {
@@ -122,7 +124,7 @@ def result(request: HttpRequest) -> HttpResponse:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
     if determination.outcome is eligibility.Outcome.INCOMPLETE:
-        return redirect(next_url(determination))
+        return redirect(next_url(determination, draft["answers"]))
     if not draft.get("finished"):
         draft["finished"] = True
         draft_save(request, draft)

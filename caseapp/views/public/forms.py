@@ -240,3 +240,38 @@ class ContactDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = _public_form_helper(self, "full_name", "email", "phone", "state",
                                           submit=_("Save changes"))
+
+
+class InfoAnswerForm(forms.Form):
+    """/manage/: the person answers the firm's request for information, and may change their
+    answers to the questions (the rules decide again)."""
+
+    answer = forms.CharField(
+        label=_("Your answer to the firm"), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Write what the firm asked for. Only the firm's staff read it."),
+        error_messages={"required": _("Write your answer to the firm's request."), **NO_NULLS},
+    )
+
+    def __init__(self, *args, answers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.answers = answers
+        for question in eligibility.QUESTIONS:
+            choices = [("", _("No answer"))] if question.key not in answers else []
+            self.fields[f"q_{question.key}"] = forms.ChoiceField(
+                label=_(question.text), required=False, initial=answers.get(question.key, ""),
+                choices=choices + [(c.code, _(c.label)) for c in question.choices])
+        self.helper = _public_form_helper(self, "answer", *(f"q_{q.key}"
+                                                           for q in eligibility.QUESTIONS),
+                                          submit=_("Send your answer"))
+
+    def clean_answer(self):
+        answer = self.cleaned_data["answer"].strip()
+        reject_control_characters(answer, multiline=True)
+        return answer
+
+    def changed_answers(self) -> dict[str, str]:
+        """The answers the person changed (codes by question key)."""
+        return {q.key: self.cleaned_data[f"q_{q.key}"] for q in eligibility.QUESTIONS
+                if self.cleaned_data.get(f"q_{q.key}")
+                and self.cleaned_data[f"q_{q.key}"] != self.answers.get(q.key)}

@@ -9,12 +9,19 @@ import time
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.utils.translation import get_language_info, gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import (
+    get_language,
+    get_language_info,
+    gettext_lazy,
+    ngettext,
+    pgettext_lazy,
+)
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,8 +31,13 @@ from caseapp.selectors.registrant import (
     submission_registrant_copy,
     submission_signed_in,
 )
-from caseapp.services import registrant
-from caseapp.views.public.forms import ContactDetailsForm, ManageCodeForm, ManageSignInForm
+from caseapp.services import info_requests, registrant
+from caseapp.views.public.forms import (
+    ContactDetailsForm,
+    InfoAnswerForm,
+    ManageCodeForm,
+    ManageSignInForm,
+)
 from caseapp.views.public.render import render_page
 
 SIGNED_IN_KEY = "manage"
@@ -44,8 +56,17 @@ STATUS_WORDS = {
     ),
     Submission.ReviewStatus.NEEDS_INFO: (
         pgettext_lazy("registration status", "We need more information"),
-        gettext_lazy("The firm needs more information from you. Look for an email from the "
-                     "firm, or contact the firm."),
+        gettext_lazy("The firm needs more information from you: see what it asked for below, "
+                     "and answer here."),
+    ),
+    Submission.ReviewStatus.INFO_RECEIVED: (
+        pgettext_lazy("registration status", "Information received"),
+        gettext_lazy("Thank you: the firm has your answer and will look at it."),
+    ),
+    Submission.ReviewStatus.DUPLICATE: (
+        pgettext_lazy("registration status", "Registered more than once"),
+        gettext_lazy("You registered more than once. The firm keeps your other registration "
+                     "and reviews that one."),
     ),
     Submission.ReviewStatus.ACCEPTED: (
         pgettext_lazy("registration status", "Accepted"),
@@ -89,6 +110,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         return _manage_render(request, "caseapp/public/manage_home.html", {
             "submission": submission, "status_title": title, "status_meaning": meaning,
             "masked_email": mask_email(submission.email),
+            "info_request": _request_for_person(submission),
         })
     form = ManageSignInForm(request.POST or None)
     status = 200
@@ -130,6 +152,45 @@ def manage_code(request: HttpRequest) -> HttpResponse:
             "latest email we sent, or ask for a new code."))
     return _manage_render(request, "caseapp/public/manage_code.html", {
         "form": form, "code_minutes": round(settings.CASEAPP_MANAGE_CODE_MINUTES),
+        "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+    })
+
+
+def _request_for_person(submission: Submission) -> dict | None:
+    """The firm's open request for information, worded in the reader's language."""
+    open_request = info_requests.info_request_open(submission=submission)
+    if open_request is None:
+        return None
+    language = get_language()
+    return {"reasons": [reason.in_language("public_text", language)
+                        for reason in open_request.reasons.all()],
+            "note": open_request.note, "reply_by": open_request.reply_by}
+
+
+@require_http_methods(["GET", "POST"])
+def manage_information(request: HttpRequest) -> HttpResponse:
+    """The person answers the firm's request for information (sealed), and may change their
+    answers to the questions."""
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    asked = _request_for_person(submission)
+    if asked is None:
+        messages.info(request, _("The firm is not waiting for information from you."))
+        return redirect(reverse("public:manage"))
+    form = InfoAnswerForm(request.POST or None, answers=submission.answers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            info_requests.info_request_answer(
+                submission=submission, answer=form.cleaned_data["answer"],
+                answers=form.changed_answers(), request=request)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you: your answer was sent to the firm."))
+            return redirect(reverse("public:manage"))
+    return _manage_render(request, "caseapp/public/manage_information.html", {
+        "form": form, "info_request": asked,
         "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
     })
 

@@ -58,7 +58,7 @@ def register(request: HttpRequest) -> HttpResponse:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
     if determination.outcome not in eligibility.REGISTRABLE_OUTCOMES:
-        return redirect(next_url(determination))
+        return redirect(next_url(determination, draft["answers"]))
     if not case.registration_open:
         return render_page(request, "caseapp/public/registration_closed.html", {})
 

@@ -7,7 +7,7 @@ from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,6 +76,7 @@ class CaseForm(SpanishRequired, forms.ModelForm):
                                  "public pages stay closed in production)"),
             "draft_retention_hours": _("Keep unfinished checks for (hours)"),
             "purge_after_days": _("Delete submissions after (days)"),
+            "info_reply_days": _("Days a person has to answer a request for information"),
             "legal_hold": _("Legal hold (nothing is deleted while on)"),
             "closed_on": _("Case closed on"),
         }
@@ -101,6 +102,9 @@ class CaseForm(SpanishRequired, forms.ModelForm):
             36500, message=_("Enter a number of days up to 36500 (100 years).")))
         self.fields["draft_retention_hours"].validators.append(MaxValueValidator(
             8760, message=_("Enter a number of hours up to 8760 (one year).")))
+        self.fields["info_reply_days"].validators += [
+            MinValueValidator(1, message=_("Give the person at least one day.")),
+            MaxValueValidator(365, message=_("Enter a number of days up to 365."))]
         for field in STATUS_TEXT_FIELDS:
             self.fields[field].error_messages["required"] = _(
                 "Write what the public pages say for this status, in English and Spanish.")
@@ -114,6 +118,7 @@ class CaseForm(SpanishRequired, forms.ModelForm):
             Fieldset(_("Registration"), "registration_open", "registration_closed_message",
                      "registration_closed_message_es"),
             Fieldset(_("Time limit"), "sca_reference_date"),
+            Fieldset(_("Requests for information"), "info_reply_days"),
             Fieldset(_("The firm (shown on every public page)"), "firm_name", "firm_address",
                      "firm_email", "firm_phone", "firm_attorney", "firm_bar_states",
                      "advertising_label", "firm_is_example"),

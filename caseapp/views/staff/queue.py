@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from caseapp import eligibility, review_rules
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.info_requests import info_received_for
 from caseapp.selectors.lists import count_bounded, keyset_page
 from caseapp.selectors.queue import (
     LAST_QUEUE_SESSION_KEY,
@@ -33,6 +34,7 @@ from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
 from caseapp.services.review import refusal_message, submission_bulk_update
+from caseapp.validators import LATEST_DATE
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.queue_forms import (
@@ -100,7 +102,7 @@ class QueueRow:
     duplicate: str  # "marked", "possible" or ""
 
 
-def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
+def _queue_rows(rows, *, reference_date, query: str = "") -> list[QueueRow]:
     url = reverse("staff:submission", args=["REFERENCE"]) + (f"?{query}" if query else "")
     outcomes = {value: str(label) for value, label in OUTCOME_CHOICES}
     statuses = {value: str(label) for value, label in Submission.ReviewStatus.choices}
@@ -116,8 +118,10 @@ def _queue_rows(rows, *, sca_from, query: str = "") -> list[QueueRow]:
             age_text=(ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days
                       else str(_("today"))),
             # A decided submission's date no longer asks anything of the reviewer.
-            time_limit=(row.created_at >= sca_from
-                        and row.review_status in review_rules.OPEN_STATUSES),
+            time_limit=(review_rules.time_limit_flagged(
+                received_on=local.date(), discovered=row.answers.get(eligibility.DISCOVERED),
+                reference_date=reference_date)
+                and row.review_status in review_rules.OPEN_STATUSES),
             name=None if row.personal_data_erased_at else Truncator(row.full_name).chars(80),
             state=row.state, state_label=states.get(row.state, row.state) if row.state else "",
             outcome=row.outcome, outcome_label=outcomes[row.outcome],
@@ -189,8 +193,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "count": count,
         "count_more": more,
         "columns": _columns(sort_key, descending),
-        **_time_limit_marks(_queue_rows(page.rows, sca_from=sca_flag_from(case=case),
-                                        query=wq_query)),
+        **_time_limit_marks(_queue_rows(
+            page.rows, reference_date=min(case.sca_reference_date, LATEST_DATE),
+            query=wq_query)),
         "sca_from": sca_flag_from(case=case),
         "wq_query": wq_query,
         "can_review": request.user.has_perm("caseapp.review_submission"),
@@ -203,6 +208,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "review_statuses": Submission.ReviewStatus.choices,
         "rules_versions": [eligibility.RULES_VERSION],
         "nav": "queue",
+        "info_received": info_received_for(user=request.user),
     }
     template = "caseapp/staff/queue.html"
     if htmx_fragment(request):

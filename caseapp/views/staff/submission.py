@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from caseapp import eligibility, review_rules, wording
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
-from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
 from caseapp.selectors.submission import (
@@ -32,6 +33,7 @@ from caseapp.services.review import (
     submission_review,
 )
 from caseapp.services.submits import submit_token_new
+from caseapp.validators import LATEST_DATE
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.queue_forms import queue_url_for, reviewers_for, work_queue_query
 from caseapp.views.staff.submission_forms import (
@@ -86,7 +88,57 @@ def _determination_rows(submission: Submission) -> list[dict]:
             "status": finding.status.value,
             "explanation": _(finding.explanation),
         })
+    for q in eligibility.QUESTIONS:
+        if q.informative:  # asked for the lawyer, never a criterion (§ 2707(f) discovery)
+            code = submission.answers.get(q.key, "")
+            rows.append({
+                "key": q.key, "question": _(q.text), "code": code,
+                "answer": _(q.choice(code).label) if code else _("Not answered"),
+                "status": "informative",
+                "explanation": _("For the lawyer: it changes no outcome."),
+            })
     return rows
+
+
+#: Short names of the criteria, for the summary above the decision buttons.
+CRITERION_SHORT = {
+    "country": gettext_lazy("Account's country"), "premium": gettext_lazy("Paid Premium"),
+    "premium_before_cutoff": gettext_lazy("Premium before the cutoff"),
+    "inmail": gettext_lazy("InMail"), "inmail_before_cutoff": gettext_lazy("InMail before the "
+                                                                          "cutoff"),
+    "affiliation": gettext_lazy("Left out of class actions"),
+}
+MATCH_WORDS = {
+    "email": gettext_lazy("email"), "phone": gettext_lazy("phone number"),
+    "name_state": gettext_lazy("name and state"),
+    "marked": gettext_lazy("marked as a duplicate of this one"),
+}
+
+
+def _summary(submission: Submission, *, findings: list[dict], duplicates: list[dict],
+             reference_date) -> dict:
+    """The facts to see before deciding: doubtful criteria, a duplicate match and why, the
+    address confirmed, and the discovery answer with the date two years on (§ 2707(f))."""
+    discovered = submission.answers.get(eligibility.DISCOVERED)
+    question = eligibility.question(eligibility.DISCOVERED)
+    unresolved = [item for item in duplicates
+                  if item["submission"].review_status != review_rules.DUPLICATE]
+    first = unresolved[0] if unresolved else None
+    return {
+        "doubtful": [{**row, "short": CRITERION_SHORT.get(row["key"], row["question"])}
+                     for row in findings if row["status"] not in ("met", "informative")],
+        "duplicate": first and {**first, "why": ", ".join(
+            str(MATCH_WORDS[reason]) for reason in first["reasons"])},
+        "duplicates_more": max(len(unresolved) - 1, 0),
+        "discovery_label": _(question.choice(discovered).label) if discovered in question.codes
+        else _("Not asked (registered before the question existed)"),
+        "limit_last_day": review_rules.time_limit_last_day(discovered=discovered,
+                                                           reference_date=reference_date),
+        "limit_at_latest": discovered == eligibility.DISCOVERED_BEFORE_POLICY,
+        "time_limit_flagged": review_rules.time_limit_flagged(
+            received_on=timezone.localdate(submission.created_at), discovered=discovered,
+            reference_date=reference_date),
+    }
 
 
 def _timeline(submission: Submission) -> list:
@@ -123,13 +175,18 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
     can_review = request.user.has_perm("caseapp.review_submission")
     case = case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
+    findings = _determination_rows(submission)
+    duplicates = submission_possible_duplicates(submission=submission)
     context = {
         "submission": submission,
         "state_label": dict(STATE_CHOICES).get(submission.state, submission.state),
         "automatic_outcome_label": labels.get(submission.outcome, submission.outcome),
         "effective_outcome_label": labels.get(submission.effective_outcome,
                                               submission.effective_outcome),
-        "findings": _determination_rows(submission),
+        "findings": findings,
+        "summary": _summary(submission, findings=findings, duplicates=duplicates,
+                            # A date written past the forms must not overflow the page.
+                            reference_date=min(case.sca_reference_date, LATEST_DATE)),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
         "current_rules_version": eligibility.RULES_VERSION,
         "wordings": [
@@ -137,13 +194,11 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
             (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE),
         ],
-        "sca_flagged": submission.created_at >= sca_flag_from(case=case),
-        "sca_reference_date": case.sca_reference_date,
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
         # One per page shown: each Resend button sends its message again once.
         "resend_token": submit_token_new(),
-        "duplicates": submission_possible_duplicates(submission=submission),
+        "duplicates": duplicates,
         "can_review": can_review,
         "nav": "queue",
         **_queue_links(request, submission),
@@ -318,6 +373,14 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
                 and review_rules.accepting_means_override(
                     outcome=submission.outcome, override=submission.outcome_override)):
             return _detail(request, submission, decision_form=form, confirm_eligible=True)
+        if data["decision"] == review_rules.NEEDS_INFO:
+            # Asking for information is a request to the person, with its own form.
+            query = request.GET.copy()
+            if data["then_next"]:
+                query["then"] = "next"
+            query = query.urlencode()
+            return redirect(reverse("staff:info_request", args=[reference])
+                            + (f"?{query}" if query else ""))
         try:
             submission_decide(submission=submission, actor=request.user,
                               expected_version=data["version"], decision=data["decision"],

@@ -77,8 +77,8 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask for "
-                    "information (say what is missing). Kept on the timeline."),
+        help_text=_("Needed to reject someone the rules did not find ineligible. Kept on the "
+                    "timeline. To ask the person for information, use “Needs information”."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -1,0 +1,119 @@
+"""Requests for information through the pages: the reviewer's form, the reasons page, and
+the person's answer at /manage/."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from caseapp import review_rules
+from caseapp.models import InfoRequest, InfoRequestReason, Message, Submission
+from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.test_views_public_manage import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reason(db):
+    return InfoRequestReason.objects.create(
+        name="Proof of InMail", public_text="A screenshot of an InMail you sent or received.",
+        public_text_es="Una captura de pantalla de un InMail.")
+
+
+def test_the_submission_page_links_needs_information_to_the_request_form(reviewer_client,
+                                                                        case):
+    submission = make_submission()
+    html = reviewer_client.get(reverse("staff:submission", args=[submission.reference])
+                               ).content.decode()
+    url = reverse("staff:info_request", args=[submission.reference])
+    assert f'<a href="{url}" class="btn btn-outline-secondary" data-shortcut="i"' in html
+    assert ">Needs information</a>" in html
+
+
+def test_the_request_form_sends_and_queues_one_email(reviewer_client, reviewer, case, reason):
+    submission = Submission.objects.get(pk=make_submission().pk)
+    url = reverse("staff:info_request", args=[submission.reference])
+    page = reviewer_client.get(url).content.decode()
+    assert "Send request" in page and reason.name in page
+    response = reviewer_client.post(url, {"reasons": [reason.pk], "note": "Thanks!",
+                                          "version": submission.version})
+    assert response["Location"] == reverse("staff:submission", args=[submission.reference])
+    assert Message.objects.filter(submission=submission,
+                                  kind=Message.Kind.INFO_REQUEST).count() == 1
+    assert Submission.objects.get(pk=submission.pk).review_status == review_rules.NEEDS_INFO
+
+
+def test_the_request_form_needs_a_reason(reviewer_client, case, reason):
+    submission = make_submission()
+    url = reverse("staff:info_request", args=[submission.reference])
+    response = reviewer_client.post(url, {"version": submission.version})
+    assert response.status_code == 400
+    assert "Choose at least one thing" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_supervisors_add_edit_and_disable_reasons_in_both_languages(supervisor_client, case):
+    url = reverse("staff:info_request_reasons")
+    response = supervisor_client.post(url, {"name": "ID", "public_text": "An ID",
+                                            "public_text_es": "", "active": "on"})
+    assert response.status_code == 400  # Spanish required
+    supervisor_client.post(url, {"name": "ID", "public_text": "An ID",
+                                 "public_text_es": "Una identificación", "active": "on"})
+    saved = InfoRequestReason.objects.get(name="ID")
+    supervisor_client.post(reverse("staff:info_request_reason", args=[saved.pk]), {
+        "name": "ID", "public_text": "A photo ID", "public_text_es": "Una identificación"})
+    saved.refresh_from_db()
+    assert saved.public_text == "A photo ID" and not saved.active
+
+
+def test_reviewers_cannot_edit_reasons(reviewer_client, case):
+    assert reviewer_client.get(reverse("staff:info_request_reasons")).status_code == 403
+
+
+def test_the_person_answers_at_manage_and_may_change_answers(client, reviewer_client, case,
+                                                             reason, smtp_server):
+    submission = Submission.objects.get(pk=make_submission(
+        email="ans@example.org", answers=NEEDS_REVIEW_ANSWERS).pk)
+    reviewer_client.post(reverse("staff:info_request", args=[submission.reference]),
+                         {"reasons": [reason.pk], "version": submission.version})
+    signed_in(client, smtp_server, submission)
+    home = client.get("/manage/").content.decode()
+    assert "What the firm needs from you" in home
+    assert "A screenshot of an InMail you sent or received." in home
+    assert "/manage/information/" in home
+    page = client.get("/manage/information/").content.decode()
+    assert 'name="answer"' in page and 'name="q_discovered"' in page
+    response = client.post("/manage/information/", {
+        "answer": "Attached: screenshot.", "q_inmail": "sent", "q_inmail_before_cutoff": "yes",
+        "q_discovered": "before_2024_09_18"})
+    assert response["Location"] == "/manage/"
+    submission.refresh_from_db()
+    assert submission.review_status == review_rules.INFO_RECEIVED
+    assert submission.outcome == "eligible"
+    assert "Information received" in client.get("/manage/").content.decode()
+    # The reviewer finds it at the top of their work.
+    queue = reviewer_client.get(reverse("staff:queue")).content.decode()
+    top = queue.index('id="info-received"')
+    assert submission.reference in queue[top:queue.index("</section>", top)]
+
+
+def test_nothing_to_answer_without_a_request(client, case, smtp_server):
+    submission = make_submission(email="none@example.org")
+    signed_in(client, smtp_server, submission)
+    assert client.get("/manage/information/")["Location"] == "/manage/"
+
+
+def test_needs_information_and_next_sends_then_opens_the_next_in_the_queue(
+        reviewer_client, case, reason):
+    first, second = make_submission(state="NY"), make_submission(state="NY")
+    location = reverse("staff:submission", args=[first.reference]) + (
+        "?state=NY&sort=received&wq=1")
+    version = reviewer_client.get(location).context["submission"].version
+    form_url = reviewer_client.post(
+        reverse("staff:decide", args=[first.reference]) + "?state=NY&sort=received&wq=1",
+        {"decision": "needs_info:next", "reason": "", "version": version})["Location"]
+    assert "then=next" in form_url
+    response = reviewer_client.post(form_url, {"reasons": [reason.pk], "version": version})
+    assert f"/staff/submissions/{second.reference}/?" in response["Location"]
+    assert "wq=1" in response["Location"]
