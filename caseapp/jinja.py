@@ -84,8 +84,10 @@ def public_context(request) -> dict:
         "case": case,
         "case_status": case.get_status_display(),
         "case_status_text": case.status_text(language),
-        # "As of" the case record's last change: the date staff last saved what it says.
-        "case_as_of": timezone.localdate(case.updated_at),
+        # CASE_FACTS "Dates of the status": the event's own date and the day the firm last
+        # checked the docket, both from the case record; never the record's save date.
+        "case_status_on": case.status_changed_on,
+        "case_checked_on": case.docket_checked_on,
         "case_status_note": case.in_language("status_note", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
         "csp_nonce": getattr(request, "csp_nonce", ""),

@@ -65,6 +65,16 @@ class Case(InLanguage, models.Model):
     docket_number = models.CharField(max_length=100)
     filed_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
+    # CASE_FACTS "Dates of the status": the event's own date, and separately when the firm
+    # last looked at the docket; never the record's save date as "as of".
+    status_changed_on = models.DateField(
+        null=True, blank=True,
+        help_text=_("The date of the event behind the current status, from the court's docket "
+                    "(for “Dismissed”, the date of the dismissal)."))
+    docket_checked_on = models.DateField(
+        null=True, blank=True,
+        help_text=_("The day a member of the firm last checked the court's docket. The public "
+                    "pages say “last checked by the firm on …”."))
     # What the public pages say for each status, in English and Spanish: staff write all of
     # them ahead, so switching the status never shows a page without its wording. Shipped by
     # migration 0010; status_text_field() names them.
@@ -126,6 +136,14 @@ class Case(InLanguage, models.Model):
     def status_text(self, language: str) -> str:
         """What the public pages say about the current status, in the reader's language."""
         return self.in_language(self.status_text_field(self.status), language)
+
+    def planned_deletion_date(self) -> datetime.date | None:
+        """The day the retention rule erases registrants' data: ``purge_after_days`` after the
+        firm closes its file (status "Closed" with ``closed_on``); None until then, or while on
+        legal hold. The same rule as services.privacy.retention_purge."""
+        if self.status != self.Status.CLOSED or self.closed_on is None or self.legal_hold:
+            return None
+        return self.closed_on + datetime.timedelta(days=self.purge_after_days)
 
     @property
     def firm_identity_complete(self) -> bool:

@@ -82,6 +82,7 @@ class Message(models.Model):
         ACCESS_CODE = "access_code", _("Sign-in code")
         STAFF = "staff", _("Message from staff")
         UPDATE = "update", _("Case update")
+        EMAIL_CHANGED = "email_changed", _("Notice to the old address of an address change")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -107,6 +108,9 @@ class Message(models.Model):
     )
     subject = EncryptedTextField(blank=True)
     body = EncryptedTextField(blank=True)
+    #: Set only when the message goes elsewhere than the registration's current address (the
+    #: notice of an address change goes to the old one).
+    to_address = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     #: When the next try is due; the recovery sweep re-enqueues queued rows long past it.
     next_attempt_at = models.DateTimeField(default=timezone.now)

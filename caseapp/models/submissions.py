@@ -42,6 +42,9 @@ class Submission(models.Model):
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     #: When the registrant followed the link emailed to them; cleared when the address changes.
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    #: The registrant changed the address and has not confirmed the new one: no sign-in code
+    #: goes to it until they do (a stolen session cannot move the registration to a new inbox).
+    email_change_unconfirmed = models.BooleanField(default=False)
     #: When the registrant asked for no more case updates (RFC 8058 one-click unsubscribe).
     #: Messages about their own registration still go.
     updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)

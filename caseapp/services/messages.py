@@ -30,6 +30,7 @@ CONFIRM_SALT = "caseapp.email-confirm"
 
 def message_enqueue(
     *, submission: Submission, kind: str, actor=None, subject: str = "", body: str = "",
+    to_address: str = "",
 ) -> Message:
     """Record one message and enqueue its delivery, in the caller's transaction: a change
     that rolls back sends nothing, and one that commits cannot lose its message."""
@@ -39,7 +40,7 @@ def message_enqueue(
     with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             submission=submission, kind=kind, language=submission.language, actor=actor,
-            subject=subject, body=body,
+            subject=subject, body=body, to_address=to_address,
         )
         tasks.deliver_message.enqueue(message.pk)
     return message
@@ -261,7 +262,7 @@ def message_email(*, message: Message, extra: dict | None = None) -> EmailMultiA
         headers["Auto-Submitted"] = "auto-generated"
     if message.kind == Message.Kind.UPDATE:
         headers.update(unsubscribe_headers(submission=message.submission))
-    return _email(composed, to=message.submission.email, case=case,
+    return _email(composed, to=message.to_address or message.submission.email, case=case,
                   headers={**headers, "Message-ID": message_id_header(message=message)})
 
 

@@ -37,10 +37,11 @@ def _erase(submissions) -> int:
         # The name's tokens are the name in another form: they go with it.
         SubmissionNameToken.objects.filter(submission_id__in=chunk).delete()
         # Notes are free text a reviewer typed about a person: they go too, as do the texts
-        # of messages staff wrote to them, and any message not yet sent.
+        # of messages staff wrote to them, an old address a notice went to, and any message
+        # not yet sent.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
-        Message.objects.filter(submission_id__in=chunk).exclude(body="", subject="").update(
-            subject="", body="")
+        Message.objects.filter(submission_id__in=chunk).update(subject="", body="",
+                                                               to_address="")
         Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
             status=Message.Status.CANCELLED, last_reply="not sent: the personal data was erased")
     return len(ids)
@@ -115,7 +116,7 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
     counts = {}
     for model, fields in ((Submission, ["full_name", "email", "phone", "override_reason"]),
                           (ReviewEvent, ["text"]),
-                          (Message, ["subject", "body", "last_reply"])):
+                          (Message, ["subject", "body", "last_reply", "to_address"])):
         done = 0
         last_id = 0
         while True:
