@@ -342,12 +342,16 @@ CASEAPP_EMAIL_FIX_MINUTES = float(os.environ.get("CASEAPP_EMAIL_FIX_MINUTES", "3
 CASEAPP_EMAIL_FIX_RATE = os.environ.get("CASEAPP_EMAIL_FIX_RATE", "5/h")
 #: /manage/ (the registrant's way back): how long an emailed sign-in code works, how long a
 #: signed-in visit lasts, wrong codes allowed per code, and sign-in requests allowed per
-#: reference, per email address and per client IP.
+#: reference-and-address pair and per client IP (never per reference or address alone: a
+#: stranger's wrong tries must not lock the real person out).
 CASEAPP_MANAGE_CODE_MINUTES = float(os.environ.get("CASEAPP_MANAGE_CODE_MINUTES", "15"))
 CASEAPP_MANAGE_SESSION_MINUTES = float(os.environ.get("CASEAPP_MANAGE_SESSION_MINUTES", "30"))
 CASEAPP_MANAGE_CODE_TRIES = int(os.environ.get("CASEAPP_MANAGE_CODE_TRIES", "5"))
-CASEAPP_MANAGE_RATE_REFERENCE = os.environ.get("CASEAPP_MANAGE_RATE_REFERENCE", "5/h")
-CASEAPP_MANAGE_RATE_EMAIL = os.environ.get("CASEAPP_MANAGE_RATE_EMAIL", "5/h")
+CASEAPP_MANAGE_RATE_PAIR = os.environ.get("CASEAPP_MANAGE_RATE_PAIR", "5/h")
+#: A registrant's address changes, per registration and per new address; and confirmation
+#: emails sent again on request, per registration.
+CASEAPP_EMAIL_CHANGE_RATE = os.environ.get("CASEAPP_EMAIL_CHANGE_RATE", "5/h")
+CASEAPP_CONFIRM_RESEND_RATE = os.environ.get("CASEAPP_CONFIRM_RESEND_RATE", "3/h")
 CASEAPP_MANAGE_RATE_IP = os.environ.get("CASEAPP_MANAGE_RATE_IP", "30/h")
 #: How often the recurring recovery task runs.
 CASEAPP_RECOVER_SECONDS = float(os.environ.get("CASEAPP_RECOVER_SECONDS", "300"))

@@ -2,7 +2,13 @@
 
 from caseapp.models.audit import AuditEvent, AuditEventQuerySet, DailyCount
 from caseapp.models.case import OUTCOME_CHOICES, OUTSIDE_US, STATE_CHOICES, US_STATES, Case
-from caseapp.models.messages import AccessCode, CaseUpdate, Message, MessageTemplate
+from caseapp.models.messages import (
+    AccessCode,
+    CaseUpdate,
+    ManageSession,
+    Message,
+    MessageTemplate,
+)
 from caseapp.models.review import DecisionCount, ReviewEvent, SavedView
 from caseapp.models.security import RateLimitBucket, SealedTOTPDevice
 from caseapp.models.submissions import Submission, SubmissionNameToken, SubmissionTally
@@ -10,6 +16,7 @@ from caseapp.models.submissions import Submission, SubmissionNameToken, Submissi
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
+    "ManageSession",
     "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
 ]

@@ -144,7 +144,9 @@ class AccessCode(models.Model):
     is drawn by the worker when it sends the email, so it is never stored in clear, not even
     in the task queue. Valid for CASEAPP_MANAGE_CODE_MINUTES, usable once."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+    #: Empty when the reference and address matched nothing: the row is made either way, so
+    #: the request does the same work (and takes the same time) whether or not they match.
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, blank=True,
                                    related_name="access_codes")
     challenge_hash = models.CharField(max_length=64, unique=True)
     #: Blank until the worker has drawn and sent the code.
@@ -158,3 +160,19 @@ class AccessCode(models.Model):
 
     def __str__(self) -> str:
         return f"access code #{self.pk} for {self.submission_id}"
+
+
+class ManageSession(models.Model):
+    """One signed-in visit to /manage/, held on the server so that signing out ends it: the
+    browser's sealed cookie names the row and carries a random key kept here only as a hash,
+    so a copy of the cookie opens nothing once the row is ended."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+                                   related_name="manage_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"manage session #{self.pk} for {self.submission_id}"

@@ -100,6 +100,16 @@ class Submission(models.Model):
     def effective_outcome(self) -> str:
         return review_rules.effective_outcome(self.outcome, self.outcome_override)
 
+    def same_address_references(self) -> list[str]:
+        """The references of this person's other registrations (same address, not erased):
+        the confirmation email tells them they have more than one, and how to withdraw one."""
+        if not self.email_index:
+            return []
+        return list(Submission.objects.filter(
+            email_index=self.email_index, case_id=self.case_id,
+            personal_data_erased_at__isnull=True,
+        ).exclude(pk=self.pk).order_by("created_at").values_list("reference", flat=True))
+
 
 class SubmissionNameToken(models.Model):
     """One word of a submission's name as a blind index, so staff can find "Smith" without the

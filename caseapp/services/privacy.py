@@ -71,7 +71,7 @@ def submission_erase_personal_data(
     erased = _erase(Submission.objects.filter(pk=submission.pk))
     audit_record(actor=actor, action="submission.erase", target=submission.reference,
                  details={"reason": category, "erased": erased}, note=note.strip(),
-                 request=request)
+                 request=request, by_registrant=actor is None)
 
 
 @dataclass(frozen=True)
