@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility
@@ -39,6 +41,33 @@ US_STATES = [
 ]
 OUTSIDE_US = "outside_us"
 STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """18 U.S.C. § 2707(f) for this case: two years from the reference date."""
+
+    reference_date: datetime.date
+    last_day: datetime.date
+    passed: bool
+
+
+#: What registering leads to, by case status: no "moves forward" while there is no case to
+#: move (CASE_FACTS "Status before money"; a firm may keep intake open for a refiled or
+#: related action).
+NEXT_STEP = {
+    "dismissed": _("The case was dismissed, so there is no class and nobody is a class member. "
+                   "If the case is filed again, or a related case is brought, the firm may "
+                   "contact you."),
+    "active": _("If the firm needs more information, or the case moves forward, it will "
+                "contact you."),
+    "refiled": _("If the firm needs more information, or the case moves forward, it will "
+                 "contact you."),
+    "settled": _("The case has settled. The firm will contact you if there is something you "
+                 "need to know or do."),
+    "closed": _("The firm has closed its file on this case. It does not plan to contact you "
+                "about it again."),
+}
 
 
 class InLanguage:
@@ -136,6 +165,16 @@ class Case(InLanguage, models.Model):
     def status_text(self, language: str) -> str:
         """What the public pages say about the current status, in the reader's language."""
         return self.in_language(self.status_text_field(self.status), language)
+
+    def sca_time_limit(self, today: datetime.date | None = None) -> TimeLimit:
+        """The § 2707(f) limit counted from ``sca_reference_date``, as of today."""
+        last_day = eligibility.sca_limit_last_day(self.sca_reference_date)
+        return TimeLimit(self.sca_reference_date, last_day, eligibility.sca_limit_passed(
+            self.sca_reference_date, today or timezone.localdate()))
+
+    def next_step_text(self) -> str:
+        """What registering leads to under the current status, in the active language."""
+        return str(NEXT_STEP[self.status])
 
     def planned_deletion_date(self) -> datetime.date | None:
         """The day the retention rule erases registrants' data: ``purge_after_days`` after the

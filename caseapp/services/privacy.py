@@ -37,11 +37,12 @@ def _erase(submissions) -> int:
         # The name's tokens are the name in another form: they go with it.
         SubmissionNameToken.objects.filter(submission_id__in=chunk).delete()
         # Notes are free text a reviewer typed about a person: they go too, as do the texts
-        # of messages staff wrote to them, an old address a notice went to, and any message
+        # of messages staff wrote to them, an old address a notice went to, the server's replies
+        # (which can quote the address), and any message
         # not yet sent.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
-        Message.objects.filter(submission_id__in=chunk).update(subject="", body="",
-                                                               to_address="")
+        Message.objects.filter(submission_id__in=chunk).update(
+            subject="", body="", to_address="", last_reply="")
         Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
             status=Message.Status.CANCELLED, last_reply="not sent: the personal data was erased")
     return len(ids)
