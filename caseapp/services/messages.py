@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from caseapp import crypto, tasks
 from caseapp.models import CaseUpdate, Message, ReviewEvent, Submission
+from caseapp.selectors.registrant import mask_email
 from caseapp.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,8 @@ def message_compose(*, message: Message, extra: dict | None = None) -> Composed:
         if "unsubscribe_url" not in context:
             context["unsubscribe_url"] = unsubscribe_url(submission=submission)
     context["manage_url"] = _site_url(reverse("public:manage"))
+    if message.kind == Message.Kind.EMAIL_CHANGED:
+        context["new_email_masked"] = mask_email(submission.email)
     if message.kind == Message.Kind.CONFIRMATION:
         context["confirm_days"] = round(settings.CASEAPP_CONFIRM_LINK_DAYS)
         context["confirm_url"] = _site_url(

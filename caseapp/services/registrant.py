@@ -310,9 +310,11 @@ def manage_session_submission(*, key: str) -> Submission | None:
     """The registration a live visit is signed in to, or None (ended, expired, erased)."""
     if not isinstance(key, str) or not key:
         return None
+    now = timezone.now()
+    started_after = now - datetime.timedelta(minutes=settings.CASEAPP_MANAGE_SESSION_MINUTES)
     session = (ManageSession.objects.select_related("submission__case")
-               .filter(key_hash=_sha256(key), ended_at__isnull=True,
-                       expires_at__gt=timezone.now(),
+               .filter(key_hash=_sha256(key), ended_at__isnull=True, expires_at__gt=now,
+                       created_at__gt=started_after,
                        submission__personal_data_erased_at__isnull=True).first())
     return session.submission if session is not None else None
 
