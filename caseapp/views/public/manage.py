@@ -17,8 +17,12 @@ from django.utils.translation import get_language_info, gettext_lazy, ngettext, 
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from caseapp.models import OUTCOME_CHOICES, Message, Submission
-from caseapp.selectors.registrant import mask_email, submission_registrant_copy
+from caseapp.models import Message, Submission
+from caseapp.selectors.registrant import (
+    answers_meaning,
+    mask_email,
+    submission_registrant_copy,
+)
 from caseapp.services import registrant
 from caseapp.views.public.forms import ContactDetailsForm, ManageCodeForm, ManageSignInForm
 from caseapp.views.public.render import render_page
@@ -160,7 +164,7 @@ def manage_details(request: HttpRequest) -> HttpResponse:
             return _manage_render(request, "caseapp/public/manage_details.html", {
                 "form": form, "submission": submission,
                 "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
-            }, status=429)
+            })
         if "email" in changed:
             messages.success(request, _(
                 "Your details are saved. We have sent an email to the new address: open the "
@@ -189,7 +193,7 @@ def manage_copy(request: HttpRequest) -> HttpResponse:
         "submission": submission, "copy": copy, "status_title": title,
         "language_name": get_language_info(copy["language"])["name_local"].capitalize(),
         "state_label": submission.get_state_display() if submission.state else "",
-        "outcome_label": dict(OUTCOME_CHOICES).get(submission.effective_outcome, ""),
+        "answers_meaning": answers_meaning(submission.effective_outcome),
         "message_kinds": dict(Message.Kind.choices),
         "message_statuses": dict(Message.Status.choices),
     })
