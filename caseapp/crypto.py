@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -36,8 +37,14 @@ def generate_key_file_text() -> str:
 
 
 def _local_keys() -> dict[str, str]:
-    """Read (creating on first use) the git-ignored local key file; development only."""
+    """Read (creating on first use) the git-ignored local key file; development only: the
+    setting is None outside DEBUG, so production never writes a key to disk."""
     path = settings.FIELD_KEY_FILE
+    if path is None:
+        raise ImproperlyConfigured(
+            "No field keys: set CASEAPP_FIELD_KEYS and CASEAPP_BLIND_INDEX_KEY (python manage.py "
+            "generate_field_keys prints new ones), or, for development with DJANGO_DEBUG=1, "
+            "CASEAPP_FIELD_KEY_FILE=.field_keys as make run does.")
     if not path.exists():
         # O_EXCL: two workers starting together must not write two different keys.
         try:

@@ -8,42 +8,137 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from caseapp.env import (
+    GENERATE_FIELD_KEYS,
+    GENERATE_SECRET_KEY,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_secret,
+    env_str,
+    field_keys_check,
+    production_refusal,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Development mode only when asked for (DJANGO_DEBUG=1, as make run, make demo and the tests
+# set it): a forgotten variable in production must stop the start, never fall back to a
+# development default. Each requirement below appends to _MISSING; all are reported at once.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+_MISSING: list[tuple[str, str]] = []
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DJANGO_DEBUG", True)
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off. Generate one with: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
-    # Local development only: a fixed, obviously insecure key so sessions survive restarts.
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
+if not SECRET_KEY and DEBUG:
+    # Development only: a fixed, obviously insecure key so sessions survive restarts.
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105
-
+elif not SECRET_KEY:
+    _MISSING.append(("DJANGO_SECRET_KEY", "signs sessions, CSRF tokens and the draft cookie. "
+                     + GENERATE_SECRET_KEY))
 # Older secret keys still accepted while a new one rolls out (sessions, the draft cookie).
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
-if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+if not ALLOWED_HOSTS:
+    _MISSING.append(("DJANGO_ALLOWED_HOSTS", "the public host name(s) the app answers to, "
+                     "comma-separated, e.g. check.example.com"))
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- caseapp's own settings: every CASEAPP_* variable, read and typed here alone -------------
+# docs/deploy.md gives each one's default and when to change it.
+
+#: Field encryption keys (Fernet format, newest first) and the blind-index key (never rotated).
+FIELD_KEYS = env_list("CASEAPP_FIELD_KEYS")
+BLIND_INDEX_KEY = env_secret("CASEAPP_BLIND_INDEX_KEY")
+#: Development only: a git-ignored file the keys are read from (made on first use) when the two
+#: variables above are unset; make run sets it. Ignored outside DEBUG, where keys never touch disk.
+FIELD_KEY_FILE = (Path(env_str("CASEAPP_FIELD_KEY_FILE")).resolve()
+                  if DEBUG and env_str("CASEAPP_FIELD_KEY_FILE") else None)
+field_keys_check("CASEAPP_FIELD_KEYS", FIELD_KEYS)
+if not DEBUG and not FIELD_KEYS:
+    _MISSING.append(("CASEAPP_FIELD_KEYS", "the keys that seal personal data at rest, newest "
+                     "first, comma-separated. " + GENERATE_FIELD_KEYS))
+if not DEBUG and not BLIND_INDEX_KEY:
+    _MISSING.append(("CASEAPP_BLIND_INDEX_KEY", "the key of the indexes that find people by "
+                     "email or name; never changes once data exists. " + GENERATE_FIELD_KEYS))
+
+#: The absolute address of the public site, for the links in emails (a worker has no request).
+CASEAPP_SITE_URL = env_str(
+    "CASEAPP_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['missing.invalid'])[0]}",
+).rstrip("/")
+#: Proxies in front of the app whose X-Forwarded-For is trusted for the client's address.
+CASEAPP_TRUSTED_PROXY_COUNT = env_int("CASEAPP_TRUSTED_PROXY_COUNT", 0, minimum=0)
+#: The firm's time zone: every staff page and the CSV show times in it, with its offset.
+CASEAPP_FIRM_TIME_ZONE = env_str("CASEAPP_FIRM_TIME_ZONE", "America/Los_Angeles")
+#: Public pages say "not open yet" (503) until the case record names the firm (attorney
+#: advertising: CASE_FACTS "Who is speaking"). Read once here, so tests follow their environment.
+CASEAPP_FIRM_IDENTITY_REQUIRED = env_bool("CASEAPP_FIRM_IDENTITY_REQUIRED", not DEBUG)
+#: Seconds a public page may show a case record another request in this process read
+#: (selectors.case_record.PublicCaseCache); 0 reads it on every request.
+CASEAPP_PUBLIC_CASE_MAX_AGE = env_float("CASEAPP_PUBLIC_CASE_MAX_AGE", 5, minimum=0)
+
+#: Registrations per client IP, and per email address from any network (token buckets shared
+#: across workers: caseapp.ratelimit).
+CASEAPP_REGISTRATION_RATE = env_rate("CASEAPP_REGISTRATION_RATE", "20/h")
+CASEAPP_REGISTRATION_EMAIL_RATE = env_rate("CASEAPP_REGISTRATION_EMAIL_RATE", "5/h")
+#: Seconds between the start of a check and its registration below which a person is unlikely.
+CASEAPP_REGISTRATION_MIN_SECONDS = env_float("CASEAPP_REGISTRATION_MIN_SECONDS", 1, minimum=0)
+#: Seconds the confirmation page (the reference) stays reachable from the browser that registered.
+CASEAPP_CONFIRMATION_MAX_AGE = env_int("CASEAPP_CONFIRMATION_MAX_AGE", 1800, minimum=0)
+#: How long after registering the confirmation page lets the same browser fix the email, and
+#: how often per client address.
+CASEAPP_EMAIL_FIX_MINUTES = env_float("CASEAPP_EMAIL_FIX_MINUTES", 30, minimum=0)
+CASEAPP_EMAIL_FIX_RATE = env_rate("CASEAPP_EMAIL_FIX_RATE", "5/h")
+#: Days the link that confirms an email address works.
+CASEAPP_CONFIRM_LINK_DAYS = env_float("CASEAPP_CONFIRM_LINK_DAYS", 14, minimum=0)
+#: /manage/ (the registrant's way back): minutes an emailed sign-in code works, minutes a
+#: signed-in visit lasts, wrong tries per code, and code requests per reference-and-address
+#: pair and per client IP (never per reference or per address alone: a stranger's wrong
+#: tries must not lock the real person out).
+CASEAPP_MANAGE_CODE_MINUTES = env_float("CASEAPP_MANAGE_CODE_MINUTES", 15, minimum=0)
+CASEAPP_MANAGE_SESSION_MINUTES = env_float("CASEAPP_MANAGE_SESSION_MINUTES", 30, minimum=0)
+CASEAPP_MANAGE_CODE_TRIES = env_int("CASEAPP_MANAGE_CODE_TRIES", 5, minimum=1)
+CASEAPP_MANAGE_RATE_PAIR = env_rate("CASEAPP_MANAGE_RATE_PAIR", "5/h")
+CASEAPP_MANAGE_RATE_IP = env_rate("CASEAPP_MANAGE_RATE_IP", "30/h")
+#: A registrant's address changes, per registration and per new address; confirmation
+#: emails sent again on request, per registration.
+CASEAPP_EMAIL_CHANGE_RATE = env_rate("CASEAPP_EMAIL_CHANGE_RATE", "5/h")
+CASEAPP_CONFIRM_RESEND_RATE = env_rate("CASEAPP_CONFIRM_RESEND_RATE", "3/h")
+
+#: Staff sessions end after this many idle minutes, and this many hours in all.
+CASEAPP_STAFF_IDLE_MINUTES = env_float("CASEAPP_STAFF_IDLE_MINUTES", 30, minimum=0)
+CASEAPP_STAFF_SESSION_HOURS = env_float("CASEAPP_STAFF_SESSION_HOURS", 12, minimum=0)
+#: Staff sign-in lockout: failures for one username from one address, and minutes it lasts.
+CASEAPP_LOGIN_FAILURE_LIMIT = env_int("CASEAPP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+CASEAPP_LOGIN_COOLOFF_MINUTES = env_float("CASEAPP_LOGIN_COOLOFF_MINUTES", 15, minimum=0)
+#: Failed sign-ins to one account from all addresses together before it locks (caseapp.auth).
+CASEAPP_LOGIN_ACCOUNT_LIMIT = env_int("CASEAPP_LOGIN_ACCOUNT_LIMIT", 20, minimum=1)
+#: Two-factor sign-in (TOTP) required for Supervisors and superusers (optional for the rest).
+CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = env_bool("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", False)
+#: Django's admin mounted (in production only when set), and the path it is mounted at.
+CASEAPP_ADMIN_ENABLED = env_bool("CASEAPP_ADMIN_ENABLED", DEBUG)
+CASEAPP_ADMIN_PATH = env_str("CASEAPP_ADMIN_PATH", "admin/").strip("/") + "/"
+
+#: Tries per message before it is marked failed, and the first wait between tries (doubling).
+CASEAPP_EMAIL_MAX_ATTEMPTS = env_int("CASEAPP_EMAIL_MAX_ATTEMPTS", 5, minimum=1)
+CASEAPP_EMAIL_RETRY_SECONDS = env_float("CASEAPP_EMAIL_RETRY_SECONDS", 60, minimum=0)
+#: A message claimed longer ago than this by a worker that never finished it is recovered.
+CASEAPP_EMAIL_LEASE_SECONDS = env_float("CASEAPP_EMAIL_LEASE_SECONDS", 300, minimum=1)
+#: Case updates to many: recipients per batch (one SMTP connection each), lanes sending at
+#: once (each a chain of batch tasks; workers share them), and the most messages per second
+#: in all (0: as fast as the server takes them).
+CASEAPP_UPDATE_BATCH = env_int("CASEAPP_UPDATE_BATCH", 100, minimum=1)
+CASEAPP_UPDATE_LANES = env_int("CASEAPP_UPDATE_LANES", 2, minimum=1)
+CASEAPP_UPDATE_RATE = env_float("CASEAPP_UPDATE_RATE", 0, minimum=0)
+#: Seconds between runs of the recurring recovery task.
+CASEAPP_RECOVER_SECONDS = env_float("CASEAPP_RECOVER_SECONDS", 300, minimum=1)
+
+# --- Django and its apps ----------------------------------------------------------------------
 
 INSTALLED_APPS = [
     "caseapp.apps.OTPAdminConfig",  # Django's admin behind the same second factor as /staff/
@@ -120,10 +215,14 @@ TEMPLATES = [
     },
 ]
 
+# Development defaults to a SQLite file here; production names its database explicitly.
+if not DEBUG and not env_str("DATABASE_URL"):
+    _MISSING.append(("DATABASE_URL", "the database, e.g. "
+                     "postgres://user:password@host:5432/caseapp"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -146,7 +245,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
@@ -160,9 +259,7 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Flash messages in a cookie, so that a public page never creates a session for one.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
-# Staff sessions end after 30 idle minutes and 12 hours in all (caseapp.middleware).
-CASEAPP_STAFF_IDLE_MINUTES = float(os.environ.get("CASEAPP_STAFF_IDLE_MINUTES", "30"))
-CASEAPP_STAFF_SESSION_HOURS = float(os.environ.get("CASEAPP_STAFF_SESSION_HOURS", "12"))
+# Staff sessions end after CASEAPP_STAFF_IDLE_MINUTES idle and this long in all (middleware).
 SESSION_COOKIE_AGE = int(CASEAPP_STAFF_SESSION_HOURS * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -181,12 +278,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before the password check
     "caseapp.auth.PermissionBackend",  # ModelBackend, in one query
 ]
-# Staff sign-in lockout: 5 failures for one username from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("CASEAPP_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("CASEAPP_LOGIN_COOLOFF_MINUTES", "15")) / 60
+# Staff sign-in lockout per username and address; one account from all addresses together is
+# capped too (CASEAPP_LOGIN_ACCOUNT_LIMIT, caseapp.auth.account_locked).
+AXES_FAILURE_LIMIT = CASEAPP_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = CASEAPP_LOGIN_COOLOFF_MINUTES / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# ... and one account from all addresses together is capped too (caseapp.auth.account_locked).
-CASEAPP_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("CASEAPP_LOGIN_ACCOUNT_LIMIT", "20"))
 # The client's address behind CASEAPP_TRUSTED_PROXY_COUNT proxies, as the rest of the app sees it.
 AXES_CLIENT_IP_CALLABLE = "caseapp.ratelimit.axes_client_ip"
 AXES_LOCKOUT_TEMPLATE = "caseapp/staff/locked_out.html"
@@ -196,15 +292,9 @@ AXES_VERBOSE = False
 # no form field's value (the username box often holds a password typed in the wrong place).
 AXES_USERNAME_CALLABLE = "caseapp.auth.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["username", "token", "otp_token"]
-# Two-factor sign-in (TOTP): optional for every staff member; required for Supervisors (and
-# superusers) when this is on.
-CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS = env_bool("CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS", False)
 OTP_TOTP_ISSUER = "caseapp"
 # No page, the admin's included, shows a TOTP seed or a backup code after it was made.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Django's admin: mounted in production only when this is on, at a path of your choosing.
-CASEAPP_ADMIN_ENABLED = env_bool("CASEAPP_ADMIN_ENABLED", DEBUG)
-CASEAPP_ADMIN_PATH = os.environ.get("CASEAPP_ADMIN_PATH", "admin/").strip("/") + "/"
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:overview"
@@ -213,8 +303,7 @@ LOGOUT_REDIRECT_URL = "staff:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Español"))]
 LOCALE_PATHS = [BASE_DIR / "caseapp" / "locale"]
-#: The firm's time zone: every staff page and the CSV show times in it, with its offset.
-TIME_ZONE = os.environ.get("CASEAPP_FIRM_TIME_ZONE", "America/Los_Angeles")
+TIME_ZONE = CASEAPP_FIRM_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -264,39 +353,11 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token travels in hx-he
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-
-# Field encryption keys (Fernet, newest first) and the blind-index key. Production must set
-# them; locally they come from a git-ignored file made on first use.
-FIELD_KEY_FILE = Path(os.environ.get("CASEAPP_FIELD_KEY_FILE", BASE_DIR / ".field_keys"))
-FIELD_KEYS = env_list("CASEAPP_FIELD_KEYS")
-BLIND_INDEX_KEY = os.environ.get("CASEAPP_BLIND_INDEX_KEY", "")
-if not DEBUG and not (FIELD_KEYS and BLIND_INDEX_KEY):
-    raise ImproperlyConfigured(
-        "CASEAPP_FIELD_KEYS and CASEAPP_BLIND_INDEX_KEY must be set when DJANGO_DEBUG is off. "
-        "Generate them with: python manage.py generate_field_keys"
-    )
-
-# Abuse limits on the public registration form, per client IP and per email address (token
-# buckets shared across workers: caseapp.ratelimit).
-CASEAPP_REGISTRATION_RATE = os.environ.get("CASEAPP_REGISTRATION_RATE", "20/h")
-CASEAPP_REGISTRATION_EMAIL_RATE = os.environ.get("CASEAPP_REGISTRATION_EMAIL_RATE", "5/h")
-#: Seconds between the start of a check and its registration below which a person is unlikely.
-CASEAPP_REGISTRATION_MIN_SECONDS = float(os.environ.get("CASEAPP_REGISTRATION_MIN_SECONDS", "1"))
-#: Seconds the confirmation page (the reference) stays reachable from the browser that registered.
-CASEAPP_CONFIRMATION_MAX_AGE = int(os.environ.get("CASEAPP_CONFIRMATION_MAX_AGE", "1800"))
-#: The public pages show a "not open yet" page until the case record names the firm (attorney
-#: advertising: CASE_FACTS "Who is speaking"). On in production; read once here, so tests (which
-#: pytest-django runs with DEBUG off) follow the environment they were started in.
-CASEAPP_FIRM_IDENTITY_REQUIRED = env_bool("CASEAPP_FIRM_IDENTITY_REQUIRED", not DEBUG)
-CASEAPP_TRUSTED_PROXY_COUNT = int(os.environ.get("CASEAPP_TRUSTED_PROXY_COUNT", "0"))
-# Seconds a public page may show a case record another request in this process read
-# (selectors.case_record.PublicCaseCache); 0 reads it on every request.
-CASEAPP_PUBLIC_CASE_MAX_AGE = float(os.environ.get("CASEAPP_PUBLIC_CASE_MAX_AGE", "5"))
 
 # Background work (issue 13): tasks are rows in this database, written in the same transaction
 # as the change that causes them, and run by `manage.py db_worker` (docs/deploy.md).
@@ -304,63 +365,30 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # Email, under Django's own setting names. Without EMAIL_HOST, local runs print each message
 # on the worker's console; production refuses to start without a server to send through.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_HOST = env_str("EMAIL_HOST")
 if not DEBUG and not EMAIL_HOST:
-    raise ImproperlyConfigured(
-        "EMAIL_HOST must be set when DJANGO_DEBUG is off: registrants are sent their "
-        "confirmation and sign-in codes by email."
-    )
+    _MISSING.append(("EMAIL_HOST", "the SMTP server registrants' confirmations and sign-in codes "
+                     "are sent through (EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER and "
+                     "EMAIL_HOST_PASSWORD as it needs)"))
 EMAIL_BACKEND = (
     "caseapp.email_backend.ReplyRecordingSMTPBackend" if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if EMAIL_HOST else "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if EMAIL_HOST else 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "caseapp@localhost")
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30, minimum=0)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "caseapp@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-#: The absolute address of the public site, for the links in emails (a worker has no request).
-CASEAPP_SITE_URL = os.environ.get(
-    "CASEAPP_SITE_URL", "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
-).rstrip("/")
-#: Tries per message before it is marked failed, and the first wait between tries (doubling).
-CASEAPP_EMAIL_MAX_ATTEMPTS = int(os.environ.get("CASEAPP_EMAIL_MAX_ATTEMPTS", "5"))
-CASEAPP_EMAIL_RETRY_SECONDS = float(os.environ.get("CASEAPP_EMAIL_RETRY_SECONDS", "60"))
-#: A message claimed longer ago than this by a worker that never finished it is recovered.
-CASEAPP_EMAIL_LEASE_SECONDS = float(os.environ.get("CASEAPP_EMAIL_LEASE_SECONDS", "300"))
-#: Case updates to many: recipients per batch (one SMTP connection each), lanes sending at
-#: once (each a chain of batch tasks; workers share them), and the most messages per second
-#: in all (0: as fast as the server takes them).
-CASEAPP_UPDATE_BATCH = int(os.environ.get("CASEAPP_UPDATE_BATCH", "100"))
-CASEAPP_UPDATE_LANES = int(os.environ.get("CASEAPP_UPDATE_LANES", "2"))
-CASEAPP_UPDATE_RATE = float(os.environ.get("CASEAPP_UPDATE_RATE", "0"))
-#: How long after registering the confirmation page lets the same browser fix the email.
-CASEAPP_EMAIL_FIX_MINUTES = float(os.environ.get("CASEAPP_EMAIL_FIX_MINUTES", "30"))
-CASEAPP_EMAIL_FIX_RATE = os.environ.get("CASEAPP_EMAIL_FIX_RATE", "5/h")
-#: /manage/ (the registrant's way back): how long an emailed sign-in code works, how long a
-#: signed-in visit lasts, wrong codes allowed per code, and sign-in requests allowed per
-#: reference-and-address pair and per client IP (never per reference or address alone: a
-#: stranger's wrong tries must not lock the real person out).
-CASEAPP_MANAGE_CODE_MINUTES = float(os.environ.get("CASEAPP_MANAGE_CODE_MINUTES", "15"))
-CASEAPP_MANAGE_SESSION_MINUTES = float(os.environ.get("CASEAPP_MANAGE_SESSION_MINUTES", "30"))
-CASEAPP_MANAGE_CODE_TRIES = int(os.environ.get("CASEAPP_MANAGE_CODE_TRIES", "5"))
-CASEAPP_MANAGE_RATE_PAIR = os.environ.get("CASEAPP_MANAGE_RATE_PAIR", "5/h")
-#: A registrant's address changes, per registration and per new address; and confirmation
-#: emails sent again on request, per registration.
-CASEAPP_EMAIL_CHANGE_RATE = os.environ.get("CASEAPP_EMAIL_CHANGE_RATE", "5/h")
-CASEAPP_CONFIRM_RESEND_RATE = os.environ.get("CASEAPP_CONFIRM_RESEND_RATE", "3/h")
-CASEAPP_MANAGE_RATE_IP = os.environ.get("CASEAPP_MANAGE_RATE_IP", "30/h")
-#: How often the recurring recovery task runs.
-CASEAPP_RECOVER_SECONDS = float(os.environ.get("CASEAPP_RECOVER_SECONDS", "300"))
-#: How long the link that confirms an email address works.
-CASEAPP_CONFIRM_LINK_DAYS = float(os.environ.get("CASEAPP_CONFIRM_LINK_DAYS", "14"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+if _MISSING:
+    raise production_refusal(_MISSING)

@@ -429,7 +429,7 @@ from django_tasks_db.models import DBTaskResult
 from caseapp.models import Submission
 print(Submission.objects.filter(id__gt=int(os.environ["BENCH_LAST_ID"])).delete())
 # The confirmations they enqueued: no worker runs in the bench, so they wait, unsent.
-print(DBTaskResult.objects.filter(task_path="caseapp.tasks.deliver_message").delete())
+print(DBTaskResult.objects.filter(task_path="caseapp.services.email.outbox.deliver_message").delete())
 """
 
 

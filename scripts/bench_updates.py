@@ -73,7 +73,7 @@ class Received:
             if not line:
                 break  # end of the headers
             if line[:11].lower() == b"message-id:":
-                # <message-{row id}.{keyed hash}@domain> (services.messages.message_id_header)
+                # <message-{row id}.{keyed hash}@domain> (email/compose.py)
                 message_id = line[11:].strip().decode("ascii", "replace")
                 message_id = message_id.removeprefix("<message-").partition(".")[0]
         now = time.monotonic()
@@ -178,7 +178,7 @@ RESEND_CODE = """
 import sys
 from django.contrib.auth.models import User
 from caseapp.models import Message
-from caseapp.services.messages import message_resend
+from caseapp.services.staff_messages import message_resend
 user = User.objects.get(username="bench-supervisor")
 ids = [int(x) for x in sys.stdin.read().split()]
 for message in Message.objects.filter(pk__in=ids).select_related("submission"):

@@ -42,11 +42,19 @@ class Received:
 class Mailbox:
     messages: list[Received] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    #: How many of the next messages are taken and then answered by a dropped connection.
+    drops: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refuse_next(self, count: int, reply: str = "451 4.3.0 Try again later") -> None:
         with self.lock:
             self.refusals.extend([reply] * count)
+
+    def drop_after_taking_next(self, count: int) -> None:
+        """The server keeps the next ``count`` messages but the connection breaks before its
+        reply: the sender cannot know they arrived."""
+        with self.lock:
+            self.drops += count
 
     def to(self, address: str) -> list[Received]:
         return [m for m in self.messages if address in m.envelope_to]
@@ -62,6 +70,10 @@ class Mailbox:
                 connection=f"{session.peer[0]}:{session.peer[1]}",
             ))
             number = len(self.messages)
+            if self.drops:
+                self.drops -= 1
+                server.transport.close()
+                return "421 4.4.2 connection dropped"
         return f"250 2.0.0 Ok: queued as TEST{number}"
 
 
@@ -134,7 +146,9 @@ def worker_process(*, smtp_port: int, site_url: str = "http://testserver",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
         "DEFAULT_FROM_EMAIL": "Intake <intake@firm.example>",
         "CASEAPP_SITE_URL": site_url,
-        "CASEAPP_FIELD_KEY_FILE": str(settings.FIELD_KEY_FILE),
+        # The keys this test seals with (the environment's, or the field_keys fixture's).
+        "CASEAPP_FIELD_KEYS": ",".join(settings.FIELD_KEYS),
+        "CASEAPP_BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
         **(extra_env or {}),
     })
     return subprocess.Popen(

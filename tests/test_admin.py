@@ -106,7 +106,8 @@ def test_production_settings_leave_the_admin_off_by_default():
 
     env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "a.example",
            "CASEAPP_FIELD_KEYS": "Y" * 43 + "=", "CASEAPP_BLIND_INDEX_KEY": "k",
-           "EMAIL_HOST": "smtp.example", "PATH": "/usr/bin:/bin"}
+           "EMAIL_HOST": "smtp.example", "DATABASE_URL": "sqlite:///unused.sqlite3",
+           "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
         [sys.executable, "-c", "import django,os;os.environ['DJANGO_SETTINGS_MODULE']="
          "'caseapp.settings';django.setup();from django.conf import settings;"

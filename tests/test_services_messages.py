@@ -10,7 +10,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from caseapp.models import Message
-from caseapp.services import messages as messaging
+from caseapp.services import email as messaging
+from caseapp.services.email import outbox
+from caseapp.services.email.compose import message_id_header
 from tests.factories import make_submission
 from tests.smtp import run_worker, tasks_due_now
 
@@ -49,7 +51,7 @@ def test_a_message_enqueued_in_a_rolled_back_transaction_leaves_nothing_to_send(
 def test_the_task_carries_the_message_id_and_no_personal_data(case):
     submission = registered(email="private.person@example.org", full_name="Priv Person")
     message = staff_message(submission)
-    task = DBTaskResult.objects.get(task_path="caseapp.tasks.deliver_message")
+    task = DBTaskResult.objects.get(task_path="caseapp.services.email.outbox.deliver_message")
     assert task.args_kwargs == {"args": [message.pk], "kwargs": {}}
 
 
@@ -141,7 +143,7 @@ def test_an_unreachable_server_is_retried(case, settings):
 
 def test_a_message_is_sent_once_however_often_its_task_runs(case, smtp_server):
     message = staff_message(registered(email="once@example.org"))
-    messaging.tasks.deliver_message.enqueue(message.pk)  # as a recovery re-enqueue would
+    outbox.deliver_message.enqueue(message.pk)  # as a recovery re-enqueue would
     run_worker()
     assert len(smtp_server.to("once@example.org")) == 1
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
@@ -196,8 +198,8 @@ def test_the_recovery_task_keeps_exactly_one_successor_waiting(case):
     assert messaging.recovery_schedule() is False
     tasks_due_now()
     run_worker()
-    waiting = DBTaskResult.objects.filter(task_path="caseapp.tasks.recover_messages",
-                                          status="READY")
+    waiting = DBTaskResult.objects.filter(
+        task_path="caseapp.services.email.recovery.recover_messages", status="READY")
     assert waiting.count() == 1
     assert waiting.get().run_after > timezone.now() + datetime.timedelta(minutes=4)
 
@@ -236,7 +238,7 @@ def test_registering_enqueues_the_confirmation_in_the_same_transaction(case):
     submission = make_submission()
     message = Message.objects.get(submission=submission)
     assert (message.kind, message.status, message.language) == ("confirmation", "queued", "en")
-    assert DBTaskResult.objects.filter(task_path="caseapp.tasks.deliver_message",
+    assert DBTaskResult.objects.filter(task_path="caseapp.services.email.outbox.deliver_message",
                                        args_kwargs__args=[message.pk]).exists()
 
 
@@ -290,12 +292,12 @@ def test_a_message_id_is_stable_for_its_row_and_never_repeats_after_a_fresh_data
     settings.DEFAULT_FROM_EMAIL = "Firm <intake@firm.example>"
     now = timezone.now()
     row = Message(pk=7, created_at=now)
-    first = messaging.message_id_header(message=row)
-    assert first == messaging.message_id_header(message=Message(pk=7, created_at=now))
+    first = message_id_header(message=row)
+    assert first == message_id_header(message=Message(pk=7, created_at=now))
     assert first.startswith("<message-7.") and first.endswith("@firm.example>")
     # The same id in a database started afresh (or another firm's) is a new row: a mail
     # system that de-duplicates must not take it for a copy.
     later = Message(pk=7, created_at=now + datetime.timedelta(days=3))
-    assert messaging.message_id_header(message=later) != first
+    assert message_id_header(message=later) != first
     settings.BLIND_INDEX_KEY = "another deployment's key"
-    assert messaging.message_id_header(message=row) != first
+    assert message_id_header(message=row) != first

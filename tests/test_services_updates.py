@@ -15,8 +15,10 @@ from django_tasks_db.models import DBTaskResult
 
 from caseapp.models import CaseUpdate, Message, Submission
 from caseapp.selectors import messages as selectors_messages
-from caseapp.services import messages as messaging
+from caseapp.services import email as messaging
 from caseapp.services import updates as case_updates
+from caseapp.services.email import lanes, outbox
+from caseapp.services.email.compose import message_id_header
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.smtp import SMTPServer, run_worker, tasks_due_now, worker_process
 from tests.staff_users import make_staff
@@ -57,7 +59,8 @@ def test_sending_makes_one_row_per_recipient_of_the_chosen_audience(case, settin
     assert {m.submission_id for m in rows} == {s.pk for s in eligible}
     assert {m.status for m in rows} == {"queued"}
     assert not rows.filter(submission__in=needs_review).exists()
-    assert DBTaskResult.objects.filter(task_path="caseapp.tasks.send_update_batch").count() == 2
+    assert DBTaskResult.objects.filter(
+        task_path="caseapp.services.email.lanes.send_update_batch").count() == 2
     assert update.audience == {"outcome": "eligible"}
 
 
@@ -183,13 +186,13 @@ def test_a_lapsed_batch_resends_nothing_that_may_have_gone(case, smtp_server, se
     settings.CASEAPP_UPDATE_LANES = 1
     people = registrants(5)
     update = send(case)
-    ids = case_updates._claim(update_id=update.pk, batch="deadlane", size=5)
+    ids = lanes.batch_claim(update_id=update.pk, batch="deadlane", size=5)
     # The dead lane had sent the first two and was sending the third when it was killed.
     for message_id in ids[:2]:
-        case_updates._mark(message_id, Message.Status.SENT, "250 ok")
+        outbox.message_mark(message_id, Message.Status.SENT, "250 ok")
     Message.objects.filter(pk__in=ids).update(lease_until=timezone.now())
 
-    assert case_updates.update_recover(update=update) == {"unknown": 1, "requeued": 2,
+    assert lanes.update_recover(update=update) == {"unknown": 1, "requeued": 2,
                                                           "batches": 1}
     run_worker()
 
@@ -284,7 +287,7 @@ def test_each_row_has_its_own_stable_message_id(case, smtp_server):
     ids = {r.envelope_to[0]: r.message["Message-ID"] for r in smtp_server.messages}
     for person in (a, b):
         row = Message.objects.get(update=update, submission=person)
-        assert ids[person.email] == messaging.message_id_header(message=row)
+        assert ids[person.email] == message_id_header(message=row)
         assert ids[person.email].startswith(f"<message-{row.pk}.")
         assert ids[person.email].endswith("@firm.example>")
     assert len(set(ids.values())) == 2
@@ -294,16 +297,16 @@ def test_each_row_has_its_own_stable_message_id(case, smtp_server):
 def test_a_slow_lane_whose_current_row_is_renewed_is_not_recovered(case):
     registrants(3)
     update = send(case)
-    ids = case_updates._claim(update_id=update.pk, batch="slowlane", size=3)
+    ids = lanes.batch_claim(update_id=update.pk, batch="slowlane", size=3)
     past = timezone.now() - datetime.timedelta(seconds=1)
     Message.objects.filter(pk__in=ids).update(lease_until=past)
     # The lane renewed the row it is sending now: the batch is alive.
-    assert case_updates._hold(Message.objects.get(pk=ids[0]))
-    assert case_updates.update_recover(update=update)["batches"] == 0
+    assert lanes.row_hold(Message.objects.get(pk=ids[0]))
+    assert lanes.update_recover(update=update)["batches"] == 0
     assert set(Message.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         "sending"}
     # Taken back once it all lapses, the stalled lane may not send the rest.
     Message.objects.filter(pk__in=ids).update(lease_until=past)
-    assert case_updates.update_recover(update=update) == {"unknown": 1, "requeued": 2,
+    assert lanes.update_recover(update=update) == {"unknown": 1, "requeued": 2,
                                                           "batches": 1}
-    assert not case_updates._hold(Message.objects.get(pk=ids[1]))
+    assert not lanes.row_hold(Message.objects.get(pk=ids[1]))

@@ -9,14 +9,14 @@ import pytest
 from django.core import signing
 
 from caseapp.models import AuditEvent, ReviewEvent, Submission
-from caseapp.services import messages as messaging
+from caseapp.services.email import links
 from tests.factories import make_submission
 
 pytestmark = pytest.mark.django_db
 
 
 def confirm_path(submission) -> str:
-    return f"/email/confirm/{messaging.confirm_token(submission=submission)}/"
+    return f"/email/confirm/{links.confirm_token(submission=submission)}/"
 
 
 def test_opening_the_link_asks_for_a_press_and_confirms_nothing_yet(client, case):
@@ -72,7 +72,7 @@ def test_a_link_for_an_address_since_changed_confirms_nothing(client, case):
 @pytest.mark.parametrize("token", [
     "nonsense",
     signing.dumps([1, "x" * 12], salt="another-salt"),
-    signing.dumps(["1", "x" * 12], salt=messaging.CONFIRM_SALT),
+    signing.dumps(["1", "x" * 12], salt=links.CONFIRM_SALT),
 ])
 def test_a_forged_or_malformed_token_is_refused(client, case, token):
     assert client.post(f"/email/confirm/{token}/").status_code == 404

@@ -43,15 +43,15 @@ def test_the_submission_page_says_whether_the_email_is_confirmed(reviewer_client
 
 
 def test_the_registrants_own_actions_are_on_the_timeline(reviewer_client, case):
-    from caseapp.services import messages as messaging
-    from caseapp.services import registrant
+    from caseapp.services import contact, registrant
+    from caseapp.services.email import links
 
     submission = make_submission(email="typo@exmaple.org")
     registrant.submission_contact_correct(submission=submission,
                                           changes={"email": "typo@example.org"},
                                           source="confirmation page")
-    messaging.submission_email_confirm(
-        token=messaging.confirm_token(submission=Submission.objects.get(pk=submission.pk)))
+    contact.submission_email_confirm(
+        token=links.confirm_token(submission=Submission.objects.get(pk=submission.pk)))
     html = reviewer_client.get(
         reverse("staff:submission", args=[submission.reference])).content.decode()
     assert "Registrant action</strong>: corrected email (confirmation page)" in html

@@ -18,7 +18,7 @@ def dismissal_date(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('caseapp', '0013_name_tokens_saved_views'),
+        ('caseapp', '0014_delivery_lanes'),
     ]
 
     operations = [

@@ -5,6 +5,7 @@ from caseapp.models.case import OUTCOME_CHOICES, OUTSIDE_US, STATE_CHOICES, US_S
 from caseapp.models.messages import (
     AccessCode,
     CaseUpdate,
+    DeliveryLane,
     ManageSession,
     Message,
     MessageTemplate,
@@ -16,7 +17,7 @@ from caseapp.models.submissions import Submission, SubmissionNameToken, Submissi
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
-    "ManageSession",
+    "DeliveryLane", "ManageSession",
     "DecisionCount", "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "Submission", "SubmissionNameToken", "SubmissionTally",
 ]

@@ -176,3 +176,21 @@ class ManageSession(models.Model):
 
     def __str__(self) -> str:
         return f"manage session #{self.pk} for {self.submission_id}"
+
+
+class DeliveryLane(models.Model):
+    """A chain of background tasks that must keep going: one of a case update's delivery
+    lanes, or the recurring recovery sweep. Whether it is alive is read here, on our own row,
+    never from the task backend's tables: each task of the chain carries the lane's
+    generation, and a task whose generation is no longer the lane's stops at once, so a lane
+    restarted after its worker died never runs twice."""
+
+    key = models.CharField(max_length=64, unique=True)
+    generation = models.PositiveIntegerField(default=0)
+    #: When the lane's waiting task is due to run.
+    due_at = models.DateTimeField()
+    #: When the lane's task last started, or renewed a batch's lease.
+    beat_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} (generation {self.generation})"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
 from caseapp.models import Case, DailyCount, Message, Submission, SubmissionNameToken
-from caseapp.services.messages import message_enqueue
+from caseapp.services.email import message_enqueue
 
 #: No 0/O, 1/I/L or U/V: a reference is read aloud over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"

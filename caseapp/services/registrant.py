@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import re
 import secrets
@@ -19,13 +18,14 @@ from django.utils import timezone
 from caseapp import crypto, ratelimit
 from caseapp.models import AccessCode, ManageSession, Message, ReviewEvent, Submission
 from caseapp.ratelimit import client_ip
+from caseapp.services.access_codes import challenge_hash, code_hash
 from caseapp.services.audit import audit_record
+from caseapp.services.email import message_enqueue
 from caseapp.services.intake import (
     submission_flag_duplicates,
     submission_indexes,
     submission_name_tokens_store,
 )
-from caseapp.services.messages import message_enqueue
 from caseapp.services.privacy import submission_erase_personal_data
 
 CORRECTABLE_FIELDS = ("full_name", "email", "phone", "state")
@@ -162,15 +162,6 @@ def reference_normalise(text: str) -> str:
     return compact
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _code_hash(challenge_hash: str, code: str) -> str:
-    # Keyed: a copy of the database alone cannot try the million codes against it.
-    return crypto.blind_index(f"access-code|{challenge_hash}|{code}")
-
-
 @dataclass(frozen=True)
 class CodeRequest:
     #: The random challenge for the browser's sealed cookie; the code is useless without it.
@@ -211,7 +202,7 @@ def access_code_request(*, reference: str, email: str, request: HttpRequest) -> 
     with transaction.atomic():
         # A code row either way; without a registration it can never be used (no code hash).
         access = AccessCode.objects.create(
-            submission=submission, challenge_hash=_sha256(challenge),
+            submission=submission, challenge_hash=challenge_hash(challenge),
             expires_at=timezone.now() + datetime.timedelta(
                 minutes=settings.CASEAPP_MANAGE_CODE_MINUTES),
         )
@@ -222,16 +213,6 @@ def access_code_request(*, reference: str, email: str, request: HttpRequest) -> 
         _audit(action="manage.code_requested", target=target,
                details={"matched": submission is not None}, request=request)
     return CodeRequest(challenge=challenge)
-
-
-def access_code_issue(*, message: Message) -> str:
-    """Draw the code for this message's sign-in request and keep only its hash (called by
-    the worker as it sends the email; a retry draws a new one)."""
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    access = AccessCode.objects.get(message=message)
-    AccessCode.objects.filter(pk=access.pk).update(
-        code_hash=_code_hash(access.challenge_hash, code))
-    return code
 
 
 CODE_RE = re.compile(r"[0-9]{6}")
@@ -256,7 +237,7 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Co
     wait = ratelimit.hit(scope="manage-code-ip", key=client_ip(request),
                          rate=ratelimit.Rate.parse(settings.CASEAPP_MANAGE_RATE_IP))
     access = (AccessCode.objects.select_for_update().select_related("submission")
-              .filter(challenge_hash=_sha256(challenge)).first() if challenge else None)
+              .filter(challenge_hash=challenge_hash(challenge)).first() if challenge else None)
     if access is None:
         _audit(action="manage.code_refused", details={"reason": "no request"}, request=request)
         return CodeCheck(too_many=wait is not None)
@@ -271,7 +252,7 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Co
         else "not sent yet" if not access.code_hash or submission is None
         else "erased" if submission.personal_data_erased_at is not None
         else "wrong" if not (CODE_RE.fullmatch(code) and hmac.compare_digest(
-            access.code_hash, _code_hash(access.challenge_hash, code)))
+            access.code_hash, code_hash(access.challenge_hash, code)))
         else ""
     )
     if reason:
@@ -296,11 +277,16 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Co
 
 # --- /manage/: the signed-in visit, held on the server ------------------------------------------
 
+def _session_key_hash(key: str) -> str:
+    # The key is random and long: a plain hash is enough, as for the sign-in challenge.
+    return challenge_hash(key)
+
+
 def manage_session_start(*, submission: Submission) -> str:
     """Open a signed-in visit; returns the random key for the browser's sealed cookie."""
     key = secrets.token_urlsafe(32)
     ManageSession.objects.create(
-        submission=submission, key_hash=_sha256(key),
+        submission=submission, key_hash=_session_key_hash(key),
         expires_at=timezone.now() + datetime.timedelta(
             minutes=settings.CASEAPP_MANAGE_SESSION_MINUTES))
     return key
@@ -313,7 +299,7 @@ def manage_session_submission(*, key: str) -> Submission | None:
     now = timezone.now()
     started_after = now - datetime.timedelta(minutes=settings.CASEAPP_MANAGE_SESSION_MINUTES)
     session = (ManageSession.objects.select_related("submission__case")
-               .filter(key_hash=_sha256(key), ended_at__isnull=True, expires_at__gt=now,
+               .filter(key_hash=_session_key_hash(key), ended_at__isnull=True, expires_at__gt=now,
                        created_at__gt=started_after,
                        submission__personal_data_erased_at__isnull=True).first())
     return session.submission if session is not None else None
@@ -323,8 +309,8 @@ def manage_session_end(*, key: str, request: HttpRequest | None = None) -> None:
     """Sign out: the visit ends on the server, so a copy of the cookie opens nothing."""
     if not isinstance(key, str) or not key:
         return
-    ended = ManageSession.objects.filter(key_hash=_sha256(key), ended_at__isnull=True).update(
-        ended_at=timezone.now())
+    ended = ManageSession.objects.filter(
+        key_hash=_session_key_hash(key), ended_at__isnull=True).update(ended_at=timezone.now())
     if ended:
         _audit(action="manage.signed_out", request=request)
 

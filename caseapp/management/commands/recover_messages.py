@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from caseapp.services import messages as messaging
+from caseapp.services.email import messages_recover, recovery_schedule
 
 
 class Command(BaseCommand):
@@ -9,8 +9,8 @@ class Command(BaseCommand):
             "job, in case a worker died while running the recurring one.")
 
     def handle(self, *args, **options):
-        result = messaging.messages_recover()
-        scheduled = messaging.recovery_schedule()
+        result = messages_recover()
+        scheduled = recovery_schedule()
         self.stdout.write(
             f"messages marked unknown: {result['unknown']}; re-enqueued: {result['requeued']}; "
             f"recovery task {'scheduled' if scheduled else 'already waiting'}"

@@ -10,7 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from caseapp.selectors.messages import submission_unsubscribed
-from caseapp.services import messages as messaging
+from caseapp.services import contact
+from caseapp.services.email import unsubscribe_token_read
 from caseapp.views.public.render import render_page
 
 
@@ -19,9 +20,9 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and POST confirms: mail scanners that open every link in a message
     must not confirm an address on the person's behalf."""
     if request.method == "POST":
-        result = messaging.submission_email_confirm(token=token)
+        result = contact.submission_email_confirm(token=token)
     else:
-        submission = messaging.submission_for_confirm_token(token=token)
+        submission = contact.submission_for_confirm_token(token=token)
         result = ("invalid" if submission is None
                   else "already" if submission.email_confirmed_at else "pending")
     heading = {
@@ -42,9 +43,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks (link scanners must not unsubscribe anyone); POST, from the page's button or
     the mail client's one-click, stops case updates. The signed token is the authority."""
     if request.method == "POST":
-        valid = messaging.submission_unsubscribe(token=token)
+        valid = contact.submission_unsubscribe(token=token)
         result = "done" if valid else "invalid"
-    elif (submission_id := messaging.unsubscribe_token_read(token)) is None:
+    elif (submission_id := unsubscribe_token_read(token)) is None:
         result = "invalid"
     else:
         # Opening the link again after unsubscribing says so, rather than asking again.

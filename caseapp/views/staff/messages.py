@@ -18,12 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from caseapp.models import Message, MessageTemplate, Submission
 from caseapp.selectors.messages import message_template, message_templates
 from caseapp.services.audit import audit_record
-from caseapp.services.messages import (
-    Composed,
-    message_compose,
-    message_resend,
-    message_send_staff,
-)
+from caseapp.services.email import Composed, message_compose
+from caseapp.services.staff_messages import message_resend, message_send_staff
 from caseapp.validators import NO_NULLS, reject_control_characters
 from caseapp.views.staff.access import staff_view
 from caseapp.views.staff.submission import submission_or_404

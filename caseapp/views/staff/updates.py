@@ -22,8 +22,8 @@ from caseapp.selectors.messages import (
     update_progress,
     update_recipients_page,
 )
-from caseapp.services import messages as messaging
 from caseapp.services.audit import audit_record
+from caseapp.services.email import Composed, email_build, message_compose
 from caseapp.services.updates import (
     AUDIENCE_FILTERS,
     update_audience,
@@ -101,12 +101,12 @@ def _audience_labels(audience: dict) -> list[tuple[str, str]]:
             for key, value in audience.items() if key in fields]
 
 
-def _preview(case: Case, data: dict, language: str) -> messaging.Composed:
+def _preview(case: Case, data: dict, language: str) -> Composed:
     update = CaseUpdate(subject=data["subject"], body=data["body"],
                         subject_es=data["subject_es"], body_es=data["body_es"])
     sample = Submission(case=case, reference="LI-2345-6789", language=language)
     sample.pk = 0
-    return messaging.message_compose(message=Message(
+    return message_compose(message=Message(
         kind=Message.Kind.UPDATE, update=update, submission=sample, language=language))
 
 
@@ -168,9 +168,9 @@ def _send_test(request: HttpRequest, case: Case, data: dict) -> None:
     emails = []
     for language in ("en", "es"):
         composed = _preview(case, data, language)
-        composed = messaging.Composed(subject=f"[TEST] {composed.subject}", text=composed.text,
+        composed = Composed(subject=f"[TEST] {composed.subject}", text=composed.text,
                                       html=composed.html)
-        emails.append(messaging._email(composed, to=address, case=case, headers={}))
+        emails.append(email_build(composed, to=address, case=case, headers={}))
     try:
         get_connection(timeout=settings.EMAIL_TIMEOUT).send_messages(emails)
     except OSError as error:
