@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='to_address',
-            field=caseapp.crypto.EncryptedTextField(blank=True),
+            field=caseapp.crypto.EncryptedTextField(blank=True, db_default=""),
         ),
         migrations.AddField(
             model_name='submission',

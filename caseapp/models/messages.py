@@ -110,7 +110,8 @@ class Message(models.Model):
     body = EncryptedTextField(blank=True)
     #: Set only when the message goes elsewhere than the registration's current address (the
     #: notice of an address change goes to the old one).
-    to_address = EncryptedTextField(blank=True)
+    # db_default: a case update inserts its rows in one SQL statement that does not name it.
+    to_address = EncryptedTextField(blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     #: When the next try is due; the recovery sweep re-enqueues queued rows long past it.
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -14,7 +14,6 @@ from django.utils import translation
 
 from caseapp import crypto
 from caseapp.models import Case, Message
-from caseapp.selectors.registrant import mask_email
 from caseapp.services.email import links
 
 
@@ -50,8 +49,6 @@ def message_compose(*, message: Message, extra: dict | None = None) -> Composed:
         if "unsubscribe_url" not in context:
             context["unsubscribe_url"] = links.unsubscribe_url(submission=submission)
     context["manage_url"] = links.site_url(reverse("public:manage"))
-    if message.kind == Message.Kind.EMAIL_CHANGED:
-        context["new_email_masked"] = mask_email(submission.email)
     if message.kind == Message.Kind.CONFIRMATION:
         context["confirm_days"] = round(settings.CASEAPP_CONFIRM_LINK_DAYS)
         context["confirm_url"] = links.confirm_url(submission=submission)
