@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django_tasks import task
 
 from caseapp import crypto, ratelimit
 from caseapp.models import AccessCode, ManageSession, Message, ReviewEvent, Submission
@@ -200,22 +201,43 @@ def access_code_request(*, reference: str, email: str, request: HttpRequest) -> 
         return CodeRequest(retry_after=max(refused))
     challenge = secrets.token_urlsafe(24)
     with transaction.atomic():
-        # A code row either way; without a registration it can never be used (no code hash).
+        # The same rows either way: a code row (without a registration it can never be used)
+        # and one task; the worker queues the email only for a match (access_code_send).
         access = AccessCode.objects.create(
             submission=submission, challenge_hash=challenge_hash(challenge),
             expires_at=timezone.now() + datetime.timedelta(
                 minutes=settings.CASEAPP_MANAGE_CODE_MINUTES),
         )
-        if submission is not None:
-            access.message = message_enqueue(submission=submission,
-                                             kind=Message.Kind.ACCESS_CODE)
-            access.save(update_fields=["message"])
+        access_code_dispatch.enqueue(access.pk)
         _audit(action="manage.code_requested", target=target,
                details={"matched": submission is not None}, request=request)
     return CodeRequest(challenge=challenge)
 
 
 CODE_RE = re.compile(r"[0-9]{6}")
+
+
+@transaction.atomic
+def access_code_send(*, access_code_id: int) -> str:
+    """The worker's half of a code request: queue the sign-in email when the request matched
+    a registration that still has its data; say what was done."""
+    access = (AccessCode.objects.select_for_update().select_related("submission")
+              .filter(pk=access_code_id, message__isnull=True).first())
+    if access is None or access.submission is None:
+        return "no registration"
+    if access.submission.personal_data_erased_at is not None:
+        return "erased"
+    access.message = message_enqueue(submission=access.submission,
+                                     kind=Message.Kind.ACCESS_CODE)
+    access.save(update_fields=["message"])
+    return "queued"
+
+
+@task()
+def access_code_dispatch(access_code_id: int) -> str:
+    """Issue 21: a match answered 2.4 ms slower than a miss when the request queued the email
+    itself; now the request does the same work either way and the worker does the rest."""
+    return access_code_send(access_code_id=access_code_id)
 
 
 @dataclass(frozen=True)
