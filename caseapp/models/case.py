@@ -56,8 +56,7 @@ class TimeLimit:
 #: move (CASE_FACTS "Status before money"; a firm may keep intake open for a refiled or
 #: related action).
 NEXT_STEP = {
-    "dismissed": _("The case was dismissed, so there is no class and nobody is a class member. "
-                   "If the case is filed again, or a related case is brought, the firm may "
+    "dismissed": _("If the case is filed again, or a related case is brought, the firm may "
                    "contact you."),
     "active": _("If the firm needs more information, or the case moves forward, it will "
                 "contact you."),

@@ -85,7 +85,8 @@ def test_the_confirmation_says_the_status_with_its_date_and_the_time_limit(
         assert "no-store" in page.request.get("/confirmation/").headers["cache-control"]
         assert "Dismissed on January 30, 2025." in text
         assert "A new claim may now be too late" in text and "September 18, 2026" in text
-        assert "The case was dismissed, so there is no class" in text
+        assert "If the case is filed again, or a related case is brought" in text
+        assert "no class exists" in text  # the status wording the case record holds
         assert "moves forward" not in text
         # Attorney advertising is in the header, seen before any scrolling.
         label = page.locator(".advertising-top")
@@ -111,7 +112,8 @@ def test_the_confirmation_says_the_status_with_its_date_and_the_time_limit(
     for words in ("Dismissed on January 30, 2025.",
                   "Last checked by the firm on November 30, 2026.",
                   "A new claim may now be too late",
-                  "The case was dismissed, so there is no class",
+                  "If the case is filed again, or a related case is brought",
+                  "no class exists",
                   "Example & Partners LLP (example)", "Responsible attorney: Alex Example",
                   "not affiliated with, or endorsed by, LinkedIn or Microsoft"):
         assert words in body, words
