@@ -18,10 +18,9 @@ class Wording:
 
 
 CONSENT_CONTACT = Wording(
-    "consent-2026-12-04.1",
+    "consent-2025-02-01.1",
     _("I agree that the law firm may contact me about this case by email, or by phone if I "
-      "give a number. I can withdraw at any time at “Manage your registration” on this "
-      "site, or by writing to the firm."),
+      "give a number. I can withdraw this at any time by writing to the firm."),
 )
 
 ATTESTATION = Wording(
@@ -30,12 +29,12 @@ ATTESTATION = Wording(
 )
 
 PRIVACY_NOTICE = Wording(
-    "notice-2026-12-04.1",
+    "notice-2025-02-01.1",
     _("The firm keeps your name, email, optional phone number, state and answers to contact "
-      "you about this case and to study the proposed class. They are stored encrypted and seen "
-      "only by the firm's staff. They are never sold or shared for advertising. They are "
-      "deleted as the privacy page says. You can see, correct or delete them at any time at "
-      "“Manage your registration”."),
+      "you about this case and to assess the proposed class. They are stored encrypted, seen "
+      "only by the firm's staff, never sold or shared for advertising, and deleted when the "
+      "firm no longer needs them for this case. Ask the firm at any time to see or delete "
+      "them."),
 )
 
 NOT_LEGAL_ADVICE = _(

@@ -44,7 +44,7 @@ class Submission(models.Model):
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     #: The registrant changed the address and has not confirmed the new one: no sign-in code
     #: goes to it until they do (a stolen session cannot move the registration to a new inbox).
-    email_change_unconfirmed = models.BooleanField(default=False)
+    email_change_unconfirmed = models.BooleanField(default=False, db_default=False)
     #: When the registrant asked for no more case updates (RFC 8058 one-click unsubscribe).
     #: Messages about their own registration still go.
     updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)
