@@ -113,9 +113,9 @@ QUESTIONS: tuple[Question, ...] = (
         key="country",
         text=_("In August and September 2024, where was your LinkedIn account based?"),
         hint=_(
-            "LinkedIn switched on sharing data for AI training in August 2024 for accounts it "
-            "treated as based in the U.S. What counts is where your account was based then, not "
-            "where you lived for most of the time you had Premium."
+            "In August 2024, LinkedIn switched on sharing data for AI training for accounts it "
+            "treated as based in the U.S. What counts is where your account was based then. "
+            "Where you lived for most of your Premium years does not count."
         ),
         choices=(
             Choice("US", _("United States"), Status.MET,
@@ -141,12 +141,10 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         key="premium",
-        text=_(
-            "Have you ever paid for LinkedIn Premium (Career, Business, Sales Navigator, "
-            "Recruiter Lite or another Premium plan)?"
-        ),
-        hint=_("A free LinkedIn account is not Premium. A free trial that you never paid for "
-               "does not count."),
+        text=_("Have you ever paid for LinkedIn Premium?"),
+        hint=_("Premium plans include Career, Business, Sales Navigator and Recruiter Lite. A "
+               "free LinkedIn account is not Premium. A free trial that you never paid for does "
+               "not count."),
         how_to_check=_(
             "Look for payments to LinkedIn in your card or bank statements, your app store's "
             "subscription history, or receipts from LinkedIn in your email. You can also ask "
@@ -221,11 +219,11 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         key="affiliation",
         text=_(
-            "Are you an employee, officer or director of LinkedIn or Microsoft, or a judge, "
-            "court staff member or lawyer working on this case?"
+            "Do you work for LinkedIn or Microsoft, or sit on the board or top team of either? "
+            "Or are you a judge, court staff or a lawyer on this case?"
         ),
-        hint=_("Class actions normally leave out the company being sued, its parent company, "
-               "the court and the lawyers."),
+        hint=_("Class actions leave out the company being sued and its parent company. They "
+               "also leave out the court and the lawyers."),
         choices=(
             Choice("none", _("No, none of these"), Status.MET,
                    _("You are not in a group that class actions leave out.")),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -22,13 +21,13 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
-from caseapp import review_rules
 from caseapp.models import Case
+from caseapp.models.case import TimeLimit
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.local_time import clock_time, date_time
@@ -76,8 +75,10 @@ def public_context(request) -> dict:
         "case": case,
         "case_status": case.get_status_display(),
         "case_status_text": case.status_text(language),
-        # "As of" the case record's last change: the date staff last saved what it says.
-        "case_as_of": timezone.localdate(case.updated_at),
+        # CASE_FACTS "Dates of the status": the event's own date and the day the firm last
+        # checked the docket, both from the case record; never the record's save date.
+        "case_status_on": case.status_changed_on,
+        "case_checked_on": case.docket_checked_on,
         "case_status_note": case.in_language("status_note", language),
         "case_court": case.in_language("court", language),
         "case_closed_message": case.in_language("registration_closed_message", language),
@@ -93,18 +94,9 @@ def long_date(value: datetime.date) -> str:
     return dateformat.format(value, translation.gettext("F j, Y"))
 
 
-@dataclass(frozen=True)
-class TimeLimit:
-    reference_date: datetime.date
-    last_day: datetime.date
-    passed: bool
-
-
 def sca_time_limit(case: Case) -> TimeLimit:
     """The 18 U.S.C. § 2707(f) limit counted from the case record's reference date, today."""
-    last_day = review_rules.sca_limit_last_day(case.sca_reference_date)
-    return TimeLimit(case.sca_reference_date, last_day,
-                     review_rules.sca_limit_passed(case.sca_reference_date, timezone.localdate()))
+    return case.sca_time_limit()
 
 
 @receiver(setting_changed)

@@ -97,14 +97,18 @@ CASEAPP_EMAIL_FIX_RATE = env_rate("CASEAPP_EMAIL_FIX_RATE", "5/h")
 #: Days the link that confirms an email address works.
 CASEAPP_CONFIRM_LINK_DAYS = env_float("CASEAPP_CONFIRM_LINK_DAYS", 14, minimum=0)
 #: /manage/ (the registrant's way back): minutes an emailed sign-in code works, minutes a
-#: signed-in visit lasts, wrong tries per code, and code requests per reference, per email
-#: address and per client IP.
+#: signed-in visit lasts, wrong tries per code, and code requests per reference-and-address
+#: pair and per client IP (never per reference or per address alone: a stranger's wrong
+#: tries must not lock the real person out).
 CASEAPP_MANAGE_CODE_MINUTES = env_float("CASEAPP_MANAGE_CODE_MINUTES", 15, minimum=0)
 CASEAPP_MANAGE_SESSION_MINUTES = env_float("CASEAPP_MANAGE_SESSION_MINUTES", 30, minimum=0)
 CASEAPP_MANAGE_CODE_TRIES = env_int("CASEAPP_MANAGE_CODE_TRIES", 5, minimum=1)
-CASEAPP_MANAGE_RATE_REFERENCE = env_rate("CASEAPP_MANAGE_RATE_REFERENCE", "5/h")
-CASEAPP_MANAGE_RATE_EMAIL = env_rate("CASEAPP_MANAGE_RATE_EMAIL", "5/h")
+CASEAPP_MANAGE_RATE_PAIR = env_rate("CASEAPP_MANAGE_RATE_PAIR", "5/h")
 CASEAPP_MANAGE_RATE_IP = env_rate("CASEAPP_MANAGE_RATE_IP", "30/h")
+#: A registrant's address changes, per registration and per new address; confirmation
+#: emails sent again on request, per registration.
+CASEAPP_EMAIL_CHANGE_RATE = env_rate("CASEAPP_EMAIL_CHANGE_RATE", "5/h")
+CASEAPP_CONFIRM_RESEND_RATE = env_rate("CASEAPP_CONFIRM_RESEND_RATE", "3/h")
 
 #: Staff sessions end after this many idle minutes, and this many hours in all.
 CASEAPP_STAFF_IDLE_MINUTES = env_float("CASEAPP_STAFF_IDLE_MINUTES", 30, minimum=0)

@@ -25,4 +25,6 @@ urlpatterns = [
     path("manage/copy.json", manage.manage_copy_json, name="manage_copy_json"),
     path("manage/withdraw/", manage.manage_withdraw, name="manage_withdraw"),
     path("manage/sign-out/", manage.manage_sign_out, name="manage_sign_out"),
+    path("manage/resend-confirmation/", manage.manage_resend_confirmation,
+         name="manage_resend_confirmation"),
 ]

@@ -111,16 +111,17 @@ def register_in(client, **details) -> Submission:
     return Submission.objects.order_by("-id").first()
 
 
-def test_the_confirmation_page_shows_what_was_registered_with_the_email_masked(client, case):
+def test_the_confirmation_page_shows_the_full_address_and_is_never_stored(client, case):
     submission = register_in(client, email="jane.doe@example.org", phone="+1 415 555 0142")
-    html = client.get("/confirmation/").content.decode()
+    response = client.get("/confirmation/")
+    html = response.content.decode()
     assert submission.reference in html
     assert "Ana María O&#39;Brien" in html or "Ana María O'Brien" in html
-    assert "j•••@example.org" in html
-    assert "jane.doe" not in html
+    # The person just typed it: a typo must show (issue 21), so the page is no-store.
+    assert "We have sent a confirmation email to jane.doe@example.org" in html
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert "•••• 42" in html and "555 0142" not in html
     assert "California" in html
-    assert "We have sent a confirmation email to j•••@example.org" in html
     assert "We have not sent you an email" not in html
     assert "Made a mistake in your email address?" in html
 
@@ -136,7 +137,7 @@ def test_the_registrant_can_fix_a_typo_in_the_email_in_the_same_browser(client, 
     assert response["Location"] == "/confirmation/"
     html = client.get("/confirmation/").content.decode()
     assert "Your email address is changed" in html
-    assert "j•••@example.org" in html
+    assert "jane@example.org" in html
 
     submission.refresh_from_db()
     assert submission.email == "jane@example.org"
@@ -147,7 +148,11 @@ def test_the_registrant_can_fix_a_typo_in_the_email_in_the_same_browser(client, 
     assert audit.details == {"fields": ["email"], "source": "confirmation page"}
 
     run_worker()
-    assert len(smtp_server.to("jane@exmaple.org")) == 1
+    # The mistyped address had its confirmation, then is told of the change (issue 21).
+    old = smtp_server.to("jane@exmaple.org")
+    assert [m.message["Subject"] for m in old][-1] == (
+        f"The email address for registration {submission.reference} was changed")
+    assert len(old) == 2
     assert len(smtp_server.to("jane@example.org")) == 1
 
 
@@ -213,15 +218,18 @@ def test_a_confirmation_not_yet_sent_when_the_address_is_fixed_is_cancelled(clie
     submission = register_in(client, email="quick@exmaple.org")
     client.post("/confirmation/", {"email": "quick@example.org"})
     run_worker()
-    assert [m.envelope_to for m in smtp_server.messages] == [["quick@example.org"]]
-    assert list(Message.objects.filter(submission=submission).values_list("status", flat=True)
-                .order_by("id")) == ["cancelled", "sent"]
+    # The old address is told of the change; the new one gets the confirmation.
+    assert sorted(m.envelope_to for m in smtp_server.messages) == [
+        ["quick@example.org"], ["quick@exmaple.org"]]
+    assert list(Message.objects.filter(submission=submission).values_list("kind", "status")
+                .order_by("id")) == [("confirmation", "cancelled"), ("email_changed", "sent"),
+                                     ("confirmation", "sent")]
 
 
 def test_the_confirmation_page_and_the_confirm_link_speak_spanish(client, case):
     submission = register_in(client, email="maria@example.org")
     html = client.get("/confirmation/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "Le enviamos un correo de confirmación a m•••@example.org" in html
+    assert "Le enviamos un correo de confirmación a maria@example.org" in html
     assert "¿Se equivocó al escribir su correo electrónico?" in html
     page = client.get(confirm_path(submission), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Confirmar mi dirección de correo electrónico" in page
@@ -359,33 +367,46 @@ def test_a_code_stops_working_after_too_many_wrong_tries(client, case, smtp_serv
     code = emailed_code(smtp_server, "tries@example.org")
     for _try in range(3):
         client.post("/manage/code/", {"code": "000000" if code != "000000" else "111111"})
-    assert NEUTRAL in client.post("/manage/code/", {"code": code}).content.decode()
+    page = client.post("/manage/code/", {"code": code}).content.decode()
+    assert "Too many wrong codes" in page
+    assert "Your registration" not in client.get("/manage/").content.decode()
+    # Asking for a new code finds the form filled in (issue 21: it used to be emptied).
+    form = client.get("/manage/").content.decode()
+    assert f'value="{submission.reference}"' in form and 'value="tries@example.org"' in form
 
 
-def test_asking_for_codes_is_rate_limited_per_reference(client, case, settings):
+def test_asking_for_codes_is_rate_limited_per_reference_and_address_pair(client, case,
+                                                                         settings):
     from django.test import Client
 
-    settings.CASEAPP_MANAGE_RATE_REFERENCE = "2/h"
+    settings.CASEAPP_MANAGE_RATE_PAIR = "2/h"
     submission = make_submission(email="r@example.org")
     for n in range(2):
         assert ask_for_code(Client(REMOTE_ADDR=f"10.0.0.{n}"), submission.reference,
-                            f"r{n}@example.org").status_code == 302
+                            "R@example.org").status_code == 302
     refused = ask_for_code(Client(REMOTE_ADDR="10.0.0.9"), submission.reference,
-                           "r@example.org")
+                           "r@example.org ")
     assert refused.status_code == 429
     assert "Too many sign-in attempts" in refused.content.decode()
     assert AuditEvent.objects.filter(action="manage.code_limited").count() == 1
 
 
-def test_asking_for_codes_is_rate_limited_per_address(client, case, settings):
+@pytest.mark.parametrize("stranger_uses", ["the reference", "the address"])
+def test_strangers_wrong_tries_do_not_block_the_right_pair(client, case, settings, smtp_server,
+                                                           stranger_uses):
     from django.test import Client
 
-    settings.CASEAPP_MANAGE_RATE_EMAIL = "2/h"
-    for n in range(2):
-        assert ask_for_code(Client(REMOTE_ADDR=f"10.0.1.{n}"), f"LI-2345-678{n}",
-                            "Same@Example.org").status_code == 302
-    assert ask_for_code(Client(REMOTE_ADDR="10.0.1.9"), "LI-2345-6789",
-                        "same@example.org ").status_code == 429
+    settings.CASEAPP_MANAGE_RATE_PAIR = "2/h"
+    submission = make_submission(email="owner@example.org")
+    for n in range(6):
+        reference = submission.reference if stranger_uses == "the reference" \
+            else f"LI-2345-678{n}"
+        email = f"guess{n}@example.org" if stranger_uses == "the reference" \
+            else "owner@example.org"
+        ask_for_code(Client(REMOTE_ADDR=f"10.0.2.{n}"), reference, email)
+    response = ask_for_code(client, submission.reference, "owner@example.org")
+    assert response.status_code == 302
+    assert emailed_code(smtp_server, "owner@example.org")
 
 
 def test_the_signed_in_pages_need_a_sign_in(client, case):

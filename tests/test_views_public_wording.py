@@ -97,12 +97,27 @@ def test_other_public_pages_say_not_legal_advice_once(client, path):
     assert visible_text(client.get(path).content.decode()).count(NOT_LEGAL_ADVICE) == 1
 
 
-def test_the_status_banner_says_as_of_the_case_records_last_change(client, case):
+def test_the_status_banner_gives_the_event_date_and_the_docket_check_not_the_save_date(
+        client, case):
+    # CASE_FACTS "Dates of the status": the dismissal's own date, and separately when the
+    # firm last checked the docket; the record's save date is never shown as "as of".
     Case.objects.filter(pk=case.pk).update(
-        updated_at=timezone.make_aware(datetime.datetime(2025, 2, 6, 12)))
-    assert "(as of February 6, 2025)" in visible_text(client.get("/").content.decode())
+        status_changed_on=datetime.date(2025, 1, 30),
+        docket_checked_on=datetime.date(2026, 11, 30),
+        updated_at=timezone.make_aware(datetime.datetime(2026, 12, 4, 12)))
+    html = client.get("/").content.decode()
+    banner = visible_text("<body>" + html.split('class="status-banner', 1)[1]
+                          .split("</div>", 1)[0])
+    assert "Dismissed on January 30, 2025." in banner
+    assert "Last checked by the firm on November 30, 2026." in banner
+    assert "as of" not in banner and "December 4, 2026" not in banner
     client.cookies["django_language"] = "es"
-    assert "(al 6 de febrero de 2025)" in visible_text(client.get("/").content.decode())
+    assert 'lang="es"' in client.get("/").content.decode()
+
+
+def test_without_a_docket_check_the_banner_does_not_invent_one(client, case):
+    Case.objects.filter(pk=case.pk).update(docket_checked_on=None)
+    assert "Last checked by the firm" not in client.get("/").content.decode()
 
 
 # --- the time limit -----------------------------------------------------------------------
@@ -212,9 +227,10 @@ def test_the_confirmation_names_the_firm(client, case):
 def test_the_privacy_page_gives_retention_contact_rights_and_encryption(client, case):
     Case.objects.filter(pk=case.pk).update(purge_after_days=400, **FIRM)
     text = visible_text(client.get("/privacy/").content.decode())
-    assert "400 days after the case is closed" in text
+    assert "until it closes its file on this case. 400 days later, it deletes" in text
+    assert "there is no deletion date yet" in text
     assert "right to know" in text and "deleted" in text and "corrected" in text
-    assert "reference number (LI-…)" in text
+    assert "LI-7K3M-Q9XP" in text and "Manage your registration" in text
     assert "stored encrypted" in text and "are not encrypted" in text
     assert "We do not sell your details or send them to other companies" in text
     main = text.split("Who to contact", 1)[1]

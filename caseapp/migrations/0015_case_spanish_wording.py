@@ -78,7 +78,7 @@ def seed(apps, schema_editor=None):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("caseapp", "0014_delivery_lanes"),
+        ("caseapp", "0014_staff_team"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('caseapp', '0014_delivery_lanes'),
+        ('caseapp', '0015_case_spanish_wording'),
     ]
 
     operations = [

@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
     phones (with a new blind index), two review statuses set by events."""
 
     dependencies = [
-        ('caseapp', '0014_delivery_lanes'),
+        ('caseapp', '0015_submit_tokens'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

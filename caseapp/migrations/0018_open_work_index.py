@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('caseapp', '0014_delivery_lanes'),
+        ('caseapp', '0017_registrant_safety_and_status_dates'),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ from caseapp.models.messages import (
     AccessCode,
     CaseUpdate,
     DeliveryLane,
+    ManageSession,
     Message,
     MessageTemplate,
 )
@@ -19,8 +20,8 @@ from caseapp.models.team import SignInCounter, StaffInvitation, StaffProfile
 __all__ = [
     "OUTCOME_CHOICES", "OUTSIDE_US", "STATE_CHOICES", "US_STATES",
     "AccessCode", "AuditEvent", "AuditEventQuerySet", "Case", "CaseUpdate", "DailyCount",
-    "DeliveryLane", "DecisionCount", "InfoRequest", "InfoRequestReason", "Message",
-    "MessageTemplate", "RateLimitBucket", "ReviewEvent",
+    "DeliveryLane", "DecisionCount", "InfoRequest", "InfoRequestReason", "ManageSession",
+    "Message", "MessageTemplate", "RateLimitBucket", "ReviewEvent",
     "SavedView", "SealedTOTPDevice", "SignInCounter", "StaffInvitation", "StaffProfile",
     "Submission", "SubmissionNameToken", "SubmissionTally", "SubmitToken",
 ]

@@ -42,6 +42,9 @@ class AuditEvent(models.Model):
     target = models.CharField(max_length=100, blank=True, db_index=True)
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    #: For a registrant's own actions: a keyed hash of their network address instead of the
+    #: address (the privacy page promises it), enough to see one network behind many tries.
+    ip_digest = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     #: Free text a staff member typed (an erasure's reason): sealed, as it may name a person.
     #: The one column key rotation may rewrite (``audit_notes_reseal``).

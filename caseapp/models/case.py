@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 
 OUTCOME_CHOICES = [
     (eligibility.Outcome.ELIGIBLE.value, _("Eligible")),
@@ -41,6 +43,32 @@ OUTSIDE_US = "outside_us"
 STATE_CHOICES = [*US_STATES, (OUTSIDE_US, _("Outside the U.S."))]
 
 
+@dataclass(frozen=True)
+class TimeLimit:
+    """18 U.S.C. § 2707(f) for this case: two years from the reference date."""
+
+    reference_date: datetime.date
+    last_day: datetime.date
+    passed: bool
+
+
+#: What registering leads to, by case status: no "moves forward" while there is no case to
+#: move (CASE_FACTS "Status before money"; a firm may keep intake open for a refiled or
+#: related action).
+NEXT_STEP = {
+    "dismissed": _("If the case is filed again, or a related case is brought, the firm may "
+                   "contact you."),
+    "active": _("If the firm needs more information, or the case moves forward, it will "
+                "contact you."),
+    "refiled": _("If the firm needs more information, or the case moves forward, it will "
+                 "contact you."),
+    "settled": _("The case has settled. The firm will contact you if there is something you "
+                 "need to know or do."),
+    "closed": _("The firm has closed its file on this case. It does not plan to contact you "
+                "about it again."),
+}
+
+
 class InLanguage:
     """For models whose texts staff write in English and Spanish (``field`` and ``field_es``)."""
 
@@ -68,6 +96,16 @@ class Case(InLanguage, models.Model):
     docket_number = models.CharField(max_length=100)
     filed_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices)
+    # CASE_FACTS "Dates of the status": the event's own date, and separately when the firm
+    # last looked at the docket; never the record's save date as "as of".
+    status_changed_on = models.DateField(
+        null=True, blank=True,
+        help_text=_("The date of the event behind the current status, from the court's docket "
+                    "(for “Dismissed”, the date of the dismissal)."))
+    docket_checked_on = models.DateField(
+        null=True, blank=True,
+        help_text=_("The day a member of the firm last checked the court's docket. The public "
+                    "pages say “last checked by the firm on …”."))
     # What the public pages say for each status, in English and Spanish: staff write all of
     # them ahead, so switching the status never shows a page without its wording. Shipped by
     # migration 0010; status_text_field() names them.
@@ -135,6 +173,24 @@ class Case(InLanguage, models.Model):
     def status_text(self, language: str) -> str:
         """What the public pages say about the current status, in the reader's language."""
         return self.in_language(self.status_text_field(self.status), language)
+
+    def sca_time_limit(self, today: datetime.date | None = None) -> TimeLimit:
+        """The § 2707(f) limit counted from ``sca_reference_date``, as of today."""
+        last_day = review_rules.sca_limit_last_day(self.sca_reference_date)
+        return TimeLimit(self.sca_reference_date, last_day, review_rules.sca_limit_passed(
+            self.sca_reference_date, today or timezone.localdate()))
+
+    def next_step_text(self) -> str:
+        """What registering leads to under the current status, in the active language."""
+        return str(NEXT_STEP[self.status])
+
+    def planned_deletion_date(self) -> datetime.date | None:
+        """The day the retention rule erases registrants' data: ``purge_after_days`` after the
+        firm closes its file (status "Closed" with ``closed_on``); None until then, or while on
+        legal hold. The same rule as services.privacy.retention_purge."""
+        if self.status != self.Status.CLOSED or self.closed_on is None or self.legal_hold:
+            return None
+        return self.closed_on + datetime.timedelta(days=self.purge_after_days)
 
     @property
     def firm_identity_complete(self) -> bool:

@@ -84,6 +84,7 @@ class Message(models.Model):
         UPDATE = "update", _("Case update")
         INFO_REQUEST = "info_request", _("Request for information")
         INFO_REMINDER = "info_reminder", _("Reminder of a request for information")
+        EMAIL_CHANGED = "email_changed", _("Notice to the old address of an address change")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -109,6 +110,10 @@ class Message(models.Model):
     )
     subject = EncryptedTextField(blank=True)
     body = EncryptedTextField(blank=True)
+    #: Set only when the message goes elsewhere than the registration's current address (the
+    #: notice of an address change goes to the old one).
+    # db_default: a case update inserts its rows in one SQL statement that does not name it.
+    to_address = EncryptedTextField(blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     #: When the next try is due; the recovery sweep re-enqueues queued rows long past it.
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -142,7 +147,9 @@ class AccessCode(models.Model):
     is drawn by the worker when it sends the email, so it is never stored in clear, not even
     in the task queue. Valid for CASEAPP_MANAGE_CODE_MINUTES, usable once."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+    #: Empty when the reference and address matched nothing: the row is made either way, so
+    #: the request does the same work (and takes the same time) whether or not they match.
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, null=True, blank=True,
                                    related_name="access_codes")
     challenge_hash = models.CharField(max_length=64, unique=True)
     #: Blank until the worker has drawn and sent the code.
@@ -156,6 +163,22 @@ class AccessCode(models.Model):
 
     def __str__(self) -> str:
         return f"access code #{self.pk} for {self.submission_id}"
+
+
+class ManageSession(models.Model):
+    """One signed-in visit to /manage/, held on the server so that signing out ends it: the
+    browser's sealed cookie names the row and carries a random key kept here only as a hash,
+    so a copy of the cookie opens nothing once the row is ended."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE,
+                                   related_name="manage_sessions")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"manage session #{self.pk} for {self.submission_id}"
 
 
 class DeliveryLane(models.Model):

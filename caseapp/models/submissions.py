@@ -46,6 +46,9 @@ class Submission(models.Model):
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     #: When the registrant followed the link emailed to them; cleared when the address changes.
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    #: The registrant changed the address and has not confirmed the new one: no sign-in code
+    #: goes to it until they do (a stolen session cannot move the registration to a new inbox).
+    email_change_unconfirmed = models.BooleanField(default=False, db_default=False)
     #: When the registrant asked for no more case updates (RFC 8058 one-click unsubscribe).
     #: Messages about their own registration still go.
     updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -107,6 +110,16 @@ class Submission(models.Model):
     @property
     def effective_outcome(self) -> str:
         return review_rules.effective_outcome(self.outcome, self.outcome_override)
+
+    def same_address_references(self) -> list[str]:
+        """The references of this person's other registrations (same address, not erased):
+        the confirmation email tells them they have more than one, and how to withdraw one."""
+        if not self.email_index:
+            return []
+        return list(Submission.objects.filter(
+            email_index=self.email_index, case_id=self.case_id,
+            personal_data_erased_at__isnull=True,
+        ).exclude(pk=self.pk).order_by("created_at").values_list("reference", flat=True))
 
 
 class SubmissionNameToken(models.Model):

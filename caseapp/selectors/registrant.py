@@ -3,8 +3,28 @@ everything the firm holds about them."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from caseapp import eligibility
 from caseapp.models import Submission
+
+#: The result page's own words for each outcome: the copy never says "Eligible" (with the case
+#: dismissed there is no class to be eligible for) and never gives a dollar figure.
+ANSWERS_MEANING = {
+    eligibility.Outcome.ELIGIBLE.value: _(
+        "From your answers, you would have fit the proposed class as it was described."),
+    eligibility.Outcome.NEEDS_REVIEW.value: _(
+        "From your answers, you might have fit the proposed class as it was described. Some "
+        "answers were “not sure”, so the firm would need to check with you."),
+    eligibility.Outcome.NOT_ELIGIBLE.value: _(
+        "From your answers, you would not have fit the proposed class as it was described."),
+    eligibility.Outcome.INCOMPLETE.value: _(
+        "From your answers, you would not have fit the proposed class as it was described."),
+}
+
+
+def answers_meaning(outcome: str) -> str:
+    return str(ANSWERS_MEANING.get(outcome, ""))
 
 
 def submission_signed_in(*, submission_id: object) -> Submission | None:
@@ -30,7 +50,9 @@ def mask_phone(phone: str) -> str:
 def submission_registrant_copy(*, submission: Submission) -> dict:
     """Everything the firm holds about this person, as they may read it (CCPA right to know).
 
-    The firm's internal review notes are not in it (the page says so)."""
+    The firm's internal review notes are not in it (the page says so). The outcome is in the
+    result page's words; the stored figure used for the firm's counts is not a person's
+    damages and is left out (issue 21)."""
     answers = []
     for question in eligibility.applicable_questions(submission.answers):
         code = submission.answers.get(question.key)
@@ -54,9 +76,9 @@ def submission_registrant_copy(*, submission: Submission) -> dict:
         "case_updates_unsubscribed_at": (submission.updates_unsubscribed_at.isoformat()
                                          if submission.updates_unsubscribed_at else None),
         "answers": answers,
-        "automatic_outcome": submission.outcome,
-        "outcome_after_review": submission.outcome_override or None,
-        "estimated_damages_usd": submission.estimated_damages,
+        "what_your_answers_mean": answers_meaning(submission.outcome),
+        "after_the_firms_review": (answers_meaning(submission.outcome_override)
+                                   if submission.outcome_override else None),
         "review_status": submission.review_status,
         "versions": {"rules": submission.rules_version, "consent": submission.consent_version,
                      "attestation": submission.attestation_version,

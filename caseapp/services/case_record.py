@@ -14,7 +14,7 @@ from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
 
 CASE_EDITABLE_FIELDS = (
-    "status",
+    "status", "status_changed_on", "docket_checked_on",
     *(f"{Case.status_text_field(status)}{suffix}" for status in Case.Status.values
       for suffix in ("", "_es")),
     "status_note", "status_note_es", "registration_open",

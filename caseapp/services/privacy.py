@@ -45,10 +45,12 @@ def _erase(submissions) -> int:
         # The name's tokens are the name in another form: they go with it.
         SubmissionNameToken.objects.filter(submission_id__in=chunk).delete()
         # Notes are free text a reviewer typed about a person: they go too, as do the texts
-        # of messages staff wrote to them, and any message not yet sent.
+        # of messages staff wrote to them, an old address a notice went to, the server's replies
+        # (which can quote the address), and any message
+        # not yet sent.
         ReviewEvent.objects.filter(submission_id__in=chunk).exclude(text="").update(text="")
-        Message.objects.filter(submission_id__in=chunk).exclude(body="", subject="").update(
-            subject="", body="")
+        Message.objects.filter(submission_id__in=chunk).update(
+            subject="", body="", to_address="", last_reply="")
         # What the firm wrote to them in a request for information, and their answer.
         InfoRequest.objects.filter(submission_id__in=chunk).update(note="", answer="")
         Message.objects.filter(submission_id__in=chunk, status=Message.Status.QUEUED).update(
@@ -80,7 +82,7 @@ def submission_erase_personal_data(
     erased = _erase(Submission.objects.filter(pk=submission.pk))
     audit_record(actor=actor, action="submission.erase", target=submission.reference,
                  details={"reason": category, "erased": erased}, note=note.strip(),
-                 request=request)
+                 request=request, by_registrant=actor is None)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def field_keys_rotate(*, batch_size: int = 500) -> dict[str, int]:
     counts = {}
     for model, fields in ((Submission, ["full_name", "email", "phone", "override_reason"]),
                           (ReviewEvent, ["text"]),
-                          (Message, ["subject", "body", "last_reply"])):
+                          (Message, ["subject", "body", "last_reply", "to_address"])):
         done = 0
         last_id = 0
         while True:

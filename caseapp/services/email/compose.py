@@ -76,7 +76,8 @@ def message_headers(*, message: Message) -> dict[str, str]:
 def message_email(*, message: Message, extra: dict | None = None) -> EmailMultiAlternatives:
     """The email for this row, ready for a connection."""
     return email_build(message_compose(message=message, extra=extra),
-                       to=message.submission.email, case=message.submission.case,
+                       to=message.to_address or message.submission.email,
+                       case=message.submission.case,
                        headers=message_headers(message=message))
 
 

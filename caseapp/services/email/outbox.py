@@ -26,16 +26,19 @@ logger = logging.getLogger(__name__)
 
 def message_enqueue(
     *, submission: Submission, kind: str, actor=None, subject: str = "", body: str = "",
+    to_address: str = "",
 ) -> Message:
     """Record one message and enqueue its delivery, in the caller's transaction: a change
-    that rolls back sends nothing, and one that commits cannot lose its message."""
+    that rolls back sends nothing, and one that commits cannot lose its message.
+    ``to_address``: only for a message to another address than the registration's (the
+    notice of an address change goes to the old one)."""
     # No savepoint: no caller recovers from a failure here without rolling back its own
     # change, and the two round trips a savepoint costs were a fifth of what enqueuing adds
     # to a registration (``make bench``, part "register").
     with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             submission=submission, kind=kind, language=submission.language, actor=actor,
-            subject=subject, body=body,
+            subject=subject, body=body, to_address=to_address,
         )
         deliver_message.enqueue(message.pk)
     return message

@@ -194,10 +194,10 @@ class ManageSignInForm(forms.Form):
 
     reference = forms.CharField(
         label=_("Reference number"), max_length=40,
-        help_text=_("It looks like LI-2345-6789. It is in the email we sent when you "
+        help_text=_("It looks like LI-7K3M-Q9XP. It is in the email we sent when you "
                     "registered."),
         error_messages={"required": _("Enter your reference number."),
-                        "max_length": _("Enter a reference number like LI-2345-6789."),
+                        "max_length": _("Enter a reference number like LI-7K3M-Q9XP."),
                         **NO_NULLS},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
                                       "autocapitalize": "characters"}),

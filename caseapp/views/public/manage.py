@@ -1,10 +1,9 @@
 """/manage/: the registrant's way back. The person proves they hold the registered address
-with an emailed code; then, for CASEAPP_MANAGE_SESSION_MINUTES, the sealed cookie names their
-registration. Every page that shows personal data is private and never cached."""
+with an emailed code; then, for CASEAPP_MANAGE_SESSION_MINUTES, a server-side visit
+(services.registrant.manage_session_*) whose random key the sealed cookie carries, ended at
+sign-out. Every page that shows personal data is private and never cached."""
 
 from __future__ import annotations
-
-import time
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
@@ -25,11 +24,11 @@ from django.utils.translation import (
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from caseapp.models import OUTCOME_CHOICES, Message, Submission
+from caseapp.models import Message, Submission
 from caseapp.selectors.registrant import (
+    answers_meaning,
     mask_email,
     submission_registrant_copy,
-    submission_signed_in,
 )
 from caseapp.services import info_requests, registrant
 from caseapp.views.public.forms import (
@@ -40,8 +39,11 @@ from caseapp.views.public.forms import (
 )
 from caseapp.views.public.render import render_page
 
-SIGNED_IN_KEY = "manage"
+SIGNED_IN_KEY = "manage_session"
 CHALLENGE_KEY = "manage_challenge"
+#: The reference and address the code was asked for, so "ask for a new code" keeps them
+#: (in the sealed cookie, for the same short while as the challenge).
+PAIR_KEY = "manage_pair"
 
 #: The review status in plain words, and what it means for the person. The titles carry a
 #: context: the staff pages' "Received" is a date column, and Spanish words them differently.
@@ -70,9 +72,8 @@ STATUS_WORDS = {
     ),
     Submission.ReviewStatus.ACCEPTED: (
         pgettext_lazy("registration status", "Accepted"),
-        gettext_lazy("Your answers fit the proposed class as the firm understands it. The firm "
-                     "will contact you if the case moves forward. This does not mean you will "
-                     "receive money."),
+        gettext_lazy("From your answers, the firm thinks you would have fit the proposed class "
+                     "as it was described. This does not mean you will receive money."),
     ),
     Submission.ReviewStatus.REJECTED: (
         pgettext_lazy("registration status", "Not accepted"),
@@ -83,11 +84,7 @@ STATUS_WORDS = {
 
 
 def _signed_in(request: HttpRequest) -> Submission | None:
-    state = request.draft.get(SIGNED_IN_KEY)
-    if not isinstance(state, dict) or not isinstance(state.get("at"), (int, float)) \
-            or time.time() - state["at"] >= settings.CASEAPP_MANAGE_SESSION_MINUTES * 60:
-        return None
-    return submission_signed_in(submission_id=state.get("id"))
+    return registrant.manage_session_submission(key=request.draft.get(SIGNED_IN_KEY))
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -112,7 +109,9 @@ def manage(request: HttpRequest) -> HttpResponse:
             "masked_email": mask_email(submission.email),
             "info_request": _request_for_person(submission),
         })
-    form = ManageSignInForm(request.POST or None)
+    pair = request.draft.get(PAIR_KEY)
+    form = ManageSignInForm(request.POST or None,
+                            initial=pair if isinstance(pair, dict) else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         result = registrant.access_code_request(
@@ -120,6 +119,8 @@ def manage(request: HttpRequest) -> HttpResponse:
             request=request)
         if result.retry_after is None:
             request.draft[CHALLENGE_KEY] = result.challenge
+            request.draft[PAIR_KEY] = {"reference": form.cleaned_data["reference"],
+                                       "email": form.cleaned_data["email"]}
             request.draft.pop(SIGNED_IN_KEY, None)
             return redirect(reverse("public:manage_code"))
         minutes = max(1, -(-result.retry_after // 60))
@@ -141,15 +142,22 @@ def manage_code(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("public:manage"))
     form = ManageCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        submission = registrant.access_code_verify(
+        check = registrant.access_code_verify(
             challenge=challenge, code=form.cleaned_data["code"], request=request)
-        if submission is not None:
+        if check.submission is not None:
             request.draft.pop(CHALLENGE_KEY, None)
-            request.draft[SIGNED_IN_KEY] = {"id": submission.pk, "at": time.time()}
+            request.draft.pop(PAIR_KEY, None)
+            request.draft[SIGNED_IN_KEY] = registrant.manage_session_start(
+                submission=check.submission)
             return redirect(reverse("public:manage"))
-        form.add_error("code", _(
-            "That code is not right, has expired or was already used. Check the code in the "
-            "latest email we sent, or ask for a new code."))
+        if check.too_many:
+            form.add_error("code", _(
+                "Too many wrong codes. This code no longer works. Ask for a new code below: "
+                "your reference and email address are kept."))
+        else:
+            form.add_error("code", _(
+                "That code is not right, has expired or was already used. Check the code in "
+                "the latest email we sent, or ask for a new code."))
     return _manage_render(request, "caseapp/public/manage_code.html", {
         "form": form, "code_minutes": round(settings.CASEAPP_MANAGE_CODE_MINUTES),
         "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
@@ -208,11 +216,21 @@ def manage_details(request: HttpRequest) -> HttpResponse:
     initial = {field: getattr(submission, field) for field in registrant.CORRECTABLE_FIELDS}
     form = ContactDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changed = registrant.submission_contact_correct(
-            submission=submission, changes=form.cleaned_data, source="manage", request=request)
+        try:
+            changed = registrant.submission_contact_correct(
+                submission=submission, changes=form.cleaned_data, source="manage",
+                request=request)
+        except registrant.EmailChangeLimited as limited:
+            form.add_error("email", _too_many_changes(limited.retry_after))
+            return _manage_render(request, "caseapp/public/manage_details.html", {
+                "form": form, "submission": submission,
+                "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
+            })
         if "email" in changed:
-            messages.success(request, _("Your details are saved. We have sent an email to the "
-                                        "new address: open the link in it to confirm it."))
+            messages.success(request, _(
+                "Your details are saved. We have sent an email to the new address: open the "
+                "link in it to confirm it. Until then, sign-in codes cannot go to it. We have "
+                "also told your old address about the change."))
         elif changed:
             messages.success(request, _("Your details are saved."))
         else:
@@ -236,7 +254,7 @@ def manage_copy(request: HttpRequest) -> HttpResponse:
         "submission": submission, "copy": copy, "status_title": title,
         "language_name": get_language_info(copy["language"])["name_local"].capitalize(),
         "state_label": submission.get_state_display() if submission.state else "",
-        "outcome_label": dict(OUTCOME_CHOICES).get(submission.effective_outcome, ""),
+        "answers_meaning": answers_meaning(submission.effective_outcome),
         "message_kinds": dict(Message.Kind.choices),
         "message_statuses": dict(Message.Status.choices),
     })
@@ -264,6 +282,7 @@ def manage_withdraw(request: HttpRequest) -> HttpResponse:
         reference = submission.reference
         registrant.submission_withdraw(submission=submission, request=request)
         request.draft.pop(SIGNED_IN_KEY, None)
+        request.draft.pop(PAIR_KEY, None)
         request.draft.pop("reference", None)
         return _manage_render(request, "caseapp/public/manage_withdrawn.html",
                               {"reference": reference})
@@ -271,9 +290,43 @@ def manage_withdraw(request: HttpRequest) -> HttpResponse:
                           {"submission": submission})
 
 
+def _too_many_changes(retry_after: int) -> str:
+    minutes = max(1, -(-retry_after // 60))
+    return ngettext(
+        "You have changed the address too many times. Try again in %(minutes)s minute, or "
+        "contact the firm.",
+        "You have changed the address too many times. Try again in %(minutes)s minutes, or "
+        "contact the firm.", minutes) % {"minutes": minutes}
+
+
+def resend_message(retry_after: int | None) -> tuple[str, str]:
+    """What the person is told after asking for the confirmation again: level and words."""
+    if retry_after is None:
+        return messages.SUCCESS, _("We have sent the confirmation email again. Open the link "
+                                   "in the newest one.")
+    minutes = max(1, -(-retry_after // 60))
+    return messages.ERROR, ngettext(
+        "We have sent the confirmation email several times. Try again in %(minutes)s minute.",
+        "We have sent the confirmation email several times. Try again in %(minutes)s minutes.",
+        minutes) % {"minutes": minutes}
+
+
+@require_POST
+def manage_resend_confirmation(request: HttpRequest) -> HttpResponse:
+    submission = _signed_in(request)
+    if submission is None:
+        return _sign_in_first(request)
+    level, text = resend_message(registrant.confirmation_resend(
+        submission=submission, request=request))
+    messages.add_message(request, level, text)
+    return redirect(reverse("public:manage"))
+
+
 @require_POST
 def manage_sign_out(request: HttpRequest) -> HttpResponse:
+    registrant.manage_session_end(key=request.draft.get(SIGNED_IN_KEY), request=request)
     request.draft.pop(SIGNED_IN_KEY, None)
+    request.draft.pop(PAIR_KEY, None)
     request.draft.pop(CHALLENGE_KEY, None)
     messages.info(request, _("You are signed out."))
     return redirect(reverse("public:manage"))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from caseapp import wording
+from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.views.public.render import render_page
 
@@ -16,7 +19,6 @@ from caseapp.views.public.render import render_page
 def privacy(request: HttpRequest) -> HttpResponse:
     case = case_for_request(request)
     hours = case.draft_retention_hours
-    days = case.purge_after_days
     return render_page(request, "caseapp/public/privacy.html", {
         "draft_kept": ngettext(
             "Your answers are kept only in your browser, in an encrypted cookie that cannot be "
@@ -25,19 +27,38 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "read or changed outside our server, and that expires after %(hours)s hours.",
             hours,
         ) % {"hours": hours},
-        "retention": ngettext(
-            "The firm deletes your name, contact details and its notes about you %(days)s day "
-            "after the case is closed, unless a court or the law requires it to keep them longer "
-            "(a legal hold). Your answers are then kept without your name or contact details, "
-            "for counting only. You can ask for your details to be deleted sooner at any time.",
-            "The firm deletes your name, contact details and its notes about you %(days)s days "
-            "after the case is closed, unless a court or the law requires it to keep them longer "
-            "(a legal hold). Your answers are then kept without your name or contact details, "
-            "for counting only. You can ask for your details to be deleted sooner at any time.",
-            days,
-        ) % {"days": days},
+        "retention": retention_text(case),
         "privacy_notice": wording.PRIVACY_NOTICE.text,
     })
+
+
+def _long_date(value) -> str:
+    return dateformat.format(value, _("F j, Y"))
+
+
+def retention_text(case: Case) -> list[str]:
+    """The retention rule the case record holds, in plain words, with the planned deletion
+    date when there is one (CASE_FACTS "Retention is a promise"). The same rule as
+    services.privacy.retention_purge."""
+    days = case.purge_after_days
+    rule = ngettext(
+        "The firm keeps your details until it closes its file on this case. %(days)s day "
+        "later, it deletes your name, contact details and its notes about you.",
+        "The firm keeps your details until it closes its file on this case. %(days)s days "
+        "later, it deletes your name, contact details and its notes about you.",
+        days) % {"days": days}
+    planned = case.planned_deletion_date()
+    if case.legal_hold:
+        when = _("The case is on a legal hold: a court or the law requires the firm to keep "
+                 "the data for now. Nothing is deleted while the hold lasts.")
+    elif planned is not None:
+        when = _("The firm closed its file on %(closed)s. It plans to delete the details on "
+                 "%(date)s.") % {"closed": _long_date(case.closed_on),
+                                          "date": _long_date(planned)}
+    else:
+        when = _("The firm has not closed its file yet, so there is no deletion date yet. "
+                 "A dismissed case is not a closed file.")
+    return [rule, when]
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

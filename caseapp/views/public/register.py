@@ -13,6 +13,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,11 +28,17 @@ from caseapp.check_draft import (
 )
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.intake import submission_by_idempotency_key
-from caseapp.selectors.registrant import mask_email, mask_phone
+from caseapp.selectors.registrant import mask_phone
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.intake import submission_create
-from caseapp.services.registrant import correction_window_open, submission_contact_correct
+from caseapp.services.registrant import (
+    EmailChangeLimited,
+    confirmation_resend,
+    correction_window_open,
+    submission_contact_correct,
+)
 from caseapp.views.public.forms import EmailCorrectionForm, RegistrationForm
+from caseapp.views.public.manage import resend_message
 from caseapp.views.public.render import render_page
 from caseapp.views.public.steps import draft_expired, next_url
 
@@ -190,8 +197,9 @@ def new_check(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def confirmation(request: HttpRequest) -> HttpResponse:
-    """What was registered, with the contact details partly masked; for a short while, in the
-    browser that registered, a way to fix a mistyped email address."""
+    """What was registered, with the full address the person just typed (so a typo shows;
+    the page is never stored); for a short while, in the browser that registered, a way to
+    fix a mistyped address; and a way to have the confirmation sent again."""
     reference = request.draft.get(REFERENCE_KEY)
     submission = submission_by_reference(reference=reference) if reference else None
     if submission is None:
@@ -201,6 +209,12 @@ def confirmation(request: HttpRequest) -> HttpResponse:
         minutes=settings.CASEAPP_EMAIL_FIX_MINUTES,
     ) and submission.personal_data_erased_at is None
     form = EmailCorrectionForm()
+    if request.method == "POST" and "resend" in request.POST:
+        if submission.personal_data_erased_at is None:
+            level, text = resend_message(confirmation_resend(submission=submission,
+                                                             request=request))
+            messages.add_message(request, level, text)
+        return redirect(reverse("public:confirmation"))
     if request.method == "POST" and can_fix:
         form = EmailCorrectionForm(request.POST)
         if form.is_valid():
@@ -211,24 +225,38 @@ def confirmation(request: HttpRequest) -> HttpResponse:
                 form.add_error("email", _("You have changed the address several times. "
                                           "Contact the firm to change it again."))
             else:
-                submission_contact_correct(
-                    submission=submission, changes={"email": form.cleaned_data["email"]},
-                    source="confirmation page", request=request)
-                messages.success(request, _("Your email address is changed. We have sent a new "
-                                            "confirmation email to it."))
-                return redirect(reverse("public:confirmation"))
+                try:
+                    changed = submission_contact_correct(
+                        submission=submission, changes={"email": form.cleaned_data["email"]},
+                        source="confirmation page", request=request)
+                except EmailChangeLimited:
+                    form.add_error("email", _("You have changed the address several times. "
+                                              "Contact the firm to change it again."))
+                else:
+                    if changed:
+                        messages.success(request, _(
+                            "Your email address is changed. We have sent a new confirmation "
+                            "email to it, and told the old address."))
+                    else:
+                        messages.info(request, _("That is the address we already have. "
+                                                 "Nothing was changed."))
+                    return redirect(reverse("public:confirmation"))
     elif request.method == "POST":
         messages.info(request, _("The time for fixing the address here has passed. Use “Manage "
                                  "your registration” to change it."))
         return redirect(reverse("public:confirmation"))
-    return render_page(request, "caseapp/public/confirmation.html", {
+    response = render_page(request, "caseapp/public/confirmation.html", {
         "reference": submission.reference,
         "submission": submission,
-        "masked_email": mask_email(submission.email),
         "masked_phone": mask_phone(submission.phone),
         "state_label": submission.get_state_display() if submission.state else "",
+        "other_references": submission.same_address_references(),
         "can_fix": can_fix,
         "fix_minutes": round(settings.CASEAPP_EMAIL_FIX_MINUTES),
         "form": form,
         "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
     })
+    # The full address is on it: no browser or proxy keeps a copy.
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return response

@@ -55,9 +55,13 @@ class CaseForm(SpanishRequired, forms.ModelForm):
             "firm_address": forms.Textarea(attrs={"rows": 3}),
             "sca_reference_date": DATE_WIDGET,
             "closed_on": DATE_WIDGET,
+            "status_changed_on": DATE_WIDGET,
+            "docket_checked_on": DATE_WIDGET,
         }
         labels = {
             "status": _("Case status"),
+            "status_changed_on": _("Date of the status event (e.g. the dismissal)"),
+            "docket_checked_on": _("Docket last checked on"),
             **STATUS_TEXT_LABELS,
             "status_note": _("More about where the case stands (start page)"),
             "status_note_es": _("The same in Spanish"),
@@ -94,7 +98,8 @@ class CaseForm(SpanishRequired, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["loaded_at"] = self.instance.updated_at
-        for name in ("sca_reference_date", "closed_on"):
+        for name in ("sca_reference_date", "closed_on", "status_changed_on",
+                     "docket_checked_on"):
             self.fields[name].validators += DATE_RANGE_VALIDATORS
             self.fields[name].error_messages["invalid"] = DATE_RANGE_MESSAGE
         # Days and hours added to a date must stay within Python's calendar (year 9999).
@@ -113,7 +118,8 @@ class CaseForm(SpanishRequired, forms.ModelForm):
         self.helper.form_method = "post"
         self.helper.form_id = "case-form"
         self.helper.layout = Layout(
-            Fieldset(_("Status"), "status", "status_note", "status_note_es"),
+            Fieldset(_("Status"), "status", "status_changed_on", "docket_checked_on",
+                     "status_note", "status_note_es"),
             Fieldset(_("What the public pages say for each status"), *STATUS_TEXT_FIELDS),
             Fieldset(_("Registration"), "registration_open", "registration_closed_message",
                      "registration_closed_message_es"),

@@ -22,7 +22,7 @@ from caseapp.services.info_requests import (
 )
 from caseapp.validators import reject_control_characters
 from caseapp.views.staff.access import staff_view
-from caseapp.views.staff.queue import queue_url_for
+from caseapp.views.staff.queue_forms import queue_url_for
 from caseapp.views.staff.submission import CONFLICT_MESSAGE, submission_or_404
 from caseapp.views.staff.work_queue import (
     in_work_queue,
