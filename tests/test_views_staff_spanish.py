@@ -34,7 +34,11 @@ def staff_pages() -> list[str]:
     ]
 
 
-def test_every_staff_page_reads_in_spanish(supervisor_client, case):
+def test_every_staff_page_reads_in_spanish(supervisor_client, supervisor, case):
+    from caseapp.models import StaffProfile
+
+    # Staff choose their language on their account (issue 20), never by the browser's.
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
     case_texts = [case.status_note, case.court, *(
         getattr(case, case.status_text_field(status)) for status in case.Status.values)]
     for path in staff_pages():

@@ -15,6 +15,29 @@ def dismissal_date(apps, schema_editor):
         status_changed_on=datetime.date(2025, 1, 30))
 
 
+def _email_change_unconfirmed_field():
+    field = models.BooleanField(db_default=False, default=False)
+    field.set_attributes_from_name("email_change_unconfirmed")
+    return field
+
+
+def add_email_change_unconfirmed(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("ALTER TABLE caseapp_submission ADD COLUMN "
+                              "email_change_unconfirmed bool NOT NULL DEFAULT 0")
+    else:
+        schema_editor.add_field(apps.get_model("caseapp", "Submission"),
+                                _email_change_unconfirmed_field())
+
+
+def remove_email_change_unconfirmed(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("ALTER TABLE caseapp_submission DROP COLUMN email_change_unconfirmed")
+    else:
+        schema_editor.remove_field(apps.get_model("caseapp", "Submission"),
+                                   _email_change_unconfirmed_field())
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -42,10 +65,16 @@ class Migration(migrations.Migration):
             name='to_address',
             field=caseapp.crypto.EncryptedTextField(blank=True, db_default=""),
         ),
-        migrations.AddField(
-            model_name='submission',
-            name='email_change_unconfirmed',
-            field=models.BooleanField(db_default=False, default=False),
+        # SQLite would rebuild the submissions table for this column and lose the tally
+        # triggers of migration 0007: there, the column is added in place.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(add_email_change_unconfirmed,
+                                                      remove_email_change_unconfirmed)],
+            state_operations=[migrations.AddField(
+                model_name='submission',
+                name='email_change_unconfirmed',
+                field=models.BooleanField(db_default=False, default=False),
+            )],
         ),
         migrations.AlterField(
             model_name='accesscode',

@@ -91,6 +91,9 @@ def staff_access(*, user) -> StaffAccess:
         has_device=bool(first[0]), supervisor=bool(first[1]), has_backup_codes=bool(first[2]),
         must_change_password=bool(first[3]), language=first[4] or "en")
     user._staff_access = access
+    # The same permissions for Django's ModelBackend, which keeps them in this attribute once
+    # read: the page's ``has_perm`` checks then cost no second and third query.
+    user._perm_cache = set(access.permissions)
     return access
 
 

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -44,6 +43,7 @@ from caseapp.views.staff.submission_forms import (
     NoteForm,
     ReviewForm,
 )
+from caseapp.views.staff.submission_summary import decision_summary, determination_rows
 from caseapp.views.staff.work_queue import (
     in_work_queue,
     neighbours_in_queue,
@@ -70,75 +70,6 @@ def submission_or_404(reference: str) -> Submission:
         return submission_for_staff(reference=reference)
     except Submission.DoesNotExist:
         raise Http404(_("No submission has this reference.")) from None
-
-
-def _determination_rows(submission: Submission) -> list[dict]:
-    try:
-        determination = eligibility.evaluate(submission.answers)
-    except ValueError:
-        return []
-    rows = []
-    for finding in determination.findings:
-        q = eligibility.question(finding.criterion)
-        rows.append({
-            "key": q.key,
-            "question": _(q.text),
-            "code": finding.code or "",
-            "answer": _(q.choice(finding.code).label) if finding.code else _("Not answered"),
-            "status": finding.status.value,
-            "explanation": _(finding.explanation),
-        })
-    for q in eligibility.QUESTIONS:
-        if q.informative:  # asked for the lawyer, never a criterion (§ 2707(f) discovery)
-            code = submission.answers.get(q.key, "")
-            rows.append({
-                "key": q.key, "question": _(q.text), "code": code,
-                "answer": _(q.choice(code).label) if code else _("Not answered"),
-                "status": "informative",
-                "explanation": _("For the lawyer: it changes no outcome."),
-            })
-    return rows
-
-
-#: Short names of the criteria, for the summary above the decision buttons.
-CRITERION_SHORT = {
-    "country": gettext_lazy("Account's country"), "premium": gettext_lazy("Paid Premium"),
-    "premium_before_cutoff": gettext_lazy("Premium before the cutoff"),
-    "inmail": gettext_lazy("InMail"), "inmail_before_cutoff": gettext_lazy("InMail before the "
-                                                                          "cutoff"),
-    "affiliation": gettext_lazy("Left out of class actions"),
-}
-MATCH_WORDS = {
-    "email": gettext_lazy("email"), "phone": gettext_lazy("phone number"),
-    "name_state": gettext_lazy("name and state"),
-    "marked": gettext_lazy("marked as a duplicate of this one"),
-}
-
-
-def _summary(submission: Submission, *, findings: list[dict], duplicates: list[dict],
-             reference_date) -> dict:
-    """The facts to see before deciding: doubtful criteria, a duplicate match and why, the
-    address confirmed, and the discovery answer with the date two years on (§ 2707(f))."""
-    discovered = submission.answers.get(eligibility.DISCOVERED)
-    question = eligibility.question(eligibility.DISCOVERED)
-    unresolved = [item for item in duplicates
-                  if item["submission"].review_status != review_rules.DUPLICATE]
-    first = unresolved[0] if unresolved else None
-    return {
-        "doubtful": [{**row, "short": CRITERION_SHORT.get(row["key"], row["question"])}
-                     for row in findings if row["status"] not in ("met", "informative")],
-        "duplicate": first and {**first, "why": ", ".join(
-            str(MATCH_WORDS[reason]) for reason in first["reasons"])},
-        "duplicates_more": max(len(unresolved) - 1, 0),
-        "discovery_label": _(question.choice(discovered).label) if discovered in question.codes
-        else _("Not asked (registered before the question existed)"),
-        "limit_last_day": review_rules.time_limit_last_day(discovered=discovered,
-                                                           reference_date=reference_date),
-        "limit_at_latest": discovered == eligibility.DISCOVERED_BEFORE_POLICY,
-        "time_limit_flagged": review_rules.time_limit_flagged(
-            received_on=timezone.localdate(submission.created_at), discovered=discovered,
-            reference_date=reference_date),
-    }
 
 
 def _timeline(submission: Submission) -> list:
@@ -175,7 +106,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
     can_review = request.user.has_perm("caseapp.review_submission")
     case = case_for_request(request)
     labels = dict(OUTCOME_CHOICES)
-    findings = _determination_rows(submission)
+    findings = determination_rows(submission)
     duplicates = submission_possible_duplicates(submission=submission)
     context = {
         "submission": submission,
@@ -184,7 +115,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
         "effective_outcome_label": labels.get(submission.effective_outcome,
                                               submission.effective_outcome),
         "findings": findings,
-        "summary": _summary(submission, findings=findings, duplicates=duplicates,
+        "summary": decision_summary(submission, findings=findings, duplicates=duplicates,
                             # A date written past the forms must not overflow the page.
                             reference_date=min(case.sca_reference_date, LATEST_DATE)),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
