@@ -26,7 +26,8 @@ from tests.staff_users import make_staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEEDS_REVIEW = [("country", "US"), ("premium", "yes"), ("premium_before_cutoff", "yes"),
-                ("inmail", "unsure"), ("inmail_before_cutoff", "unsure"), ("affiliation", "none")]
+                ("inmail", "unsure"), ("inmail_before_cutoff", "unsure"), ("affiliation", "none"),
+                ("discovered", "dont_remember")]
 UPDATE_SUBJECT = "The case was refiled"
 
 
@@ -109,12 +110,14 @@ def test_a_firms_day(page, live_server, mail_server, worker):
         page.goto(f"/staff/submissions/{reference}/")
         page.wait_for_selector("#decide-form")
 
-    for reference in (ana, fay):  # eligible: one key
+    for reference in (ana, fay):  # eligible: "a" moves to Accept, "a" again accepts
         open_(reference)
+        keys.press("a")
         keys.press("a")
         page.wait_for_selector(".alert-success")
         decisions += 1
     open_(bea)  # needs review: Accept asks once, "as eligible?", with a reason
+    keys.press("a")
     keys.press("a")
     page.get_by_role("button", name="Accept as eligible").wait_for()
     keys.type("Premium shown on a 2022 invoice")
@@ -122,6 +125,7 @@ def test_a_firms_day(page, live_server, mail_server, worker):
     page.wait_for_selector(".alert-success")
     decisions += 1
     open_(dan)  # rejecting an eligible one asks for the reason first
+    keys.press("r")
     keys.press("r")
     keys.type("Says the messages were not InMail")
     keys.press("Control+Enter")
