@@ -15,27 +15,15 @@ def dismissal_date(apps, schema_editor):
         status_changed_on=datetime.date(2025, 1, 30))
 
 
-def _email_change_unconfirmed_field():
-    field = models.BooleanField(db_default=False, default=False)
-    field.set_attributes_from_name("email_change_unconfirmed")
-    return field
-
-
 def add_email_change_unconfirmed(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("ALTER TABLE caseapp_submission ADD COLUMN "
-                              "email_change_unconfirmed bool NOT NULL DEFAULT 0")
-    else:
-        schema_editor.add_field(apps.get_model("caseapp", "Submission"),
-                                _email_change_unconfirmed_field())
+    # The column keeps its database default, as Django's own AddField with db_default does.
+    false = "0" if schema_editor.connection.vendor == "sqlite" else "false"
+    schema_editor.execute("ALTER TABLE caseapp_submission ADD COLUMN "
+                          f"email_change_unconfirmed boolean NOT NULL DEFAULT {false}")
 
 
 def remove_email_change_unconfirmed(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("ALTER TABLE caseapp_submission DROP COLUMN email_change_unconfirmed")
-    else:
-        schema_editor.remove_field(apps.get_model("caseapp", "Submission"),
-                                   _email_change_unconfirmed_field())
+    schema_editor.execute("ALTER TABLE caseapp_submission DROP COLUMN email_change_unconfirmed")
 
 
 class Migration(migrations.Migration):
