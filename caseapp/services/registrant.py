@@ -211,7 +211,7 @@ CODE_RE = re.compile(r"[0-9]{6}")
 def access_code_send(*, access_code_id: int) -> str:
     """The worker's half of a code request: queue the sign-in email when the request matched
     a registration that still has its data; say what was done."""
-    access = (AccessCode.objects.select_for_update().select_related("submission")
+    access = (AccessCode.objects.select_for_update(of=("self",)).select_related("submission")
               .filter(pk=access_code_id, message__isnull=True).first())
     if access is None or access.submission is None:
         return "no registration"
@@ -248,7 +248,7 @@ def access_code_verify(*, challenge: str, code: str, request: HttpRequest) -> Co
     code = re.sub(r"\s", "", code)
     wait = ratelimit.hit(scope="manage-code-ip", key=client_ip(request),
                          rate=ratelimit.Rate.parse(settings.CASEAPP_MANAGE_RATE_IP))
-    access = (AccessCode.objects.select_for_update().select_related("submission")
+    access = (AccessCode.objects.select_for_update(of=("self",)).select_related("submission")
               .filter(challenge_hash=challenge_hash(challenge)).first() if challenge else None)
     if access is None:
         _audit(action="manage.code_refused", details={"reason": "no request"}, request=request)
