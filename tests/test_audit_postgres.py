@@ -63,8 +63,8 @@ def test_the_application_role_may_only_read_and_append():
             cursor.execute("SELECT count(*) FROM caseapp_auditevent")
             assert cursor.fetchone()[0] == 1
             cursor.execute("INSERT INTO caseapp_auditevent (actor_label, action, target, "
-                           "details, note, created_at) VALUES ('', 'auth.login', '', '{}', '', "
-                           "now())")
+                           "details, note, ip_digest, created_at) VALUES ('', 'auth.login', "
+                           "'', '{}', '', '', now())")
         for sql in ("UPDATE caseapp_auditevent SET action = 'forged' WHERE id = %s",
                     "DELETE FROM caseapp_auditevent WHERE id = %s"):
             refused(sql, [event.pk], match="permission denied")
