@@ -145,3 +145,26 @@ def reviewer_client(client, reviewer):
 def supervisor_client(client, supervisor):
     client.force_login(supervisor)
     return client
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on loopback for the browser and journey tests' worker."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker(live_server, mail_server):
+    """A ``db_worker`` process sending through ``mail_server``, with links to ``live_server``."""
+    import signal
+
+    from tests.smtp import worker_process
+
+    process = worker_process(smtp_port=mail_server.port, site_url=live_server.url)
+    yield process
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=20)

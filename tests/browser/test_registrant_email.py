@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import time
 from pathlib import Path
 
@@ -14,26 +13,12 @@ import pytest
 
 from caseapp import crypto
 from caseapp.models import AuditEvent, Message, ReviewEvent, Submission
-from tests.smtp import SMTPServer, worker_process
 
 from .conftest import assert_accessible
 from .test_public_flow import ELIGIBLE, answer_all, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-@pytest.fixture
-def mail_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker(live_server, mail_server):
-    process = worker_process(smtp_port=mail_server.port, site_url=live_server.url)
-    yield process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=20)
 
 
 def wait_for_mail(mailbox, address: str, count: int, timeout: float = 30):

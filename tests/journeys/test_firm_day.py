@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,7 +19,6 @@ from caseapp.models import Submission
 from caseapp.services.registrant import submission_withdraw
 from tests.browser.test_public_flow import ELIGIBLE, answer_all, register_from_form, start
 from tests.browser.test_staff import sign_in
-from tests.smtp import SMTPServer, worker_process
 from tests.staff_users import make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,19 +29,6 @@ NEEDS_REVIEW = [("country", "US"), ("premium", "yes"), ("premium_before_cutoff",
 UPDATE_SUBJECT = "The case was refiled"
 
 
-@pytest.fixture
-def mail_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker(live_server, mail_server):
-    process = worker_process(smtp_port=mail_server.port, site_url=live_server.url)
-    yield process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=20)
 
 
 def register(page, answers, *, email: str, state: str) -> str:

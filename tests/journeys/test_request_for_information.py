@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import signal
 import time
 
 import pytest
@@ -21,7 +20,6 @@ from caseapp.models import InfoRequest, InfoRequestReason, Message, ReviewEvent,
 from tests.browser.test_staff import sign_in
 from tests.chromium import watched_page
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
-from tests.smtp import SMTPServer, worker_process
 from tests.staff_users import make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,19 +28,6 @@ REQUEST_SUBJECT = "The firm needs more information for your registration"
 REMINDER_SUBJECT = "Reminder: the firm needs more information for your registration"
 
 
-@pytest.fixture
-def mail_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker(live_server, mail_server):
-    process = worker_process(smtp_port=mail_server.port, site_url=live_server.url)
-    yield process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=20)
 
 
 def subjects(mailbox, address: str) -> list[str]:
