@@ -13,14 +13,11 @@ chosen in Python (``ngettext``), where ``makemessages`` sees them too.
 from __future__ import annotations
 
 import datetime
-import functools
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import dateformat, translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
@@ -34,23 +31,11 @@ from caseapp.templatetags.local_time import clock_time, date_time
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
-@functools.lru_cache(maxsize=1024)
-def _reverse(prefix: str, name: str, args: tuple) -> str:
-    return reverse(name, args=args)
-
-
 def url(name: str, *args) -> str:
-    """``{% url %}`` for the public templates: a URL by its name. URLs do not change while a
-    process runs, so each is worked out once (per script prefix, which a request may set).
-    Measured (scripts/measure_speedups.py, production settings): saves 4.0 % of a question
-    page request and 8.4 % of the start page."""
-    return _reverse(get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=4096)
-def _translated(language: str, message: str) -> str:
-    with translation.override(language):
-        return translation.gettext(message)
+    """``{% url %}`` for the public templates: Django's ``reverse`` of a URL name. A per-process
+    cache of these saved 2.7-6.8 % of a public page's instructions and 0.6 % of the whole
+    check's (callgrind, issue 18): under the 10 % rule, so none."""
+    return reverse(name, args=args)
 
 
 def public_context(request) -> dict:
@@ -65,13 +50,10 @@ def public_context(request) -> dict:
     case = case_for_request(request)
     language = getattr(request, "LANGUAGE_CODE", "en")
     token = get_token(request)
+    # ``_()`` in a template is the i18n extension's ``gettext``: Django's, for the request's
+    # language. A per-process cache of the texts saved 5.3-14.0 % of a public page's
+    # instructions and 1.9 % of the whole check's (callgrind, issue 18): under the 10 % rule.
     return {
-        # ``_()`` in a template calls the context's gettext: this one looks each text up once
-        # per language and process, not through the active-language lookup every time. The
-        # catalogs are compiled before the server starts and do not change under it.
-        # Measured (scripts/measure_speedups.py): saves 2.2 % of a question page request (12
-        # texts) and 7.7 % of the start page (26), about 3.5 % of a page across the check.
-        "gettext": functools.partial(_translated, language),
         "case": case,
         "case_status": case.get_status_display(),
         "case_status_text": case.status_text(language),
@@ -97,13 +79,6 @@ def long_date(value: datetime.date) -> str:
 def sca_time_limit(case: Case) -> TimeLimit:
     """The 18 U.S.C. § 2707(f) limit counted from the case record's reference date, today."""
     return case.sca_time_limit()
-
-
-@receiver(setting_changed)
-def _forget_cached(**kwargs) -> None:
-    # Tests change settings (storages, URLconf, languages) under a running process.
-    _reverse.cache_clear()
-    _translated.cache_clear()
 
 
 def environment(**options) -> Environment:
