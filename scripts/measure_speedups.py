@@ -55,43 +55,6 @@ def configure() -> str:
 
 # --- B: Django's own way, patched in for the measurement ---------------------------------------
 
-@contextlib.contextmanager
-def patched(obj, name: str, value):
-    old = getattr(obj, name)
-    setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        setattr(obj, name, old)
-
-
-@contextlib.contextmanager
-def jinja_global(name: str, plain):
-    from django.template import engines
-
-    mapping = engines["jinja2"].env.globals
-    old = mapping[name]
-    mapping[name] = plain
-    try:
-        yield
-    finally:
-        mapping[name] = old
-
-
-def plain_url():
-    from django.urls import reverse
-
-    return jinja_global("url", lambda name, *args: reverse(name, args=args))
-
-
-def plain_gettext():
-    from django.utils import translation
-
-    from caseapp import jinja
-
-    return patched(jinja, "_translated", lambda _language, message: translation.gettext(message))
-
-
 def no_case_cache():
     from django.test import override_settings
 
@@ -219,8 +182,6 @@ SPEEDUPS = {
     # name: (pages, who asks, B)
     "staff widgets (templatetags/staff_forms.py)": (
         ["/staff/submissions/"], "staff", django_widgets),
-    "URL cache (jinja.url)": (["/", "/check/country/"], "public", plain_url),
-    "gettext cache (jinja._translated)": (["/", "/check/country/"], "public", plain_gettext),
     "case-record cache (PublicCaseCache)": (["/", "/check/country/"], "public", no_case_cache),
 }
 
