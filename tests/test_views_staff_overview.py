@@ -112,3 +112,22 @@ def test_overview_counts_decisions_per_reviewer_per_day(reviewer_client, reviewe
     assert rows["rita"].per_day[-1] == 2 and rows["otto"].total == 1
     assert len(response.context["throughput_days"]) == 30
     assert "Decisions per reviewer, last 30 days" in response.content.decode()
+
+
+def test_the_charts_draw_with_points_in_spanish_too(supervisor_client, supervisor, case):
+    """SVG coordinates are numbers for the browser, not for a reader: a Spanish staff member's
+    overview once wrote them with decimal commas (x="61,8"), and the browser drew no bar."""
+    import re
+
+    from caseapp.models import StaffProfile
+
+    make_submission()
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    html = supervisor_client.get(reverse("staff:overview")).content.decode()
+    assert '<html lang="es"' in html
+    coordinates = re.findall(r'<(?:rect|text|line)\b[^>]*>', html)
+    assert len(coordinates) > 26
+    for tag in coordinates:
+        for value in re.findall(r'\b(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', tag):
+            assert re.fullmatch(r"-?\d+(\.\d+)?", value), tag
+    assert re.search(r'<rect class="chart-bar" x="\d+\.\d+"', html)
