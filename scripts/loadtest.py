@@ -153,7 +153,8 @@ def person_answers(rng: random.Random) -> dict[str, str]:
     """A person's true answers: 60 % eligible, 28 % to check, 12 % ruled out."""
     answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
                "inmail": rng.choice(["sent", "received", "both"]),
-               "inmail_before_cutoff": "yes", "affiliation": "none"}
+               "inmail_before_cutoff": "yes", "affiliation": "none",
+               "discovered": rng.choice(eligibility.question(eligibility.DISCOVERED).codes)}
     roll = rng.random()
     if roll >= 0.60:
         changes = NEEDS_REVIEW if roll < 0.88 else RULED_OUT
