@@ -1,8 +1,10 @@
-"""Flesch-Kincaid grade of English text, for the public pages' plain-language test (issue 21).
+"""Flesch-Kincaid grade of English text and Fernández Huerta's readability of Spanish text, for
+the public pages' plain-language tests (issue 21).
 
-A small restatement instead of the ``textstat`` package: the grade needs words, sentences and
-syllables, and a vowel-group syllable count is within a few tenths of a dictionary's on this
-kind of text. Kincaid et al. (1975): 0.39 × words/sentence + 11.8 × syllables/word − 15.59."""
+A small restatement instead of the ``textstat`` package: each measure needs words, sentences
+and syllables. In English a vowel-group syllable count is within a few tenths of a dictionary's
+on this kind of text; Spanish spelling gives its syllables by rule (below).
+Kincaid et al. (1975): 0.39 × words/sentence + 11.8 × syllables/word − 15.59."""
 
 from __future__ import annotations
 
@@ -40,3 +42,57 @@ def flesch_kincaid_grade(text: str) -> float:
     count = len(sentences(text)) or 1
     total = sum(syllables(word) for word in all_words)
     return 0.39 * len(all_words) / count + 11.8 * total / len(all_words) - 15.59
+
+
+# --- Spanish ---------------------------------------------------------------------------------
+# Fernández Huerta's readability, his 1959 adaptation of Flesch's reading ease to Spanish
+# (Fernández Huerta J., "Medidas sencillas de lecturabilidad", Consigna 214, 1959, 29-32), as
+# corrected by Gwillim Law (LINGUIST List 22.2332, 2011: the sentence term is words per
+# sentence; the often-quoted "sentences per 100 words" made shorter sentences score worse):
+#     L = 206.84 − 60 × syllables/word − 1.02 × words/sentence.
+# His scale: 90-100 very easy (4th grade), 80-90 easy (5th), 70-80 fairly easy (6th),
+# 60-70 normal for adults (7th-8th), 50-60 fairly hard, below 50 hard.
+
+_SPANISH_WORD = re.compile(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ][A-Za-zÁÉÍÓÚÜÑáéíóúüñ'’-]*")
+#: "EE. UU." and "1:05 p. m." do not end a sentence either.
+_SPANISH_ABBREVIATIONS = re.compile(
+    r"\b(EE\. ?UU|U\.S\.C?|p\. ?m|a\. ?m|No|núm|Núm|Sr|Sra|Corp|Inc|Cal|Civ|Bus|Prof|v|ff)\.")
+_VOWELS = "aeiouáéíóúü"
+#: A, e and o, and an accented i or u, are each a syllable's own nucleus: two of them side by
+#: side are two syllables (hiatus: "le-er", "dí-a"); an unaccented i or u joins its neighbour
+#: (diphthong: "ciu-dad", "cuen-ta").
+_NUCLEUS = "aeoáéóíú"
+
+
+def spanish_syllables(word: str) -> int:
+    """Syllables by the rules of diphthong and hiatus (Real Academia Española, Ortografía,
+    2010, § 4.1); "y" and a silent "u" (que, gui) join a neighbouring vowel, as they sound."""
+    word = word.lower().strip("'’-")
+    count, previous = 0, ""
+    for letter in word:
+        if letter not in _VOWELS:
+            previous = ""
+            continue
+        if not previous or (previous in _NUCLEUS and letter in _NUCLEUS) or previous == letter:
+            count += 1
+        previous = letter
+    return max(1, count)
+
+
+def spanish_sentences(text: str) -> list[str]:
+    text = _SPANISH_ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", ""), text)
+    return [part for part in _SENTENCE_END.split(text) if _SPANISH_WORD.search(part)]
+
+
+def spanish_words(text: str) -> list[str]:
+    return _SPANISH_WORD.findall(text)
+
+
+def fernandez_huerta(text: str) -> float:
+    """Readability of Spanish text: higher is easier; 70 or more is "fairly easy"."""
+    all_words = spanish_words(text)
+    if not all_words:
+        return 100.0
+    count = len(spanish_sentences(text)) or 1
+    total = sum(spanish_syllables(word) for word in all_words)
+    return 206.84 - 60 * total / len(all_words) - 1.02 * len(all_words) / count
