@@ -2,6 +2,7 @@ import importlib
 import os
 
 import pytest
+from django.utils import translation
 
 from caseapp.selectors.case_record import case_current
 from tests import strict_templates
@@ -56,6 +57,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute("ALTER TABLE caseapp_auditevent "
                                "DISABLE TRIGGER caseapp_auditevent_no_truncate")
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """LocaleMiddleware activates a request's language in the thread and nothing turns it
+    off: without this, a test after a Spanish request reads Spanish where it means English
+    (tests/test_wording.py after tests/test_views_public_spanish.py did)."""
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from caseapp import wording
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
+from caseapp.services.email.links import manage_url
 from caseapp.views.public.render import render_page
 
 
@@ -28,7 +29,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             hours,
         ) % {"hours": hours},
         "retention": retention_text(case),
-        "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "privacy_notice": wording.PRIVACY_NOTICE.shown(manage_url=manage_url()),
     })
 
 

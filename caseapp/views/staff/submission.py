@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,7 @@ from caseapp.selectors.submission import (
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.duplicates import submission_mark_duplicate
+from caseapp.services.email.links import manage_url
 from caseapp.services.privacy import submission_erase_personal_data
 from caseapp.services.review import (
     submission_assign,
@@ -101,6 +103,21 @@ def _queue_links(request: HttpRequest, submission: Submission) -> dict:
     }
 
 
+def _wordings(submission: Submission) -> list[tuple[str, str, str, bool]]:
+    """Each text the person agreed to: its version, its words in the language they read it
+    in, and whether it is still the version new registrations see."""
+    rows = []
+    for label, version, current in (
+            (_("Consent to contact"), submission.consent_version, wording.CONSENT_CONTACT),
+            (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
+            (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE)):
+        agreed = wording.published(version)
+        with translation.override(submission.language):
+            words = agreed.shown(manage_url=manage_url()) if agreed else ""
+        rows.append((label, version, words, version == current.version))
+    return rows
+
+
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             confirm_eligible: bool = False, **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
@@ -120,11 +137,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
                             reference_date=min(case.sca_reference_date, LATEST_DATE)),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
         "current_rules_version": eligibility.RULES_VERSION,
-        "wordings": [
-            (_("Consent to contact"), submission.consent_version, wording.CONSENT_CONTACT),
-            (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
-            (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE),
-        ],
+        "wordings": _wordings(submission),
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
         # One per page shown: each Resend button sends its message again once.
