@@ -83,7 +83,7 @@ def shipped_data(request):
 
     request.getfixturevalue("transactional_db")
     for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity",
-                 "0014_staff_team", "0015_case_spanish_wording"):
+                 "0014_staff_team", "0015_case_spanish_wording", "0020_i21w_status_note"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
     importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
 
