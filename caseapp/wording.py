@@ -51,14 +51,16 @@ PRIVACY_NOTICE_2025 = Wording(
       "them."),
 )
 
-#: Says where people see, correct or delete their details themselves (issue 21).
+#: Says where people see, correct or delete their details themselves, in shorter sentences
+#: (issue 21).
 PRIVACY_NOTICE = Wording(
     "notice-2026-12-05.1",
-    _("The firm keeps your name, email, optional phone number, state and answers to contact "
-      "you about this case and to assess the proposed class. They are stored encrypted, seen "
-      "only by the firm's staff, never sold or shared for advertising, and deleted when the "
-      "firm no longer needs them for this case. You can see, correct or delete them at any "
-      "time on the “Manage your registration” page (%(manage_url)s)."),
+    _("The firm keeps your name, email, optional phone number, state and answers. It uses "
+      "them to contact you about this case and to assess the proposed class. They are stored "
+      "encrypted and seen only by the firm's staff. They are never sold or shared for "
+      "advertising. They are deleted when the firm no longer needs them for this case. You "
+      "can see, correct or delete them at any time on the “Manage your registration” page "
+      "(%(manage_url)s)."),
 )
 
 

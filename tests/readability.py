@@ -54,9 +54,11 @@ def flesch_kincaid_grade(text: str) -> float:
 # 60-70 normal for adults (7th-8th), 50-60 fairly hard, below 50 hard.
 
 _SPANISH_WORD = re.compile(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ][A-Za-zÁÉÍÓÚÜÑáéíóúüñ'’-]*")
-#: "EE. UU." and "1:05 p. m." do not end a sentence either.
+#: "1:05 p. m." does not end a sentence either; "EE. UU." ends one only where a capital
+#: follows ("… en EE. UU. Lo que cuenta …").
 _SPANISH_ABBREVIATIONS = re.compile(
-    r"\b(EE\. ?UU|U\.S\.C?|p\. ?m|a\. ?m|No|núm|Núm|Sr|Sra|Corp|Inc|Cal|Civ|Bus|Prof|v|ff)\.")
+    r"\b(U\.S\.C?|p\. ?m|a\. ?m|No|núm|Núm|Sr|Sra|Corp|Inc|Cal|Civ|Bus|Prof|v|ff)\.")
+_UNITED_STATES = re.compile(r"\bEE\. ?UU\.(\s+[A-ZÁÉÍÓÚÑ¿¡])?")
 _VOWELS = "aeiouáéíóúü"
 #: A, e and o, and an accented i or u, are each a syllable's own nucleus: two of them side by
 #: side are two syllables (hiatus: "le-er", "dí-a"); an unaccented i or u joins its neighbour
@@ -80,6 +82,7 @@ def spanish_syllables(word: str) -> int:
 
 
 def spanish_sentences(text: str) -> list[str]:
+    text = _UNITED_STATES.sub(lambda m: "EEUU." + m.group(1) if m.group(1) else "EEUU", text)
     text = _SPANISH_ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", ""), text)
     return [part for part in _SENTENCE_END.split(text) if _SPANISH_WORD.search(part)]
 
