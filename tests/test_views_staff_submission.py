@@ -43,13 +43,14 @@ def test_the_page_quotes_the_consent_the_person_agreed_to_even_an_earlier_one(
     Submission.objects.filter(pk=earlier.pk).update(
         consent_version=wording.CONSENT_CONTACT_2025.version)
     html = detail(reviewer_client, current).content.decode()
-    assert "consent-2026-12-05.1</code> — “I agree that the law firm may contact me" in html
+    assert ('consent-2026-12-05.1</code> — <span lang="en">“I agree that the law firm may '
+            "contact me") in html
     assert "on the “Manage your registration” page (http" in html
     html = detail(reviewer_client, earlier).content.decode()
     # In the words and the language the person read: the 2025 text, in Spanish.
-    assert ("consent-2025-02-01.1</code> — “Acepto que el bufete de abogados se comunique "
-            "conmigo") in html
-    assert "escribiéndole al bufete.” (an earlier version)" in html
+    assert ('consent-2025-02-01.1</code> — <span lang="es">“Acepto que el bufete de abogados se '
+            "comunique conmigo") in html
+    assert "escribiéndole al bufete.”</span> (an earlier version)" in html
 
 
 def test_submission_page_is_404_for_an_unknown_reference(reviewer_client, case):
