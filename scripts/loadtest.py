@@ -153,7 +153,8 @@ def person_answers(rng: random.Random) -> dict[str, str]:
     """A person's true answers: 60 % eligible, 28 % to check, 12 % ruled out."""
     answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
                "inmail": rng.choice(["sent", "received", "both"]),
-               "inmail_before_cutoff": "yes", "affiliation": "none"}
+               "inmail_before_cutoff": "yes", "affiliation": "none",
+               "discovered": rng.choice(eligibility.question(eligibility.DISCOVERED).codes)}
     roll = rng.random()
     if roll >= 0.60:
         changes = NEEDS_REVIEW if roll < 0.88 else RULED_OUT
@@ -532,6 +533,13 @@ user, _ = User.objects.get_or_create(username="loadtest-reviewer")
 user.set_password(os.environ["LOADTEST_PASSWORD"])
 user.save()
 user.groups.add(Group.objects.get(name="Reviewer"))
+# Every staff account signs in with a second factor (issue 20): one whose key the script knows.
+from django_otp.plugins.otp_static.models import StaticDevice
+from caseapp.models import SealedTOTPDevice
+from caseapp.selectors.staff_accounts import BACKUP_DEVICE_NAME
+SealedTOTPDevice.objects.update_or_create(user=user, name="loadtest", defaults={
+    "key": os.environ["LOADTEST_TOTP_KEY"], "confirmed": True})
+StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME)
 """
 
 
@@ -559,9 +567,12 @@ def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dic
         if status == "unknown" and received[address] < per_address[address]:
             if browser is None:
                 browser = harness.StaffBrowser(server.port, "caseapp-loadtest")
-                browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"])
+                browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"],
+                                env["LOADTEST_TOTP_KEY"])
             page = f"/staff/submissions/{reference}/"
             response = browser.post_form(page, f"{page}messages/{message_id}/resend/")
+            if response.status != 302:
+                raise SystemExit(f"resending message {message_id} answered {response.status}")
             resent.append({"message": message_id, "status": response.status})
     if resent:
         harness.wait_until(lambda: email_drained(db), 120, interval=1)
@@ -804,6 +815,7 @@ def main(argv: list[str] | None = None) -> int:
             "CASEAPP_EMAIL_LEASE_SECONDS": "5", "CASEAPP_RECOVER_SECONDS": "5",
             "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
             "LOADTEST_PASSWORD": secrets.token_urlsafe(18),
+            "LOADTEST_TOTP_KEY": secrets.token_hex(20),
             **(sink.environment() if sink else {}),
         })
         log(f"run {label}: fresh database {db.label}")
