@@ -57,10 +57,9 @@ def _day(value: datetime.date | Moment) -> datetime.date:
 def _day_text(language: str, day: datetime.date, style: str) -> str:
     """A day's text depends only on the language, the day and the style, and a page of a
     hundred rows names a handful of days: each is written once per process (the meridiems
-    too). Measured: one row's "Dec 4, 2026, 1:05 PM PST" took 166 µs through ``dateformat``
-    and ``gettext`` each time, 35 µs so; the queue at 100 rows (median of 40 requests, English
-    and Spanish) took 105.8 and 95.8 ms uncached, 96.8 and 83.1 ms cached (8.5 % and 13 %
-    less), as fast as the ISO text it replaced (95.9 and 84.5 ms)."""
+    too). Measured on the queue at 100 rows (median of 40 requests, English and Spanish):
+    105.8 and 95.8 ms uncached, 96.8 and 83.1 ms cached (8.5 % and 13 % less), as fast as the
+    ISO text it replaced (95.9 and 84.5 ms); a row's date and time, about 150 µs against 40."""
     return dateformat.format(day, DAY_FORMATS[style]())
 
 
@@ -108,11 +107,6 @@ def date_time(value: Moment) -> str:
     return _day_and_clock(local(value), "long", seconds=False)
 
 
-def short_date(value: datetime.date | Moment) -> str:
-    """A date for a table or a line of facts: "Dec 4, 2026", "4 dic 2026"."""
-    return day_text(value, "short")
-
-
 def short_date_time(value: Moment, *, seconds: bool = False) -> str:
     """Date and time for a table: "Dec 4, 2026, 1:05 PM PST", "4 dic 2026, 1:05 p. m. PST"."""
     return _day_and_clock(local(value), "short", seconds=seconds)
@@ -121,11 +115,6 @@ def short_date_time(value: Moment, *, seconds: bool = False) -> str:
 def day_and_month(value: datetime.date | Moment) -> str:
     """A chart's axis label, where the year is the chart's: "Dec 4", "4 dic"."""
     return day_text(value, "axis")
-
-
-def weekday_date(value: datetime.date | Moment) -> str:
-    """A day in a list of days: "Fri, Dec 4, 2026", "vie 4 dic 2026"."""
-    return day_text(value, "weekday")
 
 
 def date_element(value: datetime.date | Moment, *, style: str = "short") -> SafeString:

@@ -15,7 +15,6 @@ register = template.Library()
 clock_time = register.filter(local_time.clock_time)
 date_time = register.filter(local_time.date_time)
 long_date = register.filter(local_time.long_date)
-short_date = register.filter(local_time.short_date)
 day_and_month = register.filter(local_time.day_and_month)
 
 
