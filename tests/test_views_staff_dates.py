@@ -104,6 +104,7 @@ def staff_pages(data) -> list[str]:
         reverse("staff:queue") + "?received_from=2026-09-01&sort=-received",
         reverse("staff:submission", args=[shown]), reverse("staff:submission", args=[erased]),
         reverse("staff:compare", args=[shown]), reverse("staff:message", args=[shown]),
+        reverse("staff:submission", args=[data["asked"].reference]),
         reverse("staff:info_request", args=[data["asked"].reference]),
         reverse("staff:info_request_reasons"),
         reverse("staff:info_request_reason", args=[data["reason"].pk]),
