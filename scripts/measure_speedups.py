@@ -160,15 +160,16 @@ def export_ms(rows: int, plain: bool) -> float:
 
 
 def writer_csv(qs, *, sca_from, completed):
-    """The export with the standard library's ``csv.writer``: every cell disarmed, the writer
-    quotes (the candidate that replaces the hand encoder)."""
+    """The export with the standard library's ``csv.writer``: the same cells as
+    ``export.export_csv`` (keep them in step), every cell disarmed, the writer quotes (the
+    candidate that replaces the hand encoder)."""
     import csv
     import io
 
     from django.utils import timezone
 
     from caseapp import eligibility
-    from caseapp.models import Submission
+    from caseapp.models import ReviewEvent, Submission
     from caseapp.selectors import export
 
     buffer = io.StringIO()
@@ -176,16 +177,26 @@ def writer_csv(qs, *, sca_from, completed):
     writer.writerow(export.EXPORT_COLUMNS + [q.key for q in eligibility.QUESTIONS]
                     + export.EXPORT_TRAILING_COLUMNS)
     firm_time = export.FirmTime(timezone.get_default_timezone())
-    name, email, phone, reason = (Submission._meta.get_field(f).open
-                                  for f in ("full_name", "email", "phone", "override_reason"))
+    name, email, phone, reason_of = (Submission._meta.get_field(f).open
+                                     for f in ("full_name", "email", "phone", "override_reason"))
+    decision_text = ReviewEvent._meta.get_field("text").open
     safe, sep = export.spreadsheet_safe, export.SEPARATOR
-    rows = []
-    written = 0
-    for reference, received, n, e, p, middle, assignee, tail, r in export.stream_values(
+
+    def when(utc_text) -> str:
+        return firm_time(utc_text) if utc_text else ""
+
+    rows, written = [], 0
+    for (reference, received, n, e, p, middle, assignee, tail, r, decided_by, decided_utc,
+         decision_token, confirmed, info_requested, info_received) in export.stream_values(
             export.export_values(qs, sca_from=sca_from)):
+        override_reason = reason_of(r)
+        decision_reason = (decision_text(decision_token) or override_reason) if decided_utc \
+            else ""
         rows.append([safe(reference), firm_time(received), safe(name(n)), safe(email(e)),
                      safe(phone(p)), *map(safe, middle.split(sep)), safe(assignee),
-                     *map(safe, tail.split(sep)), safe(reason(r))])
+                     *map(safe, tail.split(sep)), safe(override_reason), safe(decided_by or ""),
+                     when(decided_utc), safe(decision_reason), confirmed, when(info_requested),
+                     when(info_received)])
         if len(rows) == 1000:
             writer.writerows(rows)
             written += len(rows)
