@@ -26,9 +26,19 @@ def syllables(word: str) -> int:
     return max(1, len(re.findall(r"[aeiouy]{1,2}", word)))
 
 
+def _split(text: str, abbreviations: re.Pattern, word: re.Pattern) -> list[str]:
+    text = abbreviations.sub(lambda m: m.group(0).replace(".", ""), text)
+    return [part for part in _SENTENCE_END.split(text) if word.search(part)]
+
+
+def _counts(text: str, words, sentences, syllables) -> tuple[int, int, int]:
+    """Words, sentences (at least one) and syllables in ``text``."""
+    found = words(text)
+    return len(found), len(sentences(text)) or 1, sum(syllables(word) for word in found)
+
+
 def sentences(text: str) -> list[str]:
-    text = _ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", ""), text)
-    return [part for part in _SENTENCE_END.split(text) if _WORD.search(part)]
+    return _split(text, _ABBREVIATIONS, _WORD)
 
 
 def words(text: str) -> list[str]:
@@ -36,12 +46,10 @@ def words(text: str) -> list[str]:
 
 
 def flesch_kincaid_grade(text: str) -> float:
-    all_words = words(text)
-    if not all_words:
+    n_words, n_sentences, n_syllables = _counts(text, words, sentences, syllables)
+    if not n_words:
         return 0.0
-    count = len(sentences(text)) or 1
-    total = sum(syllables(word) for word in all_words)
-    return 0.39 * len(all_words) / count + 11.8 * total / len(all_words) - 15.59
+    return 0.39 * n_words / n_sentences + 11.8 * n_syllables / n_words - 15.59
 
 
 # --- Spanish ---------------------------------------------------------------------------------
@@ -83,8 +91,7 @@ def spanish_syllables(word: str) -> int:
 
 def spanish_sentences(text: str) -> list[str]:
     text = _UNITED_STATES.sub(lambda m: "EEUU." + m.group(1) if m.group(1) else "EEUU", text)
-    text = _SPANISH_ABBREVIATIONS.sub(lambda m: m.group(0).replace(".", ""), text)
-    return [part for part in _SENTENCE_END.split(text) if _SPANISH_WORD.search(part)]
+    return _split(text, _SPANISH_ABBREVIATIONS, _SPANISH_WORD)
 
 
 def spanish_words(text: str) -> list[str]:
@@ -93,9 +100,8 @@ def spanish_words(text: str) -> list[str]:
 
 def fernandez_huerta(text: str) -> float:
     """Readability of Spanish text: higher is easier; 70 or more is "fairly easy"."""
-    all_words = spanish_words(text)
-    if not all_words:
+    n_words, n_sentences, n_syllables = _counts(
+        text, spanish_words, spanish_sentences, spanish_syllables)
+    if not n_words:
         return 100.0
-    count = len(spanish_sentences(text)) or 1
-    total = sum(spanish_syllables(word) for word in all_words)
-    return 206.84 - 60 * total / len(all_words) - 1.02 * len(all_words) / count
+    return 206.84 - 60 * n_syllables / n_words - 1.02 * n_words / n_sentences

@@ -23,6 +23,7 @@ MIN_SPANISH_READABILITY = 70.0
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|dt|dd|div|td|th|label|legend|summary|button|a)>|<br\s*/?>")
 
 
+_REFERENCE = re.compile(r"\bLI-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 _PROSE = re.compile(r"<(p|h[1-6]|li|legend|dt|dd|summary)\b[^>]*>(.*?)</\1>", re.S)
 
 
@@ -35,7 +36,9 @@ def prose_text(html: str) -> str:
     main = re.sub(r"<(select|label)\b.*?</\1>", " ", main, flags=re.S)
     blocks = [re.sub(r"<[^>]+>", " ", inner) for _tag, inner in _PROSE.findall(main)]
     hints = re.findall(r'class="(?:form-text|hint)[^"]*"[^>]*>(.*?)</div>', main, flags=re.S)
-    return unescape("\n\n".join(re.sub(r"\s+", " ", b).strip() for b in [*blocks, *hints]))
+    text = unescape("\n\n".join(re.sub(r"\s+", " ", b).strip() for b in [*blocks, *hints]))
+    # A reference is drawn at random ("LI-AEAE-7K3M" reads as two long words): not prose.
+    return _REFERENCE.sub("", text)
 
 
 def main_text(html: str) -> str:

@@ -115,7 +115,7 @@ def _audience_labels(audience: dict) -> list[tuple[str, str]]:
 def _preview(case: Case, data: dict, language: str) -> Composed:
     update = CaseUpdate(subject=data["subject"], body=data["body"],
                         subject_es=data["subject_es"], body_es=data["body_es"])
-    sample = Submission(case=case, reference="LI-2345-6789", language=language)
+    sample = Submission(case=case, reference="LI-7K3M-Q9XP", language=language)
     sample.pk = 0
     return message_compose(message=Message(
         kind=Message.Kind.UPDATE, update=update, submission=sample, language=language))
