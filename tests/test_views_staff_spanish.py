@@ -79,3 +79,14 @@ def test_a_submissions_dates_and_language_read_in_spanish(supervisor_client, sup
     assert not re.search(r"\b(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
                          r"octubre|noviembre|diciembre) \d{1,2}, \d{4}\b", text)
     assert "Idioma: Español" in text and "Idioma: es " not in text
+
+
+def test_the_overview_charts_keep_their_numbers_in_spanish(supervisor_client, supervisor, case):
+    from caseapp.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    make_submission()
+    page = supervisor_client.get(reverse("staff:overview")).content.decode()
+    # Spanish writes 51,9: in an SVG attribute that is no number, and no bar is drawn.
+    assert 'class="chart-bar' in page
+    assert not re.search(r'\b(x|y|width|height|viewBox)="[^"]*\d,\d', page)
