@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from caseapp import wording
+from caseapp.local_time import long_date
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.views.public.render import render_page
@@ -32,10 +32,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _long_date(value) -> str:
-    return dateformat.format(value, _("F j, Y"))
-
-
 def retention_text(case: Case) -> list[str]:
     """The retention rule the case record holds, in plain words, with the planned deletion
     date when there is one (CASE_FACTS "Retention is a promise"). The same rule as
@@ -53,8 +49,8 @@ def retention_text(case: Case) -> list[str]:
                  "the data for now. Nothing is deleted while the hold lasts.")
     elif planned is not None:
         when = _("The firm closed its file on %(closed)s. It plans to delete the details on "
-                 "%(date)s.") % {"closed": _long_date(case.closed_on),
-                                          "date": _long_date(planned)}
+                 "%(date)s.") % {"closed": long_date(case.closed_on),
+                                          "date": long_date(planned)}
     else:
         when = _("The firm has not closed its file yet, so there is no deletion date yet. "
                  "A dismissed case is not a closed file.")
