@@ -90,3 +90,13 @@ def test_the_overview_charts_keep_their_numbers_in_spanish(supervisor_client, su
     # Spanish writes 51,9: in an SVG attribute that is no number, and no bar is drawn.
     assert 'class="chart-bar' in page
     assert not re.search(r'\b(x|y|width|height|viewBox)="[^"]*\d,\d', page)
+
+
+def test_the_case_record_names_the_court_in_the_members_language(supervisor_client,
+                                                                 supervisor, case):
+    from caseapp.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    heading = supervisor_client.get(reverse("staff:case")).content.decode().split("<form")[0]
+    assert case.court_es and case.court_es in heading
+    assert case.court not in heading
