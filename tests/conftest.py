@@ -2,6 +2,7 @@ import importlib
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from caseapp.selectors.case_record import case_current
@@ -60,14 +61,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def default_language():
-    """LocaleMiddleware activates a request's language in the thread and nothing turns it
-    off: without this, a test after a Spanish request reads Spanish where it means English
-    (tests/test_wording.py after tests/test_views_public_spanish.py did)."""
-    translation.deactivate()
-
-
-@pytest.fixture(autouse=True)
 def no_minimum_registration_time(settings):
     """Tests click faster than people; the timing check has its own tests."""
     settings.CASEAPP_REGISTRATION_MIN_SECONDS = 0
@@ -86,6 +79,15 @@ def shipped_data(request):
                  "0014_staff_team", "0015_case_spanish_wording", "0020_i21w_status_note"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
     importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in English: a request in Spanish leaves its language active in the
+    thread (LocaleMiddleware activates, nothing deactivates), and the next test would read it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

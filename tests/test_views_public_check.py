@@ -36,6 +36,17 @@ def test_question_page_has_radios_named_by_key_and_valued_by_code(client):
     assert "<legend>" in html and "<h1" in html
 
 
+def test_start_page_promises_as_many_questions_as_the_longest_check_asks(client):
+    from caseapp import eligibility
+
+    html = client.get("/").content.decode()
+    # Someone who answers "yes" throughout is asked every question (the first page says
+    # "Question 1 of up to 7"): the start page must not promise fewer.
+    assert f"Answer up to {len(eligibility.QUESTIONS)} questions" in html
+    assert all(q.applies(dict.fromkeys(eligibility.QUESTIONS_BY_KEY, "yes"))
+               for q in eligibility.QUESTIONS)
+
+
 def test_first_question_counts_a_started_check_once(client):
     client.get("/check/country/")
     client.get("/check/country/")

@@ -193,7 +193,11 @@ def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
     response = client.post("/register/", data)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
-    assert "Try again in" in response.content.decode()
+    page = response.content.decode()
+    assert "Try again in" in page
+    # One sentence after another, the time in words: not "minutes. (after 1:05 PM PST)."
+    assert re.search(r"minutes?\. You can register again from \d{1,2}:\d\d [AP]M [A-Z]+\.", page)
+    assert "(after" not in page
     assert Submission.objects.count() == 2
     other = Client(REMOTE_ADDR=fresh_address())
     answer_all(other, ELIGIBLE_ANSWERS)

@@ -121,7 +121,7 @@ def test_the_retry_time_is_spanish(settings):
         client.post("/new-check/")
     assert response.status_code == 429
     text = visible_text(response.content.decode())
-    assert re.search(r"después de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T", text), text
+    assert re.search(r"a partir de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T\.", text), text
     assert not re.search(r"\d (AM|PM)\b", text)
 
 

@@ -297,3 +297,17 @@ def test_the_submission_page_has_no_duplicate_ids(reviewer_client, case):
     html = detail(reviewer_client, make_submission()).content.decode()
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [name for name, n in ids.items() if n > 1] == []
+
+
+def test_the_timeline_says_a_registrants_own_actions_in_words(reviewer_client, case):
+    from caseapp.services.registrant import submission_contact_correct, submission_copy_record
+
+    submission = make_submission(full_name="Ada Lovelace", state="CA")
+    submission_copy_record(submission=submission, form="json")
+    submission_contact_correct(submission=submission, source="manage",
+                               changes={"full_name": "Ada King", "state": "NY"})
+    html = detail(reviewer_client, submission).content.decode()
+    timeline = html.split('id="timeline"')[1].split("</section>")[0]
+    assert "took a copy of their data (file) (/manage/)" in timeline
+    assert "corrected full name, state (/manage/)" in timeline
+    assert "downloaded a copy" not in timeline and "full_name" not in timeline

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from caseapp import eligibility, review_rules, wording
-from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
+from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, ReviewEvent, Submission
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
@@ -74,6 +74,27 @@ def submission_or_404(reference: str) -> Submission:
         raise Http404(_("No submission has this reference.")) from None
 
 
+#: What services.registrant stores, in plain English, for a registrant's own action and where
+#: it was taken; shown in the reader's language.
+REGISTRANT_ACTIONS = {
+    "withdrew": gettext_lazy("withdrew their registration"),
+    "downloaded a copy (page)": gettext_lazy("took a copy of their data (page)"),
+    "downloaded a copy (json)": gettext_lazy("took a copy of their data (file)"),
+    "manage": "/manage/",
+    "confirmation page": gettext_lazy("confirmation page"),
+}
+REGISTRANT_FIELDS = {"full_name": gettext_lazy("full name"), "email": gettext_lazy("email"),
+                     "phone": gettext_lazy("phone number"), "state": gettext_lazy("state")}
+
+
+def _registrant_words(value: str) -> str:
+    if value.startswith("corrected "):
+        fields = value.removeprefix("corrected ").split(", ")
+        return _("corrected %(fields)s") % {
+            "fields": ", ".join(str(REGISTRANT_FIELDS.get(f, f)) for f in fields)}
+    return str(REGISTRANT_ACTIONS.get(value, value))
+
+
 def _timeline(submission: Submission) -> list:
     """Timeline events with their values in words (statuses and outcomes are stored as codes)."""
     words = {
@@ -82,6 +103,10 @@ def _timeline(submission: Submission) -> list:
     }
     events = submission_timeline(submission=submission)
     for event in events:
+        if event.kind == ReviewEvent.Kind.REGISTRANT:
+            event.from_label = _registrant_words(event.from_value)
+            event.to_label = _registrant_words(event.to_value)
+            continue
         labels = words.get(event.kind, {})
         event.from_label = labels.get(event.from_value, event.from_value)
         event.to_label = labels.get(event.to_value, event.to_value)
