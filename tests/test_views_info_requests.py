@@ -117,3 +117,19 @@ def test_needs_information_and_next_sends_then_opens_the_next_in_the_queue(
     response = reviewer_client.post(form_url, {"reasons": [reason.pk], "version": version})
     assert f"/staff/submissions/{second.reference}/?" in response["Location"]
     assert "wq=1" in response["Location"]
+
+
+def test_without_a_reason_the_request_form_says_so_and_offers_no_send(reviewer_client, case):
+    submission = make_submission()
+    page = reviewer_client.get(reverse("staff:info_request", args=[submission.reference])
+                               ).content.decode()
+    assert 'id="no-reasons"' in page and "Ask a supervisor to add reasons." in page
+    assert "Send request" not in page and 'name="send_request"' not in page
+
+
+def test_without_a_reason_a_supervisor_is_led_to_the_reasons_page(supervisor_client, case):
+    submission = make_submission()
+    page = supervisor_client.get(reverse("staff:info_request", args=[submission.reference])
+                                 ).content.decode()
+    assert f'<a href="{reverse("staff:info_request_reasons")}">Add a reason</a>' in page
+    assert 'name="send_request"' not in page

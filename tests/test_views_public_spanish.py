@@ -87,6 +87,16 @@ def test_the_start_page_names_whose_lawyers_and_keeps_the_money_conditional(clie
     assert "costos judiciales" in text
 
 
+def test_the_privacy_page_says_to_withdraw_at_manage_your_registration(client, case):
+    html = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    text = visible_text(html)
+    assert "retire su registro en “Administrar su registro”" in text
+    # The notice at the top, in its 2026 version, gives the page's full address.
+    assert "en la página “Administrar su registro” (http://" in text
+    assert "/manage/)" in text and 'href="/manage/"' in html
+    assert "escribiéndole al bufete" not in text
+
+
 def test_the_footer_names_the_court_in_spanish(client, case):
     text = spanish(client, "/")
     assert COURT_ES in text
@@ -111,7 +121,7 @@ def test_the_retry_time_is_spanish(settings):
         client.post("/new-check/")
     assert response.status_code == 429
     text = visible_text(response.content.decode())
-    assert re.search(r"después de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T", text), text
+    assert re.search(r"a partir de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T\.", text), text
     assert not re.search(r"\d (AM|PM)\b", text)
 
 

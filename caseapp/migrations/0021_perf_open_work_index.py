@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('caseapp', '0019_message_kinds'),
+        ('caseapp', '0020_i21w_status_note'),
     ]
 
     operations = [
