@@ -112,7 +112,8 @@ class AgeBucket:
 def _open_work():
     """Open submissions (new, in review, needs information) whose personal data was not
     erased: those wait for someone. The partial index ``sub_open_received`` holds exactly
-    these rows in received order (migration 0018)."""
+    these rows in received order (migration 0018; 0021 rebuilt it with the rule's fourth
+    status, without which the planner could not use it)."""
     return Submission.objects.filter(review_status__in=sorted(review_rules.OPEN_STATUSES),
                                      personal_data_erased_at__isnull=True)
 
