@@ -156,3 +156,18 @@ def test_the_spanish_confirmation_email_has_no_english_and_the_agreed_terms(case
     assert "Indique su número de referencia" in text
     assert "nadie es miembro del grupo" in text
     assert "personal del bufete" in text and "equipo del bufete" not in text
+
+
+def test_the_confirmation_email_states_status_and_note_in_one_paragraph(case, smtp_server):
+    """The status line and its note read as one paragraph in the plain-text part: no line of
+    the email starts with a space (the included status line once ended in a line break)."""
+    from .factories import make_submission
+    from .smtp import run_worker
+
+    make_submission(email="persona@example.org")
+    run_worker()
+    [received] = smtp_server.to("persona@example.org")
+    status_line = next(line for line in received.text.splitlines()
+                       if line.startswith(case.get_status_display()))
+    assert case.status_note.split()[0] in status_line
+    assert [line for line in received.text.splitlines() if line.startswith(" ")] == []
