@@ -82,7 +82,7 @@ def test_the_open_work_queries_read_the_open_work_index(case):
     """Issue 18: the ageing counts and the oldest rows read the partial index of open work.
     0018 built it for three open statuses; the rule has four since "information received",
     so no query could use it and at a million rows a bucket took a sequential scan (up to
-    380 ms). The index's condition is now the rule's own set (migration 0020)."""
+    380 ms). The index's condition is now the rule's own set (migration 0021)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
