@@ -29,13 +29,12 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
 
 import harness
-from harness import BASE_DIR, RESULTS, manage, wait_until
+from harness import RESULTS, manage, wait_until
 
 SCRATCH_DB = "caseapp_bench_updates"
 TARGETS = {"messages_per_s": 200, "worker_peak_mb": 150}
@@ -94,15 +93,6 @@ def update_done(db, update_id: int) -> bool:
                     )[0][0] == "done"
 
 
-def received_ids(sink: harness.SmtpSink) -> Counter[str]:
-    """Messages the server took, by their row's id: the Message-ID is (email/compose.py)
-    ``<message-{row id}.{keyed hash}@domain>``."""
-    counts: Counter[str] = Counter()
-    for header, n in sink.by_message_id.items():
-        counts[header.removeprefix("<message-").partition(".")[0]] += n
-    return counts
-
-
 # --- the run -------------------------------------------------------------------------------------
 
 def run(args) -> dict:
@@ -117,16 +107,14 @@ def run(args) -> dict:
     log(f"scratch database {SCRATCH_DB}: migrate and seed {args.count:,} registrants")
     db.create()
     if not args.keep:
-        harness.CLEANUP.add(f"database {db.label}", db.drop)
+        harness.CLEANUP.callback(db.drop)
     manage(env, "migrate", "--noinput")
     started = time.monotonic()
     manage(env, "seed_demo", "--count", str(args.count), "--weeks", "52", "--seed",
            "20250130", "--force", timeout=7200)
     result["seed_seconds"] = round(time.monotonic() - started, 1)
     db.analyze()
-    output = manage(env, "shell", "-c", SEND_CODE)
-    _tag, update_id, recipients, seconds = next(
-        line for line in output.splitlines() if line.startswith("BENCH_UPDATE")).split()
+    update_id, recipients, seconds = harness.manage_shell(env, SEND_CODE, "BENCH_UPDATE")
     update_id, recipients = int(update_id), int(recipients)
     result.update(recipients=recipients, create_seconds=float(seconds))
     log(f"update {update_id}: {recipients:,} recipient rows in {float(seconds):.1f} s; "
@@ -163,16 +151,16 @@ def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
     for row_id, status in rows:
         by_status.setdefault(status, []).append(row_id)
     ids = {row_id for row_id, _status in rows}
-    got = received_ids(sink)
+    got = sink.by_row()
     unknown = by_status.get("unknown", [])
-    unknown_lost = [i for i in unknown if got[str(i)] == 0]
+    unknown_lost = [i for i in unknown if got[i] == 0]
     account = {
         "rows": len(rows), "received": sink.total,
         "sent_rows": len(by_status.get("sent", [])), "unknown_rows": len(unknown),
         "other_rows": {s: len(v) for s, v in by_status.items() if s not in ("sent", "unknown")},
         "received_twice": sum(1 for n in got.values() if n > 1),
-        "received_not_in_update": sum(1 for m in got if not m.isdigit() or int(m) not in ids),
-        "sent_but_not_received": sum(1 for i in by_status.get("sent", []) if not got[str(i)]),
+        "received_not_in_update": sum(1 for row in got if row not in ids),
+        "sent_but_not_received": sum(1 for i in by_status.get("sent", []) if not got[i]),
         "unknown_received": len(unknown) - len(unknown_lost),
         "unknown_not_received": len(unknown_lost),
     }
@@ -180,12 +168,11 @@ def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
     if unknown_lost:
         # What an operator does: resend the unknown rows the server never took.
         log(f"resending {len(unknown_lost)} unknown rows the server never received")
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", RESEND_CODE], cwd=BASE_DIR,
-                       env=env, input=" ".join(map(str, unknown_lost)), text=True, check=True,
-                       capture_output=True, timeout=300)
-        wait_until(lambda: all(received_ids(sink)[str(i)] for i in unknown_lost), 120)
-    got = received_ids(sink)
-    final = Counter(got[str(row_id)] for row_id in ids)
+        manage(env, "shell", "-c", RESEND_CODE, stdin=" ".join(map(str, unknown_lost)),
+               timeout=300)
+        wait_until(lambda: all(sink.by_row()[i] for i in unknown_lost), 120)
+    got = sink.by_row()
+    final = Counter(got[row_id] for row_id in ids)
     account["after_settling"] = {"exactly_once": final[1], "never": final[0],
                                  "more_than_once": sum(n for k, n in final.items() if k > 1)}
     account["every_recipient_exactly_once"] = final[1] == len(ids)

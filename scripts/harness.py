@@ -1,21 +1,27 @@
-"""What the bench and load scripts share: scratch databases, gunicorn, HTTP clients, cleanup."""
+"""What the bench and load scripts share: scratch databases, the app's settings, gunicorn,
+db_worker processes, an SMTP sink, HTTP clients, timing and cleanup."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
 import contextlib
+import hashlib
+import json
 import os
+import platform
 import re
 import secrets
-import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -26,6 +32,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench-results"
 HOST = "127.0.0.1"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+# Whatever happens, gunicorn and the workers are stopped, temp files and scratch databases go:
+# each script's main runs inside it (run_main), and atexit closes it if anything else exits.
+CLEANUP = contextlib.ExitStack()
+atexit.register(CLEANUP.close)
+
+
+def run_main(main: Callable[[], int]) -> None:
+    with CLEANUP:
+        code = main()
+    sys.exit(code)
 
 
 def logger(name: str, stream=None) -> Callable[[str], None]:
@@ -38,6 +55,24 @@ def logger(name: str, stream=None) -> Callable[[str], None]:
     return log
 
 
+def exit_on_signals(log: Callable[[str], None], *signums: int) -> None:
+    """Turn these signals into SystemExit, which unwinds through every finally and CLEANUP."""
+
+    def handler(signum, _frame):
+        log(f"{signal.Signals(signum).name}: stopping and cleaning up")
+        raise SystemExit(128 + signum)
+
+    for signum in signums:
+        signal.signal(signum, handler)
+
+
+def temp_dir(prefix: str, keep: bool = False) -> Path:
+    if keep:
+        return Path(tempfile.mkdtemp(prefix=prefix))
+    return Path(CLEANUP.enter_context(tempfile.TemporaryDirectory(
+        prefix=prefix, ignore_cleanup_errors=True)))
+
+
 def package_version(package: str) -> str:
     try:
         return version(package)
@@ -45,52 +80,50 @@ def package_version(package: str) -> str:
         return "?"
 
 
-# --- cleanup: whatever happens, gunicorn is stopped, and temp files and scratch databases go -----
-
-class Cleanup:
-    def __init__(self) -> None:
-        self._actions: list[tuple[str, Callable[[], object]]] = []
-
-    def add(self, label: str, action: Callable[[], object]) -> None:
-        self._actions.append((label, action))
-
-    def run(self) -> None:
-        while self._actions:
-            label, action = self._actions.pop()
-            try:
-                action()
-            except Exception as exc:  # cleanup must go on
-                print(f"[harness] cleanup {label} failed: {exc!r}", file=sys.stderr)
+def machine(db) -> dict:
+    """The machine and software a measurement ran on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), "")
+    memory_kb = int((_read("/proc/meminfo").split() or [0, 0])[1])
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory": f"{memory_kb / 2**20:.0f} GiB",
+            "database": db.version(), "python": platform.python_version(),
+            "django": package_version("django"), "gunicorn": package_version("gunicorn"),
+            "os": platform.platform(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-CLEANUP = Cleanup()
-atexit.register(CLEANUP.run)
+def _read(path: str) -> str:
+    with contextlib.suppress(OSError):
+        return Path(path).read_text()
+    return ""
 
 
-def exit_on_signals(log: Callable[[str], None], *signums: int) -> None:
-    """Turn these signals into SystemExit, which unwinds through every finally and CLEANUP."""
-
-    def handler(signum, _frame):
-        log(f"{signal.Signals(signum).name}: stopping gunicorn and cleaning up")
-        raise SystemExit(128 + signum)
-
-    for signum in signums:
-        signal.signal(signum, handler)
+def proc_status_kb(pid: int) -> dict[str, int]:
+    """A process's memory lines from /proc (VmRSS, VmHWM, ...), in kB."""
+    return {name: int(rest.split()[0]) for name, _c, rest in
+            (line.partition(":") for line in _read(f"/proc/{pid}/status").splitlines())
+            if name.startswith("Vm")}
 
 
-def run_main(main: Callable[[], int]) -> None:
-    try:
-        code = main()
-    finally:
-        CLEANUP.run()
-    sys.exit(code)
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def temp_dir(prefix: str, keep: bool = False) -> Path:
-    tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    if not keep:
-        CLEANUP.add("temp dir", lambda: shutil.rmtree(tmp, ignore_errors=True))
-    return tmp
+def latency_ms(seconds: list[float]) -> dict:
+    """p50/p95/p99/max in milliseconds of durations in seconds, and their count."""
+    ms = [s * 1000 for s in seconds]
+    return {f"p{q}": round(percentile(ms, q), 1) for q in (50, 95, 99)} | {
+        "max": round(max(ms, default=0), 1), "count": len(ms)}
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
 
 
 # --- scratch databases ---------------------------------------------------------------------------
@@ -120,38 +153,28 @@ class SqliteDatabase:
 
     def drop(self) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def version(self) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 
     def query(self, sql: str) -> list[tuple]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as conn:
             return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
 
     def analyze(self) -> None:
-        conn = sqlite3.connect(self.path)
-        try:
-            conn.execute("ANALYZE")
-        finally:
-            conn.close()
+        self.query("ANALYZE")
 
     def lock(self, seconds: float) -> tuple[float, float]:
         """Hold the write lock (BEGIN EXCLUSIVE) for ``seconds``; return (waited, held)."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
+        with contextlib.closing(sqlite3.connect(self.path, timeout=30,
+                                                isolation_level=None)) as conn:
             t0 = time.monotonic()
             conn.execute("BEGIN EXCLUSIVE")
             t1 = time.monotonic()
             time.sleep(seconds)
             conn.execute("COMMIT")
             return t1 - t0, time.monotonic() - t1
-        finally:
-            conn.close()
 
 
 class PostgresDatabase:
@@ -161,24 +184,20 @@ class PostgresDatabase:
 
     def __init__(self, server_url: str, name: str) -> None:
         parts = urlsplit(server_url)
-        given = parts.path.lstrip("/")
         self.name = name
         self.url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
         # CREATE and DROP DATABASE run from another database: postgres, else the named one.
         self._admin_urls = [urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
-                            for db in ("postgres", given or "template1")]
+                            for db in ("postgres", parts.path.lstrip("/") or "template1")]
         self.label = f"{parts.hostname}:{parts.port or 5432}/{name}"
 
     def _admin(self):
         import psycopg
 
-        last = None
         for url in self._admin_urls:
-            try:
+            with contextlib.suppress(psycopg.OperationalError):
                 return psycopg.connect(url, autocommit=True, connect_timeout=10)
-            except psycopg.OperationalError as exc:
-                last = exc
-        raise SystemExit(f"cannot reach the PostgreSQL server to make {self.name}: {last}")
+        raise SystemExit(f"cannot reach the PostgreSQL server to make {self.name}")
 
     def _connect(self, **options):
         import psycopg
@@ -191,8 +210,8 @@ class PostgresDatabase:
                                 [self.name]).fetchone() is not None
 
     def create(self) -> None:
+        self.drop()
         with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.name}"')
 
     def drop(self) -> None:
@@ -200,8 +219,7 @@ class PostgresDatabase:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def version(self) -> str:
-        with self._connect() as conn:
-            return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
+        return "PostgreSQL " + self.query("SHOW server_version")[0][0]
 
     def query(self, sql: str) -> list[tuple]:
         with self._connect() as conn:
@@ -225,14 +243,24 @@ class PostgresDatabase:
 
     def lock(self, seconds: float) -> tuple[float, float]:
         """Hold an ACCESS EXCLUSIVE lock on the submissions for ``seconds``; (waited, held)."""
-        with self._connect() as conn:
-            with conn.transaction():
-                conn.execute("SET LOCAL lock_timeout = '20s'")
-                t0 = time.monotonic()
-                conn.execute("LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
-                t1 = time.monotonic()
-                time.sleep(seconds)
-            return t1 - t0, time.monotonic() - t1
+        with self._connect() as conn, conn.transaction():
+            conn.execute("SET LOCAL lock_timeout = '20s'")
+            t0 = time.monotonic()
+            conn.execute("LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
+            t1 = time.monotonic()
+            time.sleep(seconds)
+        return t1 - t0, time.monotonic() - t1
+
+
+def scratch_database(name: str, sqlite_path: Path, label: str | None = None):
+    """``name`` on the PostgreSQL server DATABASE_URL names, else the SQLite file."""
+    server_url, use_postgres = database_server()
+    if use_postgres and urlsplit(server_url).path.lstrip("/") == name:
+        raise SystemExit(f"DATABASE_URL names {name!r}, the scratch database this script "
+                         "drops; point it at another database on the same server")
+    if use_postgres:
+        return PostgresDatabase(server_url, name)
+    return SqliteDatabase(sqlite_path, label)
 
 
 # --- the app: production settings, fresh keys, the script's database ------------------------------
@@ -252,11 +280,9 @@ def write_settings_module(tmp: Path, module: str, purpose: str, extra: str = "")
     directory = tmp / "settings"
     directory.mkdir(exist_ok=True)
     (directory / f"{module}.py").write_text(
-        f'"""Written by {purpose}."""\n'
-        "import os\n\n"
+        f'"""Written by {purpose}."""\nimport os\n\n'
         "from caseapp.settings import *  # noqa: F403\n\n"
-        'STATIC_ROOT = os.environ["HARNESS_STATIC_ROOT"]\n' + extra
-    )
+        'STATIC_ROOT = os.environ["HARNESS_STATIC_ROOT"]\n' + extra)
     return directory
 
 
@@ -266,7 +292,7 @@ def app_environment(tmp: Path, module: str, database_url: str, keys: dict[str, s
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DJANGO_", "CASEAPP_"))
            and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
-    env.update({
+    return env | {
         "DJANGO_SETTINGS_MODULE": module,
         "PYTHONPATH": os.pathsep.join([str(tmp / "settings"), str(BASE_DIR)]),
         # The server log is read after workers were killed or gunicorn exited: nothing buffered.
@@ -283,25 +309,63 @@ def app_environment(tmp: Path, module: str, database_url: str, keys: dict[str, s
         # Production settings with the made-up example firm (manage.py example_firm), which
         # would otherwise keep the public pages "not open yet".
         "CASEAPP_FIRM_IDENTITY_REQUIRED": "0",
-        # Production requires a mail server; no worker runs here, so the confirmations a
-        # registration enqueues wait in the task table and nothing is sent.
+        # Every client comes from 127.0.0.1 and answers faster than a person (the bot check's
+        # floor before pressing Register).
+        "CASEAPP_REGISTRATION_RATE": "1000000/h",
+        "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
+        # Production requires a mail server: with no SmtpSink's environment in ``extra``, what
+        # a registration enqueues waits in the task table and nothing is sent.
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": "9",
         "DATABASE_URL": database_url,
-        **(extra or {}),
-    })
-    return env
+    } | (extra or {})
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 3600) -> str:
+def manage(env: dict[str, str], *args: str, timeout: float = 3600, stdin: str = "") -> str:
     """Run manage.py, return its output; the default timeout leaves room for a migration at
     a million rows."""
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-                            capture_output=True, text=True, timeout=timeout)
+                            input=stdin, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)[:80]} failed:\n{result.stdout}\n"
                          f"{result.stderr[-3000:]}")
     return result.stdout
+
+
+def manage_shell(env: dict[str, str], code: str, tag: str, **options) -> list[str]:
+    """Run ``code`` in ``manage.py shell``; the words after ``tag`` on the line it printed."""
+    out = manage(env, "shell", "-c", code, **options)
+    return next(line for line in out.splitlines() if line.startswith(tag + " ")).split()[1:]
+
+
+STAFF_CODE = """
+import json, os
+from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_static.models import StaticDevice
+from caseapp.models import SealedTOTPDevice
+from caseapp.selectors.staff_accounts import BACKUP_DEVICE_NAME
+for name, group in json.loads(os.environ["STAFF_ACCOUNTS"]).items():
+    user, _ = User.objects.get_or_create(username=name)
+    user.set_password(os.environ["STAFF_PASSWORD"])
+    user.is_superuser = user.is_staff = group is None
+    user.save()
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    SealedTOTPDevice.objects.update_or_create(user=user, name="scripts", defaults={
+        "key": os.environ["STAFF_TOTP_KEY"], "confirmed": True})
+    StaticDevice.objects.get_or_create(user=user, name=BACKUP_DEVICE_NAME)
+"""
+
+
+def make_staff(env: dict[str, str], password: str, accounts: dict[str, str | None]) -> str:
+    """Staff accounts (name: group, None for a superuser) with this password. Every account
+    asks for the second factor (issue 20): each gets an authenticator whose key is returned,
+    so that a client can enter the code as a person would (Visitor.sign_in), and backup
+    codes made."""
+    totp_key = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest()  # 20 bytes
+    manage(env | {"STAFF_ACCOUNTS": json.dumps(accounts), "STAFF_PASSWORD": password,
+                  "STAFF_TOTP_KEY": totp_key}, "shell", "-c", STAFF_CODE)
+    return totp_key
 
 
 def free_port() -> int:
@@ -322,66 +386,155 @@ class Server:
                  timeout: int = 60) -> None:
         self.env, self.workers, self.log_path, self.timeout = env, workers, log_path, timeout
         self.port = free_port()
+        self.base_url = f"http://{HOST}:{self.port}"
         self.proc: subprocess.Popen | None = None
-        self._log = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 90) -> None:
-        self._log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "caseapp.wsgi", "--workers", str(self.workers),
-             "--bind", f"{HOST}:{self.port}", "--timeout", str(self.timeout),
-             "--graceful-timeout", "5", "--error-logfile", "-"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        CLEANUP.add(f"gunicorn {self.proc.pid}", self.stop)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "caseapp.wsgi", "--workers",
+                 str(self.workers), "--bind", f"{HOST}:{self.port}", "--timeout",
+                 str(self.timeout), "--graceful-timeout", "5", "--error-logfile", "-"],
+                cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        CLEANUP.callback(self.stop)
+
+        def ready() -> bool:  # every worker up: no measurement starts while one still boots
             if self.proc.poll() is not None:
                 raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n"
                                  + self.log_path.read_text()[-3000:])
-            # Every worker up, so that no measurement starts while one is still booting.
             with contextlib.suppress(OSError, Disconnected):
-                if fetch(self.port, "GET", "/healthz", timeout=5).status == 200 \
-                        and len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+                return (fetch(self.port, "GET", "/healthz", timeout=5).status == 200
+                        and len(self.worker_pids()) == self.workers)
+            return False
+
+        if not wait_until(ready, timeout, interval=0.3):
+            raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s")
 
     def worker_pids(self) -> list[int]:
         if self.proc is None:
             return []
-        pid = self.proc.pid
-        children: list[int] = []
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                children += [int(x) for x in (task / "children").read_text().split()]
-        if not children:  # a kernel without /proc/<pid>/task/*/children
-            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
-                                 capture_output=True, text=True).stdout
-            children = [int(x) for x in out.split()]
-        return sorted(set(children))
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+                             capture_output=True, text=True).stdout
+        return sorted(int(x) for x in out.split())
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
         proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=15)
+        if proc is None:
+            return
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # any worker left behind
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+
+
+# --- email: a real SMTP server on loopback, and the db_worker processes that send to it -------
+
+class SmtpSink:
+    """An aiosmtpd server on a free port of 127.0.0.1, in this process (as tests/smtp.py):
+    what it accepts is counted by recipient and by Message-ID, never kept."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.lock = threading.Lock()
+        self.by_recipient: Counter[str] = Counter()
+        self.by_message_id: Counter[str] = Counter()
+        self.first = self.last = 0.0
+        self.port = free_port()
+        self._controller = Controller(self, hostname=HOST, port=self.port)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_message_id.values())
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        CLEANUP.callback(self.stop)
+        return self
+
+    def stop(self) -> None:
+        with contextlib.suppress(AssertionError, RuntimeError):  # stopped already
+            self._controller.stop()
+
+    def by_row(self) -> Counter[int]:
+        """Messages received by their ``caseapp_message`` row: the Message-ID is
+        ``<message-{row id}.{keyed hash}@domain>`` (services/email/compose.py)."""
+        counts: Counter[int] = Counter()
+        for header, n in list(self.by_message_id.items()):
+            row = header.removeprefix("<message-").partition(".")[0]
+            counts[int(row) if row.isdigit() else -1] += n
+        return counts
+
+    def environment(self) -> dict[str, str]:
+        """What the app's settings need to send here."""
+        return {"EMAIL_HOST": HOST, "EMAIL_PORT": str(self.port), "EMAIL_USE_TLS": "0",
+                "DEFAULT_FROM_EMAIL": "Firm intake <intake@firm.example>"}
+
+    async def handle_DATA(self, server, session, envelope):
+        head = envelope.content.split(b"\r\n\r\n", 1)[0]
+        message_id = next((line[11:].strip().decode("ascii", "replace")
+                           for line in head.split(b"\r\n")
+                           if line[:11].lower() == b"message-id:"), "")
+        with self.lock:
+            self.by_message_id[message_id] += 1
+            self.by_recipient.update(r.lower() for r in envelope.rcpt_tos)
+            self.last = time.monotonic()
+            self.first = self.first or self.last
+        return "250 2.0.0 Ok: queued"
+
+
+class Workers:
+    """``manage.py db_worker`` processes (the deployment's email worker), their peak memory
+    sampled every half second; ``kill_one`` sends SIGKILL and starts a replacement."""
+
+    def __init__(self, env: dict[str, str], count: int, log_path: Path | None = None) -> None:
+        self.env = env
+        self._log = open(log_path or os.devnull, "w")  # noqa: SIM115  (closed in stop)
+        self.processes = [self._start() for _ in range(count)]
+        self.peak_kb: dict[int, int] = {}
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+        CLEANUP.callback(self.stop)
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
+             "--no-startup-delay"],
+            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            for process in list(self.processes):
+                kb = proc_status_kb(process.pid).get("VmRSS", 0)
+                self.peak_kb[process.pid] = max(self.peak_kb.get(process.pid, 0), kb)
+
+    @property
+    def peak_mb(self) -> float:
+        return round(max(self.peak_kb.values(), default=0) / 1024, 1)
+
+    def kill_one(self) -> int:
+        victim = self.processes[-1]
+        victim.kill()
+        victim.wait(timeout=30)
+        self.processes[-1] = self._start()
+        return victim.pid
+
+    def stop(self) -> None:
+        self._stop.set()
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self.processes = []
+        self._log.close()
 
 
 # --- HTTP clients: exact bytes on the wire, one connection per request ----------------------------
@@ -408,12 +561,15 @@ class Response:
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k == name), None)
 
-    def header_list(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k == name]
-
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def app_ms(self) -> float | None:
+        """The server's own time, from the bench middleware's Server-Timing header."""
+        timing = re.search(r"dur=([\d.]+)", self.header("server-timing") or "")
+        return float(timing.group(1)) if timing else None
 
 
 def encode_request(port: int, method: str, path: str, headers: dict[str, str],
@@ -422,8 +578,7 @@ def encode_request(port: int, method: str, path: str, headers: dict[str, str],
     # Every request comes as if through the TLS-terminating proxy the settings trust, so that
     # Django sets its Secure cookies and checks Origin as it does in production.
     lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close",
-             "X-Forwarded-Proto: https"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
+             "X-Forwarded-Proto: https", *(f"{k}: {v}" for k, v in headers.items())]
     if method == "POST":
         lines += ["Content-Type: application/x-www-form-urlencoded",
                   f"Content-Length: {len(body)}"]
@@ -431,41 +586,21 @@ def encode_request(port: int, method: str, path: str, headers: dict[str, str],
 
 
 def decode_response(raw: bytes, seconds: float) -> Response:
-    """A whole response read to EOF, or Disconnected when the server closed it early."""
+    """A whole response read to EOF, or Disconnected when the server closed it early. The app
+    sets Content-Length on its pages; a streamed (chunked) body is not decoded."""
     head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep:
-        raise Disconnected(f"incomplete response ({len(raw)} bytes)")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     try:
         status = int(status_line.split(" ", 2)[1])
     except (IndexError, ValueError) as exc:
         raise Disconnected(f"bad status line {status_line[:60]!r}") from exc
-    headers = []
-    for line in header_lines:
-        name, _c, value = line.partition(":")
-        headers.append((name.strip().lower(), value.strip()))
+    headers = [(name.strip().lower(), value.strip())
+               for name, _c, value in (line.partition(":") for line in header_lines)]
     response = Response(status, headers, body, len(raw), seconds)
-    if (response.header("transfer-encoding") or "").lower() == "chunked":
-        response.body = _dechunk(body)
     length = response.header("content-length")
-    if length is not None and int(length) != len(response.body):
-        raise Disconnected(f"body {len(response.body)} of {length} bytes")
+    if not sep or (length is not None and int(length) != len(body)):
+        raise Disconnected(f"incomplete response ({len(raw)} bytes)")
     return response
-
-
-def _dechunk(data: bytes) -> bytes:
-    out, pos = bytearray(), 0
-    while True:
-        end = data.find(b"\r\n", pos)
-        if end < 0:
-            raise Disconnected("truncated chunked body")
-        size = int(data[pos:end].split(b";")[0], 16)
-        if size == 0:
-            return bytes(out)
-        out += data[end + 2:end + 2 + size]
-        if len(data) < end + 4 + size:
-            raise Disconnected("truncated chunked body")
-        pos = end + 4 + size
 
 
 def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = None,
@@ -475,19 +610,15 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = No
     started = time.perf_counter()
     with socket.create_connection((HOST, port), timeout=timeout) as sock:
         sock.sendall(payload)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return decode_response(b"".join(chunks), time.perf_counter() - started)
+        raw = b"".join(iter(lambda: sock.recv(65536), b""))
+    return decode_response(raw, time.perf_counter() - started)
 
 
 class AsyncClient:
     """One request on asyncio streams: for many people at once in one process."""
 
     def __init__(self, port: int, timeout: float, connect_timeout: float = 10.0) -> None:
-        self.port = port
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
+        self.port, self.timeout, self.connect_timeout = port, timeout, connect_timeout
 
     async def request(self, method: str, path: str, headers: dict[str, str],
                       data: dict | None = None) -> Response:
@@ -498,26 +629,26 @@ class AsyncClient:
                 asyncio.open_connection(HOST, self.port), self.connect_timeout)
         except (OSError, asyncio.TimeoutError) as exc:
             raise ConnectFailed(repr(exc)) from exc
-        try:
-            raw = await asyncio.wait_for(self._exchange(reader, writer, payload), self.timeout)
+
+        async def exchange() -> bytes:
+            try:
+                writer.write(payload)
+                await writer.drain()
+                return await reader.read()  # to EOF: the server closes after the response
+            except (ConnectionError, OSError) as exc:
+                raise Disconnected(repr(exc)) from exc
+
+        try:  # a timeout is the caller's to count, not a disconnection
+            raw = await asyncio.wait_for(exchange(), self.timeout)
         finally:
             writer.close()
         return decode_response(raw, time.perf_counter() - started)
-
-    @staticmethod
-    async def _exchange(reader, writer, payload: bytes) -> bytes:
-        try:
-            writer.write(payload)
-            await writer.drain()
-            return await reader.read()  # to EOF: the server closes after the response
-        except (ConnectionError, OSError) as exc:
-            raise Disconnected(repr(exc)) from exc
 
 
 class Visitor:
     """One person's cookies, and the headers their browser sends with each request."""
 
-    def __init__(self, port: int, user_agent: str) -> None:
+    def __init__(self, port: int, user_agent: str = "caseapp-scripts") -> None:
         self.port = port
         self.user_agent = user_agent
         self.cookies: dict[str, str] = {}
@@ -536,7 +667,9 @@ class Visitor:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def store_cookies(self, response: Response) -> None:
-        for header in response.header_list("set-cookie"):
+        for name, header in response.headers:
+            if name != "set-cookie":
+                continue
             first, *attributes = header.split(";")
             name, _e, value = first.strip().partition("=")
             attrs = {a.strip().split("=", 1)[0].lower(): a.strip().partition("=")[2]
@@ -554,167 +687,28 @@ class Visitor:
         self.store_cookies(response)
         return response
 
-
-class StaffBrowser(Visitor):
-    """Cookies and CSRF for a signed-in staff member."""
-
-    def __init__(self, port: int, user_agent: str = "caseapp-scripts") -> None:
-        super().__init__(port, user_agent)
+    def post_form(self, page_path: str, action: str, data: dict | None = None,
+                  extra_headers: dict[str, str] | None = None) -> Response:
+        """A form on ``page_path`` sent to ``action`` with that page's CSRF token."""
+        page = self.request("GET", page_path)
+        return self.request("POST", action, {
+            "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})}, extra_headers)
 
     def sign_in(self, username: str, password: str, totp_key: str = "") -> None:
-        page = self.request("GET", "/staff/login/")
-        response = self.request("POST", "/staff/login/", {
-            "csrfmiddlewaretoken": csrf_token(page.text), "username": username,
-            "password": password})
+        """As a staff member, with the authenticator's code when ``totp_key`` is given."""
+        response = self.post_form("/staff/login/", "/staff/login/",
+                                  {"username": username, "password": password})
         if response.status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{username} could not sign in: {response.status}")
         if totp_key:
             from django_otp.oath import totp
 
-            page = self.request("GET", "/staff/two-factor/")
-            response = self.request("POST", "/staff/two-factor/", {
-                "csrfmiddlewaretoken": csrf_token(page.text),
-                "token": f"{totp(bytes.fromhex(totp_key)):06d}"})
+            response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
+                                      {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
             if response.status != 302:
                 raise SystemExit(f"{username} could not enter the code: {response.status}")
-
-    def post_form(self, page_path: str, action: str, data: dict | None = None) -> Response:
-        """A form on ``page_path`` sent to ``action`` with that page's CSRF token."""
-        page = self.request("GET", page_path)
-        return self.request("POST", action, {
-            "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})})
 
 
 def csrf_token(page: str) -> str | None:
     match = CSRF_RE.search(page)
     return match.group(1) if match else None
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The nearest-rank percentile (0.0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[index]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
-# --- email: a real SMTP server on loopback, and the db_worker processes that send to it -------
-
-class SmtpSink:
-    """An aiosmtpd server on a free port of 127.0.0.1, in this process (as tests/smtp.py):
-    what it accepts is counted by recipient and by Message-ID, never kept."""
-
-    def __init__(self) -> None:
-        import threading
-        from collections import Counter
-
-        self.lock = threading.Lock()
-        self.by_recipient: Counter[str] = Counter()
-        self.by_message_id: Counter[str] = Counter()
-        self.first = self.last = 0.0
-        self.port = free_port()
-        self._controller = None
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_message_id.values())
-
-    def start(self) -> SmtpSink:
-        from aiosmtpd.controller import Controller
-
-        self._controller = Controller(self, hostname=HOST, port=self.port)
-        self._controller.start()
-        CLEANUP.add("smtp sink", self.stop)
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def environment(self) -> dict[str, str]:
-        """What the app's settings need to send here."""
-        return {"EMAIL_HOST": HOST, "EMAIL_PORT": str(self.port), "EMAIL_USE_TLS": "0",
-                "DEFAULT_FROM_EMAIL": "Firm intake <intake@firm.example>"}
-
-    async def handle_DATA(self, server, session, envelope):
-        message_id = ""
-        for line in envelope.content.split(b"\r\n"):
-            if not line:
-                break  # the end of the headers
-            if line[:11].lower() == b"message-id:":
-                message_id = line[11:].strip().decode("ascii", "replace")
-        now = time.monotonic()
-        with self.lock:
-            self.by_message_id[message_id] += 1
-            for recipient in envelope.rcpt_tos:
-                self.by_recipient[recipient.lower()] += 1
-            self.first = self.first or now
-            self.last = now
-        return "250 2.0.0 Ok: queued"
-
-
-class Workers:
-    """``manage.py db_worker`` processes (the deployment's email worker), their peak memory
-    sampled every half second; ``kill_one`` sends SIGKILL and starts a replacement."""
-
-    def __init__(self, env: dict[str, str], count: int, log_path: Path | None = None) -> None:
-        import threading
-
-        self.env = env
-        self._log = open(log_path or os.devnull, "w")  # noqa: SIM115  (closed in stop)
-        self.processes = [self._start() for _ in range(count)]
-        self.peak_kb: dict[int, int] = {}
-        self._stop = threading.Event()
-        threading.Thread(target=self._sample, daemon=True).start()
-        CLEANUP.add("db_worker processes", self.stop)
-
-    def _start(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2",
-             "--no-startup-delay"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.5):
-            for process in list(self.processes):
-                with contextlib.suppress(OSError, ValueError):
-                    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            kb = int(line.split()[1])
-                            self.peak_kb[process.pid] = max(self.peak_kb.get(process.pid, 0), kb)
-
-    @property
-    def peak_mb(self) -> float:
-        return round(max(self.peak_kb.values(), default=0) / 1024, 1)
-
-    def kill_one(self) -> int:
-        victim = self.processes[-1]
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        self.processes[-1] = self._start()
-        return victim.pid
-
-    def stop(self) -> None:
-        self._stop.set()
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        self.processes = []
-        self._log.close()

@@ -1,35 +1,18 @@
 #!/usr/bin/env python
 """Load and fault test: caseapp under gunicorn, driven by simulated people, then reconciled.
 
-``make loadtest`` (or ``.venv/bin/python scripts/loadtest.py``) does, for each run:
-
-1. a fresh database: a temp SQLite file, or, when ``DATABASE_URL`` names a PostgreSQL server,
-   a scratch database (``caseapp_loadtest``) dropped and created on that server; then
-   ``manage.py migrate``. The developer's ``db.sqlite3`` and the named database are untouched;
-2. gunicorn with production settings (``DJANGO_DEBUG=0``, generated keys, collected static
-   files in a temp dir) on a free port of 127.0.0.1;
-3. concurrent simulated people, each with their own cookies, who go through the whole flow as
-   a browser would: start page, one question per page (CSRF token from each page), check
-   answers, result, registration form, confirmation page with the reference. A person retries
-   a request that failed with a connection error, a 5xx or a timeout (the same POST with the
-   same form token for the registration, like pressing Register again);
-4. the confirmation emails the registrations enqueue, sent by two ``manage.py db_worker``
-   processes to a real SMTP server (aiosmtpd) on loopback in this script; settled, then
-5. after gunicorn has stopped: reconciliation of what people were told against the database,
-   and of the database against what the SMTP server received (each registration's
-   confirmation exactly once, counted per recipient).
-
-Run 1 is the normal load. Run 2 injects faults while people are registering: one gunicorn
-worker and one email worker are killed with SIGKILL, then the database is locked for about two
-seconds and a second gunicorn worker is killed while requests wait on that lock.
+``make loadtest`` (or ``.venv/bin/python scripts/loadtest.py``), described in docs/loadtest.md:
+for each run a fresh database (a temp SQLite file, or ``caseapp_loadtest`` on the PostgreSQL
+server ``DATABASE_URL`` names), gunicorn with production settings, concurrent simulated people
+through the whole public flow (retrying as a person would), their confirmation emails sent by
+``db_worker`` processes to an SMTP sink in this script; then the reconciliation of what people
+were told against the database, and of the database against what the SMTP server received.
+Run 2 injects faults: a gunicorn worker and an email worker killed with SIGKILL, then the
+database locked while a second gunicorn worker is killed.
 
 The app's email code is never imported (it is being moved): tables, management commands, HTTP.
-
-Results are printed as a table and written to ``bench-results/loadtest-<db>.json``. The exit
-status is non-zero when any reconciliation check fails. Traffic goes to 127.0.0.1 only.
-
-The database classes, gunicorn, the HTTP client and the cleanup are ``scripts/harness.py``,
-shared with ``scripts/bench.py``; this file holds the people, the faults and the reconciliation.
+It prints a table, writes ``bench-results/loadtest-<db>.json`` and exits non-zero when any
+reconciliation check fails. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -40,7 +23,6 @@ import collections
 import contextlib
 import json
 import os
-import platform
 import random
 import re
 import resource
@@ -54,9 +36,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import harness
-from harness import BASE_DIR, HOST, Response, Server, percentile
+from harness import HOST, Response, Server
 
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(harness.BASE_DIR))
 
 from caseapp import eligibility  # noqa: E402  (pure Python: no Django needed)
 
@@ -153,7 +135,9 @@ def person_answers(rng: random.Random) -> dict[str, str]:
     """A person's true answers: 60 % eligible, 28 % to check, 12 % ruled out."""
     answers = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
                "inmail": rng.choice(["sent", "received", "both"]),
-               "inmail_before_cutoff": "yes", "affiliation": "none"}
+               "inmail_before_cutoff": "yes", "affiliation": "none",
+               "discovered": rng.choice([eligibility.DISCOVERED_BEFORE_POLICY,
+                                         eligibility.DISCOVERED_UNKNOWN])}
     roll = rng.random()
     if roll >= 0.60:
         changes = NEEDS_REVIEW if roll < 0.88 else RULED_OUT
@@ -525,14 +509,6 @@ CONFIRMATIONS_SQL = """SELECT s.idempotency_key, s.reference, m.id, m.status
     WHERE m.kind = 'confirmation'"""
 OPEN_STATUSES = ("queued", "sending")
 SENDING_SQL = "SELECT id FROM caseapp_message WHERE status = 'sending'"
-STAFF_CODE = """
-import os
-from django.contrib.auth.models import Group, User
-user, _ = User.objects.get_or_create(username="loadtest-reviewer")
-user.set_password(os.environ["LOADTEST_PASSWORD"])
-user.save()
-user.groups.add(Group.objects.get(name="Reviewer"))
-"""
 
 
 def email_drained(db) -> bool:
@@ -542,26 +518,25 @@ def email_drained(db) -> bool:
 def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dict:
     """Wait for the workers to send everything; then settle what a killed worker left as an
     operator would: ``recover_messages`` marks a send cut off past its lease *unknown*; an
-    unknown one the server received counts as delivered, one it never received is resent
-    from the submission's staff page (HTTP), and waited for."""
+    unknown one the server received (by its Message-ID) counts as delivered, one it never
+    received is resent from the submission's staff page (HTTP), and waited for."""
     started = time.monotonic()
     drained = harness.wait_until(lambda: email_drained(db), timeout, interval=1)
     time.sleep(float(env["CASEAPP_EMAIL_LEASE_SECONDS"]))  # any cut-off send's lease lapses
     harness.manage(env, "recover_messages")
-    rows = db.query(CONFIRMATIONS_SQL)
-    received = run.sink.by_recipient
-    emails = run.stats.emails
-    per_address = collections.Counter(emails.get(key, "?") for key, *_r in rows)
+    received = run.sink.by_row()
     resent = []
     browser = None
-    for key, reference, message_id, status in rows:
-        address = emails.get(key, "?")
-        if status == "unknown" and received[address] < per_address[address]:
+    for _key, reference, message_id, status in db.query(CONFIRMATIONS_SQL):
+        if status == "unknown" and not received[message_id]:
             if browser is None:
-                browser = harness.StaffBrowser(server.port, "caseapp-loadtest")
-                browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"])
+                browser = harness.Visitor(server.port, "caseapp-loadtest")
+                browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"],
+                                env["LOADTEST_TOTP_KEY"])
             page = f"/staff/submissions/{reference}/"
             response = browser.post_form(page, f"{page}messages/{message_id}/resend/")
+            if response.status != 302:
+                raise SystemExit(f"resending message {message_id} answered {response.status}")
             resent.append({"message": message_id, "status": response.status})
     if resent:
         harness.wait_until(lambda: email_drained(db), 120, interval=1)
@@ -609,38 +584,24 @@ def reconcile_email(run: Run, db, settled: dict) -> list[tuple[str, bool, str]]:
 def summarise(run: Run, reconciliation: dict, server_log: dict, clients: int) -> dict:
     stats = run.stats
     wall = max(1e-9, stats.finished_at - stats.started_at)
-
-    def ms(values: list[float]) -> dict:
-        return {f"p{q}": round(percentile(values, q) * 1000, 1) for q in (50, 95, 99)} | {
-            "max": round(max(values, default=0) * 1000, 1), "count": len(values)}
-
     return {
-        "run": run.name,
-        "clients": clients,
-        "target_registrations": run.target,
-        "completed_registrations": stats.completed,
-        "ruled_out_checks": stats.ruled_out,
-        "people": stats.people,
-        "outcomes_shown": dict(stats.outcomes),
-        "requests": stats.requests,
-        "errors": dict(stats.errors),
-        "retries": stats.retries,
-        "retries_register_post": stats.retries_register,
-        "gave_up": dict(stats.gave_up),
+        "run": run.name, "clients": clients, "target_registrations": run.target,
+        "completed_registrations": stats.completed, "ruled_out_checks": stats.ruled_out,
+        "people": stats.people, "outcomes_shown": dict(stats.outcomes),
+        "requests": stats.requests, "errors": dict(stats.errors), "retries": stats.retries,
+        "retries_register_post": stats.retries_register, "gave_up": dict(stats.gave_up),
         "gave_up_after_register_post": stats.gave_up_after_register_post,
-        "flow_errors": dict(stats.flow_errors),
-        "flow_error_samples": stats.samples,
+        "flow_errors": dict(stats.flow_errors), "flow_error_samples": stats.samples,
         "wall_seconds": round(wall, 1),
         "requests_per_second": round(stats.requests / wall, 1),
         "registrations_per_second": round(stats.completed / wall, 2),
-        "latency_ms": ms(stats.latencies),
-        "latency_ms_by_step": {step: ms(v) for step, v in sorted(stats.latencies_by_step.items())},
+        "latency_ms": harness.latency_ms(stats.latencies),
+        "latency_ms_by_step": {step: harness.latency_ms(v)
+                               for step, v in sorted(stats.latencies_by_step.items())},
         "cpu_seconds": run.cpu,
         "server_cpu_ms_per_request": round(
             1000 * run.cpu.get("server_s", 0) / max(1, stats.requests), 2),
-        "events": run.events,
-        "server_log": server_log,
-        "reconciliation": reconciliation,
+        "events": run.events, "server_log": server_log, "reconciliation": reconciliation,
     }
 
 
@@ -690,7 +651,8 @@ def print_report(results: list[dict], meta: dict) -> None:
     col = max(24, *(len(r["run"]) + 2 for r in results))
     print()
     print(f"caseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
-          f"{meta['workers']} workers, {meta['cpus']} CPUs, Python {meta['python']}")
+          f"{meta['workers']} workers, {meta['machine']['cores']} CPUs, Python "
+          f"{meta['machine']['python']}")
     print("-" * (width + col * len(results)))
     print("run".ljust(width) + "".join(r["run"].ljust(col) for r in results))
     print("-" * (width + col * len(results)))
@@ -715,35 +677,34 @@ def print_report(results: list[dict], meta: dict) -> None:
 # --- main ------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--registrations", type=int, default=5000,
-                        help="completed registrations in the normal run (default 5000)")
-    parser.add_argument("--clients", type=int, default=50,
-                        help="concurrent simulated people (default 50)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument("--fault-registrations", type=int, default=1000,
-                        help="registrations in the fault run (default 1000)")
-    parser.add_argument("--skip-fault", action="store_true", help="only the normal run")
-    parser.add_argument("--skip-normal", action="store_true", help="only the fault run")
-    parser.add_argument("--email-workers", type=int, default=2,
-                        help="db_worker processes sending to the SMTP sink (default 2; 0: none)")
-    parser.add_argument("--email-timeout", type=float, default=600.0,
-                        help="seconds to wait for every confirmation to be sent (default 600)")
-    parser.add_argument("--retries", type=int, default=6,
-                        help="retries of a failed request before a person gives up (default 6)")
-    parser.add_argument("--request-timeout", type=float, default=30.0,
-                        help="seconds per request (default 30)")
-    parser.add_argument("--lock-seconds", type=float, default=2.0,
-                        help="how long the fault run locks the database (default 2)")
-    parser.add_argument("--run-timeout", type=float, default=2400.0,
-                        help="seconds of client traffic per run before stopping (default 2400)")
-    parser.add_argument("--timeout", type=float, default=5400.0,
-                        help="hard limit for the whole script in seconds (default 5400)")
-    parser.add_argument("--seed", type=int, default=20250130)
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temp dir and scratch database for inspection")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="JSON results (default bench-results/loadtest-<db>.json)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    option = parser.add_argument
+    option("--registrations", type=int, default=5000,
+           help="completed registrations in the normal run")
+    option("--clients", type=int, default=50, help="concurrent simulated people")
+    option("--workers", type=int, default=4, help="gunicorn workers")
+    option("--fault-registrations", type=int, default=1000, help="registrations in the fault run")
+    option("--skip-fault", action="store_true", help="only the normal run")
+    option("--skip-normal", action="store_true", help="only the fault run")
+    option("--email-workers", type=int, default=2,
+           help="db_worker processes sending to the SMTP sink (0: none)")
+    option("--email-timeout", type=float, default=600.0,
+           help="seconds to wait for every confirmation to be sent")
+    option("--retries", type=int, default=6,
+           help="retries of a failed request before a person gives up")
+    option("--request-timeout", type=float, default=30.0, help="seconds per request")
+    option("--lock-seconds", type=float, default=2.0,
+           help="how long the fault run locks the database")
+    option("--run-timeout", type=float, default=2400.0,
+           help="seconds of client traffic per run before stopping")
+    option("--timeout", type=float, default=5400.0,
+           help="hard limit for the whole script in seconds")
+    option("--seed", type=int, default=20250130)
+    option("--keep", action="store_true",
+           help="keep the temp dir and scratch database for inspection")
+    option("--output", type=Path, default=None,
+           help="JSON results (default bench-results/loadtest-<db>.json)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1 or args.registrations < 1:
         parser.error("--clients, --workers and --registrations must be positive")
@@ -763,58 +724,35 @@ def main(argv: list[str] | None = None) -> int:
     harness.write_settings_module(tmp, SETTINGS_MODULE, "scripts/loadtest.py: production "
                                   "settings, static files in a temp dir")
 
-    server_url, use_postgres = harness.database_server()
-    # Each run drops and creates the scratch database: never the one the developer named.
-    if use_postgres and urlsplit(server_url).path.lstrip("/") == SCRATCH_DB:
-        raise SystemExit(f"DATABASE_URL names {SCRATCH_DB!r}, the scratch database this script "
-                         "drops; point it at another database on the same server")
-    kind = "postgresql" if use_postgres else "sqlite"
-
-    def new_database(name: str):
-        if use_postgres:
-            return harness.PostgresDatabase(server_url, SCRATCH_DB)
-        return harness.SqliteDatabase(tmp / f"{name}.sqlite3")
-
-    plan = []
-    if not args.skip_normal:
-        plan.append(("normal", args.registrations, False))
+    plan = [("normal", args.registrations, False)] if not args.skip_normal else []
     if not args.skip_fault:
         plan.append(("faults", args.fault_registrations, True))
-
-    meta = {
-        "database": kind, "database_label": "", "workers": args.workers,
-        "clients": args.clients, "cpus": os.cpu_count(), "python": platform.python_version(),
-        "gunicorn": harness.package_version("gunicorn"),
-        "django": harness.package_version("django"),
-        "seed": args.seed,
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    meta = {"workers": args.workers, "clients": args.clients, "seed": args.seed,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     results = []
     collected = False
     for index, (name, target, faults) in enumerate(plan, 1):
         label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
-        db = new_database(f"run{index}")
-        meta["database_label"] = db.label
+        # Each run drops and creates the scratch database: never the one the developer named.
+        db = harness.scratch_database(SCRATCH_DB, tmp / f"run{index}.sqlite3")
+        meta.update(database=db.kind, database_label=db.label)
         sink = harness.SmtpSink().start() if args.email_workers else None
         env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, harness.fresh_keys(), {
-            # Every simulated person comes from 127.0.0.1, and answers faster than a person.
-            "CASEAPP_REGISTRATION_RATE": "1000000/h",
-            "CASEAPP_REGISTRATION_MIN_SECONDS": "0",
             # Short leases: a send the kill cut off is settled within seconds, not minutes.
             "CASEAPP_EMAIL_LEASE_SECONDS": "5", "CASEAPP_RECOVER_SECONDS": "5",
-            "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0",
             "LOADTEST_PASSWORD": secrets.token_urlsafe(18),
             **(sink.environment() if sink else {}),
         })
         log(f"run {label}: fresh database {db.label}")
         db.create()
         if not args.keep:
-            harness.CLEANUP.add(f"database {db.label}", db.drop)
+            harness.CLEANUP.callback(db.drop)
         harness.manage(env, "migrate", "--noinput")
         harness.manage(env, "example_firm")
         run = Run(name=label, tag=f"r{index}x{secrets.token_hex(2)}", target=target, args=args)
         if sink is not None:
-            harness.manage(env, "shell", "-c", STAFF_CODE)
+            env["LOADTEST_TOTP_KEY"] = harness.make_staff(env, env["LOADTEST_PASSWORD"],
+                                                          {"loadtest-reviewer": "Reviewer"})
             harness.manage(env, "recover_messages")  # schedules the recurring recovery
             run.sink = sink
             run.workers = harness.Workers(env, args.email_workers, tmp / f"workers-run{index}.log")
@@ -852,15 +790,16 @@ def main(argv: list[str] | None = None) -> int:
                                  args.clients))
         if not args.keep:
             db.drop()
+        meta["machine"] = harness.machine(db)
 
     print_report(results, meta)
-    output = args.output or BASE_DIR / "bench-results" / f"loadtest-{kind}.json"
+    output = args.output or harness.RESULTS / f"loadtest-{meta['database']}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"meta": meta, "runs": results}, indent=2, default=str) + "\n")
     failed = [c["check"] for r in results for c in r["reconciliation"]["checks"] if not c["pass"]]
     log(f"results written to {output}")
     if args.keep:
-        log(f"kept {tmp}" + (f" and database {SCRATCH_DB}" if use_postgres else ""))
+        log(f"kept {tmp} and database {meta['database_label']}")
     if failed:
         log(f"FAIL: {len(failed)} reconciliation check(s) failed")
         return 1

@@ -4,9 +4,9 @@ Rule (docs/decisions.md): a speed-up that replaces Django stays only if it saves
 of the request it was written for, at the million-row bench. ``make bench`` measures whole
 flows, and its run-to-run noise on shared cores is larger than most of these, so this script
 measures each one in process, with Django's test client and production settings, against the
-bench's seeded database (``caseapp_bench`` on the PostgreSQL server ``DATABASE_URL`` names,
-with the keys ``make bench`` kept in ``bench-results/``; run ``make bench`` first). Without a
-PostgreSQL ``DATABASE_URL`` it uses a scratch SQLite database with no submissions.
+bench's seeded database (``caseapp_bench`` on the PostgreSQL server ``DATABASE_URL`` names, or
+``bench-results/bench.sqlite3``, with the keys ``make bench`` kept in ``bench-results/``; run
+``make bench`` first). Without one it uses a scratch SQLite database with no submissions.
 
 For each speed-up, ``--rounds`` rounds of A (as the code is) and B (Django's way, patched in
 for the measurement) in alternating order, each the median of ``--requests`` requests; the
@@ -35,18 +35,15 @@ sys.path.insert(0, str(harness.BASE_DIR))
 
 def configure() -> str:
     """Production settings on the bench's database (or a scratch SQLite); returns its label."""
-    server_url, use_postgres = harness.database_server()
-    keys_path = harness.RESULTS / "bench-postgresql.keys.json"
-    if use_postgres and keys_path.exists():
+    db = harness.scratch_database("caseapp_bench", harness.RESULTS / "bench.sqlite3")
+    keys_path = harness.RESULTS / f"bench-{db.kind}.keys.json"
+    if keys_path.exists() and db.exists():
         keys = json.loads(keys_path.read_text())
-        db = harness.PostgresDatabase(server_url, "caseapp_bench")
     else:
         keys = harness.fresh_keys()
-        db = harness.SqliteDatabase(Path(tempfile.mkdtemp(prefix="caseapp-speedups-")) / "db")
-        harness.CLEANUP.add("scratch", db.drop)
+        db = harness.SqliteDatabase(harness.temp_dir("caseapp-speedups-") / "db")
     env = harness.app_environment(Path(tempfile.gettempdir()), "caseapp.settings", db.url,
-                                  keys, {"DJANGO_ALLOWED_HOSTS": "testserver",
-                                         "CASEAPP_OTP_REQUIRED_FOR_SUPERVISORS": "0"})
+                                  keys, {"DJANGO_ALLOWED_HOSTS": "testserver"})
     env.pop("PYTHONPATH")
     os.environ.clear()
     os.environ.update(env)
@@ -100,25 +97,11 @@ def no_case_cache():
 
 def django_widgets():
     """The staff form controls through Django's widget templates (``BoundField.as_widget``),
-    with the same classes and aria attributes."""
+    with the attributes the app's own tag gives them."""
     from caseapp.templatetags import staff_forms
 
-    def control(field) -> str:
-        attrs = dict(field.field.widget.attrs)
-        kind = field.widget_type
-        css = [attrs.get("class", staff_forms.CLASSES.get(kind, "form-control"))]
-        described = [f"{field.auto_id}_helptext"] if field.help_text else []
-        if field.errors:
-            css.append("is-invalid")
-            attrs["aria-invalid"] = "true"
-            described.append(f"{field.auto_id}_error")
-        if kind != "hidden":
-            attrs["class"] = " ".join(css)
-        if described:
-            attrs["aria-describedby"] = " ".join(described)
-        return field.as_widget(attrs=attrs)
-
-    return swapped_tag("control", control)
+    return swapped_tag("control", lambda field: field.as_widget(
+        attrs=staff_forms.control_attrs(field)))
 
 
 @contextlib.contextmanager
@@ -176,15 +159,16 @@ def export_ms(rows: int, plain: bool) -> float:
 
 
 def writer_csv(qs, *, case, completed):
-    """The export with the standard library's ``csv.writer``: every cell disarmed, the writer
-    quotes (the candidate that replaces the hand encoder)."""
+    """The export with the standard library's ``csv.writer``: the same cells as
+    ``export.export_csv`` (keep them in step), every cell disarmed, the writer quotes (the
+    candidate that replaces the hand encoder)."""
     import csv
     import io
 
     from django.utils import timezone
 
     from caseapp import eligibility
-    from caseapp.models import Submission
+    from caseapp.models import ReviewEvent, Submission
     from caseapp.selectors import export
 
     buffer = io.StringIO()
@@ -192,16 +176,26 @@ def writer_csv(qs, *, case, completed):
     writer.writerow(export.EXPORT_COLUMNS + [q.key for q in eligibility.QUESTIONS]
                     + export.EXPORT_TRAILING_COLUMNS)
     firm_time = export.FirmTime(timezone.get_default_timezone())
-    name, email, phone, reason = (Submission._meta.get_field(f).open
-                                  for f in ("full_name", "email", "phone", "override_reason"))
+    name, email, phone, reason_of = (Submission._meta.get_field(f).open
+                                     for f in ("full_name", "email", "phone", "override_reason"))
+    decision_text = ReviewEvent._meta.get_field("text").open
     safe, sep = export.spreadsheet_safe, export.SEPARATOR
-    rows = []
-    written = 0
-    for reference, received, n, e, p, middle, assignee, tail, r in export.stream_values(
+
+    def when(utc_text) -> str:
+        return firm_time(utc_text) if utc_text else ""
+
+    rows, written = [], 0
+    for (reference, received, n, e, p, middle, assignee, tail, r, decided_by, decided_utc,
+         decision_token, confirmed, info_requested, info_received) in export.stream_values(
             export.export_values(qs, case=case)):
+        override_reason = reason_of(r)
+        decision_reason = (decision_text(decision_token) or override_reason) if decided_utc \
+            else ""
         rows.append([safe(reference), firm_time(received), safe(name(n)), safe(email(e)),
                      safe(phone(p)), *map(safe, middle.split(sep)), safe(assignee),
-                     *map(safe, tail.split(sep)), safe(reason(r))])
+                     *map(safe, tail.split(sep)), safe(override_reason), safe(decided_by or ""),
+                     when(decided_utc), safe(decision_reason), confirmed, when(info_requested),
+                     when(info_received)])
         if len(rows) == 1000:
             writer.writerows(rows)
             written += len(rows)
@@ -224,22 +218,28 @@ SPEEDUPS = {
 }
 
 
+def alternate(rounds: int, timed) -> tuple[list[float], list[float], list[float]]:
+    """``timed(plain)`` in rounds of A (``plain`` false: as the code is) and B (Django's way)
+    in alternating order: the figures of A, of B, and each round's saving (B - A) / B."""
+    a, b, savings = [], [], []
+    for r in range(rounds):
+        times = {plain: timed(plain) for plain in ((False, True), (True, False))[r % 2]}
+        a.append(times[False])
+        b.append(times[True])
+        savings.append(100 * (times[True] - times[False]) / times[True])
+    return a, b, savings
+
+
 def measure(name: str, clients: dict, rounds: int, requests: int) -> dict:
     pages, who, plain = SPEEDUPS[name]
     result = {}
     for path in pages:
-        savings, a_ms, b_ms = [], [], []
-        for r in range(rounds):
-            order = ("A", "B") if r % 2 == 0 else ("B", "A")
-            times = {}
-            for arm in order:
-                context = plain() if arm == "B" else contextlib.nullcontext()
-                with context:
-                    request_ms(clients[who], path, 3)  # warm: templates compiled, caches filled
-                    times[arm] = request_ms(clients[who], path, requests)
-            a_ms.append(times["A"])
-            b_ms.append(times["B"])
-            savings.append(100 * (times["B"] - times["A"]) / times["B"])
+        def timed(b: bool, path: str = path) -> float:
+            with plain() if b else contextlib.nullcontext():
+                request_ms(clients[who], path, 3)  # warm: templates compiled, caches filled
+                return request_ms(clients[who], path, requests)
+
+        a_ms, b_ms, savings = alternate(rounds, timed)
         result[path] = {"with_ms": round(statistics.median(a_ms), 3),
                         "without_ms": round(statistics.median(b_ms), 3),
                         "saving_pct": round(statistics.median(savings), 1),
@@ -327,17 +327,21 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
     from django.test.utils import setup_test_environment
+    from django_otp import DEVICE_ID_SESSION_KEY
 
     setup_test_environment()
-    if label.endswith("/db"):  # the scratch SQLite
+    if "caseapp-speedups-" in label:  # the scratch SQLite
         call_command("migrate", verbosity=0)
         call_command("example_firm", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     public, staff = Client(), Client()
     public.get("/")  # the draft and CSRF cookies, as a person's second page has
     supervisor = User.objects.filter(username="bench-supervisor").first()
-    if supervisor is not None:
+    if supervisor is not None:  # signed in, second factor verified (the bench's authenticator)
         staff.force_login(supervisor)
+        session = staff.session
+        session[DEVICE_ID_SESSION_KEY] = supervisor.sealedtotpdevice_set.first().persistent_id
+        session.save()
     clients = {"public": public, "staff": staff}
 
     print(f"{label}; Python {sys.version.split()[0]}, Django {django.get_version()}; "
@@ -360,14 +364,8 @@ def main() -> int:
                   f"(spread {row['spread_pct'][0]}..{row['spread_pct'][1]})", flush=True)
     if not args.only or any("export".startswith(o) or o.startswith("export")
                             for o in args.only):
-        a, b, savings = [], [], []
-        for r in range(args.rounds):
-            times = {}
-            for plain in ((False, True) if r % 2 == 0 else (True, False)):
-                times[plain] = export_ms(args.export_rows, plain)
-            a.append(1000 / times[False] * 1000)
-            b.append(1000 / times[True] * 1000)
-            savings.append(100 * (times[True] - times[False]) / times[True])
+        a, b, savings = alternate(args.rounds, lambda plain: export_ms(args.export_rows, plain))
+        a, b = [1e6 / ms for ms in a], [1e6 / ms for ms in b]  # rows per second
         print(f"{'CSV export (selectors/export.py)':44} {args.export_rows:,} rows: hand "
               f"{statistics.median(a):,.0f} rows/s, csv.writer {statistics.median(b):,.0f} "
               f"rows/s: saves {statistics.median(savings):5.1f} % (spread "

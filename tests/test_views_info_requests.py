@@ -211,3 +211,19 @@ def test_reviewers_cannot_ask_in_bulk(reviewer_client, case, reason):
         "submit_token": "t" * 43, "send_request": ""})
     assert response.status_code == 403
     assert not InfoRequest.objects.exists()
+
+
+def test_without_a_reason_the_request_form_says_so_and_offers_no_send(reviewer_client, case):
+    submission = make_submission()
+    page = reviewer_client.get(reverse("staff:info_request", args=[submission.reference])
+                               ).content.decode()
+    assert 'id="no-reasons"' in page and "Ask a supervisor to add reasons." in page
+    assert "Send request" not in page and 'name="send_request"' not in page
+
+
+def test_without_a_reason_a_supervisor_is_led_to_the_reasons_page(supervisor_client, case):
+    submission = make_submission()
+    page = supervisor_client.get(reverse("staff:info_request", args=[submission.reference])
+                                 ).content.decode()
+    assert f'<a href="{reverse("staff:info_request_reasons")}">Add a reason</a>' in page
+    assert 'name="send_request"' not in page

@@ -134,3 +134,28 @@ def test_a_new_status_shows_its_public_wording_in_both_languages_before_it_saves
     case.refresh_from_db()
     assert (case.status, case.status_text("en")) == (
         "refiled", "The case was filed again on 2 March.")
+
+
+def test_the_status_preview_shows_the_date_and_the_note_that_come_with_it(supervisor_client,
+                                                                          case):
+    case.status, case.status_changed_on = "dismissed", datetime.date(2025, 1, 30)
+    case.status_note, case.status_note_es = "No refiled case was found.", "No se encontró."
+    case.save()
+    # Only the status changes: the start page would say "Active on January 30, 2025." over a
+    # note written for the dismissal. The preview shows both, and says they were kept.
+    html = supervisor_client.post(reverse("staff:case"),
+                                  case_form(case, status="active")).content.decode()
+    preview = html.split('id="status-preview"')[1].split("</section>")[0]
+    assert "Active on January 30, 2025." in preview
+    assert "No refiled case was found." in preview and "No se encontró." in preview
+    assert "The date of the event is still the one of the status before." in preview
+    assert "The status note is still the one written for the status before." in preview
+
+    html = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_changed_on="2026-03-02",
+        status_note="The case was filed again.", status_note_es="El caso se presentó de nuevo.",
+    )).content.decode()
+    preview = html.split('id="status-preview"')[1].split("</section>")[0]
+    assert "Active on March 2, 2026." in preview
+    assert 'id="status-kept"' not in preview
+    assert Case.objects.get().status == "dismissed"  # nothing saved yet

@@ -15,12 +15,12 @@ CLASSES = {"select": "form-select", "checkbox": "form-check-input"}
 SELECTED = mark_safe(" selected")  # noqa: S308 (a constant)
 
 
-@register.simple_tag
-def control(field) -> str:
-    """The field's ``<input>``, ``<select>`` or ``<textarea>``, with Bootstrap's classes, its
-    errors and help text linked by ``aria-describedby``, and ``aria-invalid`` when wrong."""
-    widget, kind = field.field.widget, field.widget_type
-    attrs = dict(widget.attrs)
+def control_attrs(field) -> dict:
+    """The widget's attributes with Bootstrap's classes, its errors and help text linked by
+    ``aria-describedby``, and ``aria-invalid`` when wrong (also what
+    scripts/measure_speedups.py gives Django's own widget rendering to compare)."""
+    kind = field.widget_type
+    attrs = dict(field.field.widget.attrs)
     css = [attrs.get("class", CLASSES.get(kind, "form-control"))]
     described = [f"{field.auto_id}_helptext"] if field.help_text else []
     if field.errors:
@@ -31,7 +31,15 @@ def control(field) -> str:
         attrs["class"] = " ".join(css)
     if described:
         attrs["aria-describedby"] = " ".join(described)
-    attrs = field.build_widget_attrs({**attrs, "name": field.html_name, "id": field.auto_id})
+    return attrs
+
+
+@register.simple_tag
+def control(field) -> str:
+    """The field's ``<input>``, ``<select>`` or ``<textarea>`` with ``control_attrs``."""
+    widget, kind = field.field.widget, field.widget_type
+    attrs = field.build_widget_attrs({**control_attrs(field), "name": field.html_name,
+                                      "id": field.auto_id})
     value = field.value()
     if kind == "select":
         return format_html("<select{}>{}</select>", flatatt(attrs), _options(field, value))

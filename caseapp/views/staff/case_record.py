@@ -11,11 +11,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from caseapp.local_time import long_date
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.services.case_record import CASE_EDITABLE_FIELDS, case_update
@@ -155,12 +157,26 @@ class CaseForm(SpanishRequired, forms.ModelForm):
         return data
 
 
+def public_status(case: Case, language: str) -> dict:
+    """What the start page says under a status, in one language: the status with its date (the
+    banner), the status's wording, and the note below it; all three change with a status."""
+    with translation.override(language):
+        status = str(case.get_status_display())
+        line = (translation.gettext("%(status)s on %(date)s.") % {
+            "status": status, "date": long_date(case.status_changed_on)}
+            if case.status_changed_on else f"{status}.")
+    return {"line": line, "text": case.status_text(language),
+            "note": case.in_language("status_note", language)}
+
+
 @staff_view("caseapp.change_case")
 @require_http_methods(["GET", "POST"])
 def case_record(request: HttpRequest) -> HttpResponse:
     case = case_for_request(request)
     status = 200
     status_before = case.status
+    # The form writes into this same object: what the status came with, before it does.
+    date_before, note_before = case.status_changed_on, (case.status_note, case.status_note_es)
     if request.method == "POST":
         form = CaseForm(request.POST, instance=case_for_request(request))
         if form.is_valid() and form.cleaned_data["status"] != status_before \
@@ -170,9 +186,12 @@ def case_record(request: HttpRequest) -> HttpResponse:
             preview = form.instance
             return render(request, "caseapp/staff/case.html", {
                 "form": form, "case_saved": case, "conflict": False, "nav": "case",
-                "status_preview": {"label": preview.get_status_display(),
-                                   "en": preview.status_text("en"),
-                                   "es": preview.status_text("es")},
+                "status_preview": {
+                    "label": preview.get_status_display(), "rows": [
+                        ("en", _("English"), public_status(preview, "en")),
+                        ("es", _("Spanish"), public_status(preview, "es"))],
+                    "same_date": preview.status_changed_on == date_before,
+                    "same_note": (preview.status_note, preview.status_note_es) == note_before},
             })
         if form.is_valid():
             changes = {field: form.cleaned_data[field] for field in form.Meta.fields}

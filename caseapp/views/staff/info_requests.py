@@ -121,6 +121,7 @@ def info_request_new(request: HttpRequest, reference: str) -> HttpResponse:
     query = request.GET.urlencode()
     return render(request, "caseapp/staff/info_request_new.html", {
         "submission": submission, "form": form, "nav": "queue",
+        "reasons_offered": form.fields["reasons"].queryset.exists(),
         "reply_by": info_request_reply_by(case=case_for_request(request)),
         "action": reverse("staff:info_request", args=[reference]) + (f"?{query}" if query
                                                                         else ""),
@@ -180,6 +181,7 @@ def bulk_info_request(request: HttpRequest) -> HttpResponse:
             left_out.append((row.reference, refusal_message(code)))
     return render(request, "caseapp/staff/info_request_bulk.html", {
         "form": form, "asked": asked, "left_out": left_out, "next": back, "nav": "queue",
+        "reasons_offered": form.fields["reasons"].queryset.exists(),
         "reply_by": info_request_reply_by(case=case_for_request(request)),
         "send_label": ngettext("Send request to %(n)d person", "Send request to %(n)d people",
                                len(asked)) % {"n": len(asked)},

@@ -1,0 +1,77 @@
+"""scripts/harness.py, which make bench, make loadtest and the speed-up comparisons share: its
+HTTP response parsing, cookies, percentiles and the SMTP sink's count by message row."""
+
+import smtplib
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import harness  # noqa: E402
+
+
+def test_a_whole_response_is_decoded_and_a_cut_one_is_a_disconnection():
+    raw = (b"HTTP/1.1 302 Found\r\nLocation: /result/\r\nContent-Length: 2\r\n"
+           b"Set-Cookie: a=1; Path=/\r\nSet-Cookie: b=2\r\n\r\nok")
+    response = harness.decode_response(raw, 0.01)
+    assert (response.status, response.header("location"), response.body) == (302, "/result/",
+                                                                              b"ok")
+    assert response.wire_bytes == len(raw)
+    with pytest.raises(harness.Disconnected):
+        harness.decode_response(raw[:-1], 0.01)  # a byte short of Content-Length
+    with pytest.raises(harness.Disconnected):
+        harness.decode_response(b"HTTP/1.1 200 OK\r\nContent-Le", 0.01)  # no end of headers
+    with pytest.raises(harness.Disconnected):
+        harness.decode_response(b"", 0.01)
+
+
+def test_a_visitor_keeps_the_cookies_set_and_drops_the_ones_deleted():
+    visitor = harness.Visitor(8000)
+    visitor.store_cookies(harness.decode_response(
+        b"HTTP/1.1 200 OK\r\nSet-Cookie: sessionid=abc; HttpOnly\r\n"
+        b"Set-Cookie: csrftoken=xyz\r\nContent-Length: 0\r\n\r\n", 0))
+    visitor.store_cookies(harness.decode_response(
+        b"HTTP/1.1 200 OK\r\nSet-Cookie: sessionid=\"\"; Max-Age=0\r\n"
+        b"Content-Length: 0\r\n\r\n", 0))
+    assert visitor.cookies == {"csrftoken": "xyz"}
+    headers = visitor.headers("POST", "/check/country/")
+    assert headers["Cookie"] == "csrftoken=xyz"
+    assert headers["Referer"] == "https://127.0.0.1:8000/check/country/"
+
+
+def test_percentiles_and_latency_in_milliseconds():
+    assert harness.percentile([], 95) == 0.0
+    assert harness.percentile([7.0], 95) == 7.0
+    values = [float(n) for n in range(1, 101)]
+    assert harness.percentile(values, 50) == pytest.approx(50.5)
+    assert harness.percentile(values, 95) == pytest.approx(95.05)
+    latency = harness.latency_ms([0.010, 0.020, 0.030])
+    assert (latency["p50"], latency["max"], latency["count"]) == (20.0, 30.0, 3)
+
+
+def test_the_smtp_sink_counts_each_message_by_recipient_and_by_its_row():
+    sink = harness.SmtpSink().start()
+    try:
+        for row, recipient in ((41, "A@example.org"), (41, "a@example.org"),
+                               (42, "b@example.org")):
+            message = EmailMessage()
+            message["Message-ID"] = f"<message-{row}.f00d@firm.example>"
+            message["From"], message["To"] = "intake@firm.example", recipient
+            message["Subject"] = "Confirmation"
+            message.set_content("Hello")
+            with smtplib.SMTP(harness.HOST, sink.port, timeout=10) as smtp:
+                smtp.send_message(message)
+        message = EmailMessage()  # not one of the app's rows
+        message["Message-ID"], message["From"] = "<other@elsewhere>", "x@example.org"
+        message["To"], message["Subject"] = "c@example.org", "Other"
+        message.set_content("Hi")
+        with smtplib.SMTP(harness.HOST, sink.port, timeout=10) as smtp:
+            smtp.send_message(message)
+    finally:
+        sink.stop()
+    assert sink.total == 4
+    assert sink.by_row() == {41: 2, 42: 1, -1: 1}
+    assert sink.by_recipient["a@example.org"] == 2
