@@ -27,6 +27,11 @@ OPEN_STATUSES = frozenset({NEW, IN_REVIEW, NEEDS_INFO, INFO_RECEIVED})
 #: The three decisions a reviewer makes; each is one step from wherever the submission stands.
 DECISIONS = (ACCEPTED, REJECTED, NEEDS_INFO)
 
+#: Decisions that are a request to the person, never a status alone: "needs information" is
+#: set only together with a request for information (its email queued in the same
+#: transaction), since the person's /manage/ page tells them to look for that email.
+REQUEST_DECISIONS = frozenset({NEEDS_INFO})
+
 #: Any decision from any other status (a correction is one step too); "in review" from any
 #: other status (reopening); nothing goes back to "new". Claiming or assigning a new
 #: submission is what puts it "in review" (``status_when_opened``), not a separate save.
@@ -64,6 +69,8 @@ REFUSED_ACCEPTED_NOT_ELIGIBLE = "accepted_not_eligible"
 REFUSED_REASON_REQUIRED = "decision_reason_required"
 REFUSED_ERASED = "erased"
 REFUSED_ACCEPT_AS_ELIGIBLE = "accept_as_eligible"
+REFUSED_NEEDS_REQUEST = "needs_request"
+REFUSED_AWAITING_ANSWER = "awaiting_answer"
 
 #: Outcomes the rules could not settle: accepting one means accepting it as eligible.
 UNSETTLED_OUTCOMES = (eligibility.Outcome.NEEDS_REVIEW.value,
@@ -87,8 +94,20 @@ def decision_needs_reason(*, decision: str, outcome: str, override: str) -> bool
     return False
 
 
+def request_refusal(*, status: str, erased: bool) -> str | None:
+    """Why a request for information to this person is refused, or None: nobody is left to
+    ask once the data is erased, and one already waiting for an answer is asked once (a bulk
+    request leaves it out; a reviewer who needs more writes to it alone)."""
+    if erased:
+        return REFUSED_ERASED
+    if status == NEEDS_INFO:
+        return REFUSED_AWAITING_ANSWER
+    return None
+
+
 def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
-                   new_override: str, reason_given: bool, erased: bool = False) -> str | None:
+                   new_override: str, reason_given: bool, erased: bool = False,
+                   requested: bool = False) -> str | None:
     """Why moving (status, override) to (new_status, new_override) is refused, or None.
 
     Once the person's data is erased (``erased``: withdrawn, on request, or by the retention
@@ -97,13 +116,16 @@ def review_refusal(*, status: str, new_status: str, outcome: str, override: str,
     "not eligible" at once would count someone who cannot be owed anything, and "accepted"
     with "needs review" (or "incomplete") someone counted nowhere, so those pairs are refused
     however they would come about; the reviewer accepts such a one as eligible, with a
-    reason."""
+    reason. "Needs information" comes only with a request to the person (``requested``: the
+    caller makes the request in the same transaction), never as a status alone."""
     if erased:
         return REFUSED_ERASED
     if new_status == status and new_override == override:
         return REFUSED_UNCHANGED
     if new_status != status and new_status not in next_statuses(status):
         return REFUSED_TRANSITION
+    if new_status != status and new_status in REQUEST_DECISIONS and not requested:
+        return REFUSED_NEEDS_REQUEST
     if (new_status == ACCEPTED and effective_outcome(outcome, new_override)
             == eligibility.Outcome.NOT_ELIGIBLE.value):
         return REFUSED_ACCEPTED_NOT_ELIGIBLE

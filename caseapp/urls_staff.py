@@ -33,6 +33,8 @@ urlpatterns = [
     path("submissions/", queue.queue, name="queue"),
     path("submissions/export.csv", export.export, name="export"),
     path("submissions/bulk/", queue.bulk, name="bulk"),
+    path("submissions/bulk/request-information/", info_requests.bulk_info_request,
+         name="bulk_info_request"),
     path("submissions/start/", work_queue.start, name="queue_start"),
     path("submissions/claim/", work_queue.claim, name="claim"),
     path("submissions/views/", saved_views.save, name="saved_view_save"),

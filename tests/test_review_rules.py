@@ -116,7 +116,8 @@ def test_a_reason_is_asked_for_needs_information_and_for_rejecting_the_not_ineli
                                  override=override) is expected
 
 
-def refusal(status, new_status, outcome, override, new_override, reason_given, erased):
+def refusal(status, new_status, outcome, override, new_override, reason_given, erased,
+            requested):
     """The refusals in words, in the order a reviewer would want to hear them."""
     if erased:
         return "erased"
@@ -124,6 +125,8 @@ def refusal(status, new_status, outcome, override, new_override, reason_given, e
         return "unchanged"
     if new_status != status and not allowed(status, new_status):
         return "invalid_transition"
+    if new_status != status and new_status == NEEDS_INFO and not requested:
+        return "needs_request"  # only with a request to the person, its email queued
     if new_status == ACCEPTED and (new_override or outcome) == "not_eligible":
         return "accepted_not_eligible"
     if new_status == ACCEPTED and (new_override or outcome) in ("needs_review", "incomplete"):
@@ -137,13 +140,23 @@ def refusal(status, new_status, outcome, override, new_override, reason_given, e
 
 @pytest.mark.parametrize(("status", "new_status"), list(itertools.product(STATUSES, STATUSES)))
 def test_a_review_change_is_refused_exactly_when_the_workflow_says(status, new_status):
-    for outcome, override, new_override, reason_given, erased in itertools.product(
-            OUTCOMES, OVERRIDES, OVERRIDES, (False, True), (False, True)):
+    for outcome, override, new_override, reason_given, erased, requested in itertools.product(
+            OUTCOMES, OVERRIDES, OVERRIDES, (False, True), (False, True), (False, True)):
         assert review_refusal(
             status=status, new_status=new_status, outcome=outcome, override=override,
             new_override=new_override, reason_given=reason_given, erased=erased,
+            requested=requested,
         ) == refusal(status, new_status, outcome, override, new_override, reason_given,
-                     erased), (outcome, override, new_override, reason_given, erased)
+                     erased, requested), (outcome, override, new_override, reason_given,
+                                          erased, requested)
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_a_request_for_information_asks_nobody_erased_and_nobody_twice(status):
+    for erased in (False, True):
+        expected = ("erased" if erased else "awaiting_answer" if status == NEEDS_INFO
+                    else None)
+        assert review_rules.request_refusal(status=status, erased=erased) == expected
 
 
 @pytest.mark.parametrize(("status", "outcome", "override", "duplicate"), list(itertools.product(

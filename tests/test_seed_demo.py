@@ -27,6 +27,10 @@ def test_seed_demo_creates_fake_spread_out_submissions(case, settings):
     assert sum(weeks) == 400 and sum(1 for n in weeks if n) >= 8
     assert Submission.objects.filter(possible_duplicate=True).count() > 0
     assert ReviewEvent.objects.exists()
+    # Those waiting for information wait on a request, as on every other path.
+    waiting = Submission.objects.filter(review_status="needs_info")
+    assert waiting.exists() and not waiting.exclude(
+        info_requests__answered_at__isnull=True).exists()
     registered = DailyCount.objects.filter(metric="registered").aggregate(n=Sum("count"))["n"]
     started = DailyCount.objects.filter(metric="started").aggregate(n=Sum("count"))["n"]
     assert registered == 400 and started > registered

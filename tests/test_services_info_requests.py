@@ -6,17 +6,26 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from caseapp import eligibility, review_rules
-from caseapp.models import InfoRequest, InfoRequestReason, Message, ReviewEvent, Submission
+from caseapp.models import (
+    AuditEvent,
+    InfoRequest,
+    InfoRequestReason,
+    Message,
+    ReviewEvent,
+    Submission,
+)
 from caseapp.services.info_requests import (
     REMINDER_AFTER,
     info_request_answer,
     info_request_reason_save,
     info_request_remind,
     info_request_send,
+    info_request_send_bulk,
 )
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.smtp import run_worker, tasks_due_now
@@ -181,3 +190,84 @@ def test_erasure_deletes_the_note_and_the_answer(case, reviewer, reason):
     info_request.refresh_from_db()
     assert info_request.note == "" and info_request.answer == ""
     assert not ReviewEvent.objects.filter(submission=submission).exclude(text="").exists()
+
+
+# --- many at once: the queue's "Ask for information" -------------------------------------
+
+
+def ask_many(reviewer, references, reasons, token="token-1", note="A card statement will do."):
+    return info_request_send_bulk(actor=reviewer, references=references, reasons=reasons,
+                                  note=note, submit_token=token)
+
+
+def test_a_bulk_request_emails_each_person_once_and_names_those_it_left_out(
+        case, reviewer, reason, smtp_server):
+    from caseapp.services.privacy import submission_erase_personal_data
+
+    fresh = [registered(email=f"p{n}@example.org") for n in range(3)]
+    waiting, gone = registered(email="waiting@example.org"), registered(email="gone@example.org")
+    ask(waiting, reviewer, reason)
+    submission_erase_personal_data(submission=gone, actor=None, category="person_asked")
+    result, sent = ask_many(reviewer, [s.reference for s in (*fresh, waiting, gone)]
+                            + ["LI-2222-2222"], [reason])
+    assert sent and result.changed == tuple(sorted(s.reference for s in fresh))
+    assert result.refused == {"awaiting_answer": (waiting.reference,),
+                              "erased": (gone.reference,), "not_found": ("LI-2222-2222",)}
+    for submission in fresh:  # each exactly as if asked alone
+        submission.refresh_from_db()
+        assert (submission.review_status, submission.assignee) == ("needs_info", reviewer)
+        [info_request] = InfoRequest.objects.filter(submission=submission)
+        assert list(info_request.reasons.all()) == [reason]
+        assert info_request.note == "A card statement will do."
+    run_worker()
+    for n in range(3):
+        [received] = smtp_server.to(f"p{n}@example.org")
+        assert "A receipt showing you paid for Premium." in received.text
+    assert len(smtp_server.to("waiting@example.org")) == 1  # its first request, not again
+    assert AuditEvent.objects.get(action="submission.bulk_info_request").details[
+        "references"] == list(result.changed)
+
+
+def test_a_bulk_request_submitted_twice_sends_once(case, reviewer, reason):
+    people = [registered() for _ in range(2)]
+    references = [s.reference for s in people]
+    first, sent = ask_many(reviewer, references, [reason])
+    again, sent_again = ask_many(reviewer, references, [reason])
+    assert (sent, sent_again) == (True, False) and again == first
+    assert Message.objects.filter(kind=Message.Kind.INFO_REQUEST).count() == 2
+    assert InfoRequest.objects.count() == 2
+    third, sent = ask_many(reviewer, references, [reason], token="token-2")  # a new form
+    assert sent and third.changed == ()  # both already wait for their answer
+    assert third.refused == {"awaiting_answer": tuple(sorted(references))}
+    assert Message.objects.filter(kind=Message.Kind.INFO_REQUEST).count() == 2
+
+
+def test_a_bulk_request_queues_its_emails_in_its_own_transaction(case, reviewer, reason):
+    people = [registered() for _ in range(2)]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ask_many(reviewer, [s.reference for s in people], [reason])
+        assert DBTaskResult.objects.filter(
+            task_path="caseapp.services.email.outbox.deliver_message").count() == 2
+        raise RuntimeError("rolled back")
+    assert not Message.objects.exists() and not DBTaskResult.objects.exists()
+    assert set(Submission.objects.values_list("review_status", flat=True)) == {"new"}
+
+
+def test_a_bulk_request_needs_a_reason_and_is_bounded(case, reviewer, reason):
+    with pytest.raises(ValidationError) as error:
+        ask_many(reviewer, [registered().reference], [])
+    assert error.value.code == "reason_required"
+    with pytest.raises(ValidationError) as error:
+        ask_many(reviewer, [f"LI-{n:04d}-2222" for n in range(101)], [reason])
+    assert error.value.code == "too_many"
+
+
+def test_every_submission_needing_information_has_its_request(case, reviewer, reason):
+    """Whatever path set it (one request, many, an answer and a new request)."""
+    one, many = registered(), [registered() for _ in range(3)]
+    ask(one, reviewer, reason)
+    ask_many(reviewer, [s.reference for s in many], [reason])
+    info_request_answer(submission=many[0], answer="Sent it.")
+    waiting = Submission.objects.filter(review_status=review_rules.NEEDS_INFO)
+    assert waiting.count() == 3
+    assert not waiting.exclude(info_requests__answered_at__isnull=True).exists()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from caseapp import review_rules
-from caseapp.models import AuditEvent, ReviewEvent, Submission
+from caseapp.models import AuditEvent, InfoRequest, Message, ReviewEvent, Submission
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.review import (
     submission_assign,
@@ -92,17 +95,57 @@ def test_deciding_what_it_already_is_changes_nothing(case, reviewer):
     assert again.version == 2 and ReviewEvent.objects.count() == 1
 
 
-def test_rejecting_an_eligible_person_or_asking_for_information_needs_a_reason(case, reviewer):
+def test_rejecting_an_eligible_person_needs_a_reason(case, reviewer):
     submission = make_submission()
-    for decision in ("rejected", "needs_info"):
-        with pytest.raises(ValidationError) as error:
-            submission_decide(submission=submission, actor=reviewer, expected_version=1,
-                              decision=decision, reason="  ")
-        assert error.value.code == "decision_reason_required"
+    with pytest.raises(ValidationError) as error:
+        submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                          decision="rejected", reason="  ")
+    assert error.value.code == "decision_reason_required"
     decided = submission_decide(submission=submission, actor=reviewer, expected_version=1,
-                                decision="needs_info", reason="Which account had Premium?")
-    assert decided.review_status == "needs_info"
-    assert ReviewEvent.objects.get(kind="status").text == "Which account had Premium?"
+                                decision="rejected", reason="Never had Premium")
+    assert decided.review_status == "rejected"
+    assert ReviewEvent.objects.get(kind="status").text == "Never had Premium"
+
+
+def test_no_review_path_sets_needs_information_without_a_request_to_the_person(
+        case, reviewer):
+    """Deciding, saving the review form's status, or a bulk decision: each is refused, and
+    nothing is written. Only ``services.info_requests`` asks (and emails) the person."""
+    submission = make_submission()
+    attempts = [
+        lambda: submission_decide(submission=submission, actor=reviewer, expected_version=1,
+                                  decision="needs_info", reason="Which account had Premium?"),
+        lambda: submission_review(submission=submission, actor=reviewer, expected_version=1,
+                                  review_status="needs_info", outcome_override="",
+                                  override_reason="Which account had Premium?"),
+        lambda: submission_bulk_update(actor=reviewer, references=[submission.reference],
+                                       action="status", review_status="needs_info",
+                                       reason="Which account had Premium?"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as error:
+            attempt()
+        assert error.value.code == "needs_request"
+        assert "Needs information" in error.value.messages[0]
+    submission.refresh_from_db()
+    assert (submission.review_status, submission.version) == ("new", 1)
+    assert not ReviewEvent.objects.exists() and not Message.objects.filter(
+        kind="info_request").exists()
+
+
+def test_a_request_that_is_not_this_submissions_open_one_does_not_unlock_needs_information(
+        case, reviewer):
+    submission, other = make_submission(), make_submission()
+    elsewhere = InfoRequest.objects.create(submission=other, reply_by=datetime.date.today())
+    answered = InfoRequest.objects.create(submission=submission, reply_by=datetime.date.today(),
+                                          answered_at=timezone.now())
+    unsaved = InfoRequest(submission=submission, reply_by=datetime.date.today())
+    for info_request in (elsewhere, answered, unsaved):
+        with pytest.raises(ValidationError) as error:
+            submission_review(submission=submission, actor=reviewer, expected_version=1,
+                              review_status="needs_info", outcome_override="",
+                              override_reason="why", info_request=info_request)
+        assert error.value.code == "needs_request"
 
 
 def test_rejecting_someone_the_rules_found_ineligible_needs_no_reason(case, reviewer):

@@ -119,6 +119,100 @@ def test_needs_information_and_next_sends_then_opens_the_next_in_the_queue(
     assert "wq=1" in response["Location"]
 
 
+def test_the_review_form_offers_no_needs_information_and_points_to_the_request_form(
+        reviewer_client, case):
+    submission = make_submission()
+    response = reviewer_client.get(reverse("staff:submission", args=[submission.reference]))
+    choices = dict(response.context["review_form"].fields["review_status"].choices)
+    assert "needs_info" not in choices and "rejected" in choices
+    assert "the request form</a>: it emails them" in response.content.decode()
+
+
+def test_a_review_form_that_still_posts_needs_information_leads_to_the_request_form(
+        reviewer_client, case):
+    submission = make_submission()
+    response = reviewer_client.post(
+        reverse("staff:review", args=[submission.reference]) + "?wq=1&state=NY",
+        {"review_status": "needs_info", "outcome_override": "", "override_reason": "Why?",
+         "version": submission.version})
+    assert response.status_code == 302
+    assert response["Location"] == (reverse("staff:info_request", args=[submission.reference])
+                                     + "?wq=1&state=NY")
+    submission.refresh_from_db()
+    assert (submission.review_status, submission.version) == ("new", 1)
+
+
+def test_the_queues_bulk_decision_offers_no_needs_information(supervisor_client, case):
+    make_submission()
+    response = supervisor_client.get(reverse("staff:queue"))
+    choices = dict(response.context["bulk_form"].fields["review_status"].choices)
+    assert set(choices) == {"in_review", "accepted", "rejected"}
+    html = response.content.decode()
+    assert f'formaction="{reverse("staff:bulk_info_request")}"' in html
+    assert "Ask for information…" in html
+
+
+def test_a_bulk_status_of_needs_information_is_refused_with_where_to_go(supervisor_client,
+                                                                        case):
+    submission = make_submission()
+    response = supervisor_client.post(reverse("staff:bulk"), {
+        "references": [submission.reference], "action": "status",
+        "review_status": "needs_info", "reason": "Why?"}, follow=True)
+    page = response.content.decode()
+    assert "Ask for information" in page and "0 submissions changed" not in page
+    assert Submission.objects.get(pk=submission.pk).review_status == "new"
+    assert not Message.objects.filter(kind=Message.Kind.INFO_REQUEST).exists()
+
+
+def test_the_queues_ask_for_information_sends_each_selected_person_one_request(
+        supervisor_client, case, reason):
+    people = [make_submission() for _ in range(2)]
+    waiting = make_submission()
+    references = sorted(s.reference for s in (*people, waiting))
+    supervisor_client.post(reverse("staff:info_request", args=[waiting.reference]),
+                           {"reasons": [reason.pk], "version": waiting.version})
+    back = reverse("staff:queue") + "?state=NY"
+    page = supervisor_client.post(reverse("staff:bulk_info_request"),
+                                  {"references": references, "next": back,
+                                   "action": "info_request"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Send request to 2 people" in html
+    assert "already waiting for the person&#x27;s answer" in html
+    assert not InfoRequest.objects.exclude(submission=waiting).exists()  # nothing sent yet
+    token = page.context["form"]["submit_token"].value()
+    form = {"references": references, "next": back, "reasons": [reason.pk],
+            "note": "Thank you.", "submit_token": token, "send_request": ""}
+    sent = supervisor_client.post(reverse("staff:bulk_info_request"), form, follow=True)
+    assert sent.redirect_chain[-1][0] == back
+    assert "sent to 2 people, one email each" in sent.content.decode()
+    again = supervisor_client.post(reverse("staff:bulk_info_request"), form, follow=True)
+    assert "sent already; nothing was sent again" in again.content.decode()
+    for submission in (*people, waiting):
+        assert Message.objects.filter(submission=submission,
+                                      kind=Message.Kind.INFO_REQUEST).count() == 1
+        assert Submission.objects.get(pk=submission.pk).review_status == "needs_info"
+
+
+def test_the_bulk_request_needs_a_selection_and_a_reason(supervisor_client, case, reason):
+    nothing = supervisor_client.post(reverse("staff:bulk_info_request"), {"next": "/elsewhere/"})
+    assert nothing["Location"] == reverse("staff:queue")  # and never somewhere else
+    submission = make_submission()
+    response = supervisor_client.post(reverse("staff:bulk_info_request"), {
+        "references": [submission.reference], "submit_token": "t" * 43, "send_request": ""})
+    assert response.status_code == 400
+    assert "Choose at least one thing" in response.content.decode()
+    assert not InfoRequest.objects.exists()
+
+
+def test_reviewers_cannot_ask_in_bulk(reviewer_client, case, reason):
+    submission = make_submission()
+    response = reviewer_client.post(reverse("staff:bulk_info_request"), {
+        "references": [submission.reference], "reasons": [reason.pk],
+        "submit_token": "t" * 43, "send_request": ""})
+    assert response.status_code == 403
+    assert not InfoRequest.objects.exists()
+
+
 def test_without_a_reason_the_request_form_says_so_and_offers_no_send(reviewer_client, case):
     submission = make_submission()
     page = reviewer_client.get(reverse("staff:info_request", args=[submission.reference])

@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 
 from caseapp import eligibility
 from caseapp.models import AuditEvent, Submission
-from caseapp.review_rules import DECISIONS, counts_toward_exposure
-from caseapp.selectors.case_record import sca_flag_from
+from caseapp.review_rules import DECISIONS, counts_toward_exposure, time_limit_flagged
 from caseapp.selectors.export import EXPORT_COLUMNS, spreadsheet_safe
-from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
+from tests.factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_pages import OUT_OF_RANGE
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +66,7 @@ def test_export_disarms_spreadsheet_formulas(supervisor_client, case, dangerous)
 def _export_as_csv_module_writes_it(case) -> str:
     """The export's contract, restated plainly: model instances through csv.writer."""
 
-    sca_from = sca_flag_from(case=case)
+    case.refresh_from_db()
     out = io.StringIO()
     writer = csv.writer(out)
     keys = [q.key for q in eligibility.QUESTIONS]
@@ -88,7 +87,11 @@ def _export_as_csv_module_writes_it(case) -> str:
             s.review_status, spreadsheet_safe(s.assignee.username if s.assignee else ""),
             "yes" if s.possible_duplicate else "no",
             s.duplicate_of.reference if s.duplicate_of else "",
-            "yes" if s.created_at >= sca_from else "no", s.estimated_damages if owed else "",
+            "yes" if time_limit_flagged(
+                received_on=timezone.localdate(s.created_at),
+                discovered=s.answers.get(eligibility.DISCOVERED),
+                reference_date=case.sca_reference_date) else "no",
+            s.estimated_damages if owed else "",
             s.rules_version, s.consent_version, s.attestation_version, s.notice_version,
             *(s.answers.get(key, "") for key in keys),
             spreadsheet_safe(s.override_reason),
@@ -148,7 +151,8 @@ def test_export_times_are_the_firms_with_their_offset_and_the_time_limit_flag_fo
         supervisor_client, case):
     case.sca_reference_date = datetime.date(2024, 9, 18)
     case.save()
-    inside, outside = make_submission(), make_submission()
+    unknown = {**ELIGIBLE_ANSWERS, eligibility.DISCOVERED: eligibility.DISCOVERED_UNKNOWN}
+    inside, outside = make_submission(answers=unknown), make_submission(answers=unknown)
     at = {inside: datetime.datetime(2026, 9, 17, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc),
           outside: datetime.datetime(2026, 9, 19, 7, 5, 9, tzinfo=datetime.timezone.utc)}
     for submission, when in at.items():
@@ -159,6 +163,44 @@ def test_export_times_are_the_firms_with_their_offset_and_the_time_limit_flag_fo
     assert rows[outside.reference]["received_at"] == "2026-09-19T00:05:09-07:00"
     assert rows[inside.reference]["sca_time_limit_flag"] == "no"
     assert rows[outside.reference]["sca_time_limit_flag"] == "yes"
+
+
+#: Received on these days (the firm's), against a case reference date of 2025-06-01: the
+#: discovery answer's period start counts, else the reference date (two years on).
+DISCOVERY_FLAGS = [
+    # Before the policy update, or between it and the filing: from 2024-09-18 (at the latest).
+    (eligibility.DISCOVERED_BEFORE_POLICY, datetime.date(2026, 9, 18), "no"),
+    (eligibility.DISCOVERED_BEFORE_POLICY, datetime.date(2026, 9, 19), "yes"),
+    (eligibility.DISCOVERED_AFTER_POLICY, datetime.date(2026, 9, 19), "yes"),
+    # From the filing's report, 2025-01-21: in time until 2027-01-21.
+    (eligibility.DISCOVERED_AFTER_FILING, datetime.date(2026, 9, 19), "no"),
+    (eligibility.DISCOVERED_AFTER_FILING, datetime.date(2027, 1, 22), "yes"),
+    # "I don't remember", or no answer (registered before the question): the reference date.
+    (eligibility.DISCOVERED_UNKNOWN, datetime.date(2027, 1, 22), "no"),
+    (eligibility.DISCOVERED_UNKNOWN, datetime.date(2027, 6, 2), "yes"),
+    (None, datetime.date(2027, 6, 1), "no"),
+    (None, datetime.date(2027, 6, 2), "yes"),
+]
+
+
+def test_the_time_limit_flag_counts_from_the_discovery_answer(supervisor_client, case):
+    case.sca_reference_date = datetime.date(2025, 6, 1)
+    case.save()
+    made = []
+    for answer, day, expected in DISCOVERY_FLAGS:
+        submission = make_submission()
+        answers = {**submission.answers, eligibility.DISCOVERED: answer}
+        if answer is None:
+            del answers[eligibility.DISCOVERED]
+        noon = datetime.datetime.combine(day, datetime.time(12),
+                                         tzinfo=timezone.get_default_timezone())
+        Submission.objects.filter(pk=submission.pk).update(answers=answers, created_at=noon)
+        made.append((submission.reference, answer, day, expected))
+    rows = {row["reference"]: row for row in export_rows(supervisor_client)}
+    assert [(answer, day, rows[ref]["sca_time_limit_flag"]) for ref, answer, day, _e in made
+            ] == [(answer, day, expected) for _r, answer, day, expected in made]
+    for reference, answer, _day, _expected in made:  # the answer column says which rule
+        assert rows[reference][eligibility.DISCOVERED] == (answer or "")
 
 
 def test_export_disarms_a_username_that_looks_like_a_formula(supervisor_client, case):

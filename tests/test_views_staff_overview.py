@@ -98,13 +98,17 @@ def test_overview_ages_open_submissions_and_lists_the_oldest_first(reviewer_clie
 
 
 def test_overview_counts_decisions_per_reviewer_per_day(reviewer_client, reviewer, case):
+    from caseapp.models import InfoRequestReason
+    from caseapp.services.info_requests import info_request_send
     from caseapp.services.review import submission_bulk_update, submission_decide
 
     other = make_staff("otto", "Reviewer")
     first, second, third = (make_submission() for _ in range(3))
     submission_decide(submission=first, actor=reviewer, expected_version=1, decision="accepted")
-    submission_decide(submission=second, actor=reviewer, expected_version=1,
-                      decision="needs_info", reason="Which account?")
+    info_request_send(  # asking for information counts as a decision too
+        submission=second, actor=reviewer, expected_version=1, note="Which account?",
+        reasons=[InfoRequestReason.objects.create(name="Account", public_text="Account",
+                                                  public_text_es="Cuenta")])
     submission_bulk_update(actor=other, references=[third.reference], action="status",
                            review_status="accepted")
     response = reviewer_client.get(reverse("staff:overview"))

@@ -11,7 +11,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from caseapp import eligibility, review_rules
-from caseapp.models import InfoRequest, ReviewEvent, Submission
+from caseapp.models import Case, InfoRequest, ReviewEvent, Submission
+from caseapp.selectors.queue import time_limit_flagged_q
 
 
 class UtcIsoSeconds(models.Func):
@@ -124,7 +125,7 @@ class FirmTime:
         return f"{cached[0]}{utc_text[13:19]}{cached[1]}"
 
 
-def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
+def export_values(qs: QuerySet, *, case: Case) -> QuerySet:
     """The export's rows, mostly written by the database: per row, Python only opens three
     sealed values and quotes four cells (issue 5 asks for 50,000 rows/s)."""
     text = models.TextField()
@@ -150,7 +151,9 @@ def export_values(qs: QuerySet, *, sca_from: datetime.datetime) -> QuerySet:
         tail=CsvJoin(
             _yes_no(Q(possible_duplicate=True)),
             models.functions.Coalesce("duplicate_of__reference", Value(""), output_field=text),
-            _yes_no(Q(created_at__gte=sca_from)),
+            # The queue's "SCA time limit: flagged" filter, the same rule as the reviewer's
+            # summary (``review_rules.time_limit_flagged``): from the discovery answer.
+            _yes_no(time_limit_flagged_q(case=case)),
             models.Case(models.When(_owed(), then=models.functions.Cast(
                 "estimated_damages", output_field=text)), default=Value(""), output_field=text),
             "rules_version", "consent_version", "attestation_version", "notice_version",
@@ -187,6 +190,12 @@ def spreadsheet_safe(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+#: ``sca_time_limit_flag``: "yes" when the registration came in after the two years of
+#: 18 U.S.C. § 2707(f) ran out, counted from when the person says they found out (the start of
+#: the period their discovery answer names: ``review_rules.DISCOVERY_PERIOD_START``), or from
+#: the case's SCA reference date when they did not answer or "don't remember". A flag for a
+#: lawyer to look at the date, never a verdict; the same rule as the reviewer's summary and
+#: the queue's "SCA time limit" filter.
 EXPORT_COLUMNS = [
     "reference", "received_at", "full_name", "email", "phone", "state", "language",
     "outcome", "outcome_override", "effective_outcome", "review_status", "assignee",
@@ -223,7 +232,7 @@ def _joined_cells(text: str) -> str:
     return ",".join(csv_cell(spreadsheet_safe(value)) for value in text.split(SEPARATOR))
 
 
-def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
+def export_csv(qs: QuerySet, *, case: Case,
                completed: Callable[[int], None]) -> Iterator[str]:
     """The CSV of ``qs`` (in its order), a thousand rows at a time, for a streaming response.
 
@@ -245,7 +254,7 @@ def export_csv(qs: QuerySet, *, sca_from: datetime.datetime,
     for reference, received, name_token, email_token, phone_token, middle, assignee, tail, \
             reason_token, decided_by, decided_utc, decision_token, confirmed, \
             info_requested, info_received \
-            in stream_values(export_values(qs, sca_from=sca_from)):
+            in stream_values(export_values(qs, case=case)):
         override_reason = reason_of(reason_token)
         # Accepting as eligible keeps its reason with the outcome change, not the status's.
         decision_reason = (decision_text(decision_token) or override_reason) if decided_utc \

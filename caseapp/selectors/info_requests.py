@@ -19,6 +19,13 @@ def info_received_for(*, user, limit: int = 20) -> list[Submission]:
                 .order_by("info_received_at", "id")[:limit])
 
 
+def request_candidates(*, references: list[str]) -> list[Submission]:
+    """The selected submissions a bulk request for information would ask, as its page lists
+    them: reference, status, and whether anyone is left to ask."""
+    return list(Submission.objects.filter(reference__in=references).only(
+        "id", "reference", "review_status", "personal_data_erased_at").order_by("reference"))
+
+
 def with_info_request_dates(qs: QuerySet) -> QuerySet:
     """``info_requested_at`` and ``info_received_at`` of each submission's latest request."""
     latest = InfoRequest.objects.filter(submission=OuterRef("pk")).order_by("-requested_at",

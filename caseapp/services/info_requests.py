@@ -18,6 +18,7 @@ from django_tasks import task
 
 from caseapp import eligibility, review_rules
 from caseapp.models import (
+    AuditEvent,
     InfoRequest,
     InfoRequestReason,
     Message,
@@ -27,7 +28,8 @@ from caseapp.models import (
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import submission_locked
 from caseapp.services.email import message_enqueue
-from caseapp.services.review import submission_review
+from caseapp.services.review import BULK_LIMIT, NOT_FOUND, BulkResult, submission_review
+from caseapp.services.submits import BULK_INFO_REQUEST, submit_once
 
 #: One reminder, this long after the request, if the person has not answered.
 REMINDER_AFTER = datetime.timedelta(days=7)
@@ -78,19 +80,20 @@ def info_request_send(
         raise ValidationError(_("This person's contact details were erased: nothing can be "
                                 "sent."), code="erased")
     reason_names = "; ".join(reason.name for reason in reasons)
+    # The request first: "needs information" is only ever set together with it.
+    info_request = InfoRequest.objects.create(
+        submission=current, requested_by=actor, note=note.strip(),
+        reply_by=info_request_reply_by(case=current.case))
+    info_request.reasons.set(reasons)
     current = submission_review(
         submission=current, actor=actor, expected_version=expected_version,
         review_status=review_rules.NEEDS_INFO, outcome_override=current.outcome_override,
-        override_reason=reason_names, request=request)
+        override_reason=reason_names, info_request=info_request, request=request)
     if current.assignee_id is None:
         Submission.objects.filter(pk=current.pk).update(assignee_id=actor.pk,
                                                         version=F("version") + 1)
         ReviewEvent.objects.create(submission=current, actor=actor, kind=ReviewEvent.Kind.ASSIGN,
                                    to_value=actor.get_username())
-    info_request = InfoRequest.objects.create(
-        submission=current, requested_by=actor, note=note.strip(),
-        reply_by=info_request_reply_by(case=current.case))
-    info_request.reasons.set(reasons)
     subject, body = _email_text(info_request, reminder=False)
     message = message_enqueue(submission=current, kind=Message.Kind.INFO_REQUEST, actor=actor,
                               subject=subject, body=body)
@@ -104,6 +107,69 @@ def info_request_send(
                                            "message": message.pk,
                                            "reasons": [reason.pk for reason in reasons]})
     return info_request
+
+
+@transaction.atomic
+def info_request_send_bulk(
+    *,
+    actor: AbstractBaseUser,
+    references: Sequence[str],
+    reasons: Sequence[InfoRequestReason],
+    note: str = "",
+    submit_token: str,
+    request: HttpRequest | None = None,
+) -> tuple[BulkResult, bool]:
+    """Ask each selected person for the same information (a bulk deficiency notice): one
+    request and one email each, made by ``info_request_send`` exactly as one at a time, all
+    queued in this transaction. Someone already waiting for an answer, or whose data was
+    erased, is left out and reported (``review_rules.request_refusal``). Once per form
+    (``submit_token``): a second submit sends nothing and returns the first one's result;
+    the second value says whether this call sent."""
+    if not reasons:
+        raise ValidationError(_("Choose at least one thing the person needs to send."),
+                              code="reason_required")
+    if len(references) > BULK_LIMIT:
+        raise ValidationError(_("Select at most %(limit)d submissions at a time."),
+                              code="too_many", params={"limit": BULK_LIMIT})
+    event_id, sent = submit_once(
+        action=BULK_INFO_REQUEST, key=submit_token,
+        perform=lambda: _send_each(actor=actor, references=references, reasons=reasons,
+                                   note=note, request=request).pk)
+    details = AuditEvent.objects.get(pk=event_id).details
+    return BulkResult(changed=tuple(details["references"]),
+                      refused={code: tuple(refs) for code, refs in details["refused"].items()}
+                      ), sent
+
+
+def _send_each(*, actor: AbstractBaseUser, references: Sequence[str],
+               reasons: Sequence[InfoRequestReason], note: str,
+               request: HttpRequest | None) -> AuditEvent:
+    # Locked in one order up front, so two bulk requests over the same rows cannot deadlock.
+    rows = list(Submission.objects.select_for_update(of=("self",)).filter(
+        reference__in=references).order_by("id").only(
+            "id", "reference", "review_status", "version", "personal_data_erased_at"))
+    refused: dict[str, list[str]] = {}
+    if missing := sorted(set(references) - {row.reference for row in rows}):
+        refused[NOT_FOUND] = missing
+    changed = []
+    for row in rows:
+        code = review_rules.request_refusal(status=row.review_status,
+                                            erased=row.personal_data_erased_at is not None)
+        if code is None:
+            try:  # each request is its own savepoint: one refused leaves the others sent
+                info_request_send(submission=row, actor=actor, expected_version=row.version,
+                                  reasons=reasons, note=note, request=request)
+            except ValidationError as error:
+                code = error.code or review_rules.REFUSED_TRANSITION
+        if code is None:
+            changed.append(row.reference)
+        else:
+            refused.setdefault(code, []).append(row.reference)
+    return audit_record(actor=actor, action="submission.bulk_info_request", request=request,
+                        details={"updated": len(changed), "references": sorted(changed),
+                                 "refused": {code: sorted(refs)
+                                             for code, refs in refused.items()},
+                                 "reasons": [reason.pk for reason in reasons]})
 
 
 @transaction.atomic

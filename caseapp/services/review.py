@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from caseapp import eligibility, review_rules
-from caseapp.models import DecisionCount, ReviewEvent, Submission
+from caseapp.models import DecisionCount, InfoRequest, ReviewEvent, Submission
 from caseapp.review_rules import OVERRIDE_OUTCOMES
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import submission_bump, submission_locked
@@ -35,6 +35,12 @@ REFUSALS = {
     review_rules.REFUSED_REASON_REQUIRED: gettext_lazy(
         "Write a reason: asking for information needs to say what is missing, and rejecting "
         "someone the rules did not find ineligible needs to say why."),
+    review_rules.REFUSED_NEEDS_REQUEST: gettext_lazy(
+        "“Needs information” is a request to the person, by email: use “Needs information” "
+        "on the submission's page, or “Ask for information” with the rows selected in the "
+        "queue."),
+    review_rules.REFUSED_AWAITING_ANSWER: gettext_lazy(
+        "It is already waiting for the person's answer to a request for information."),
 }
 
 
@@ -74,12 +80,18 @@ def submission_review(
     review_status: str,
     outcome_override: str,
     override_reason: str = "",
+    info_request: InfoRequest | None = None,
     request: HttpRequest | None = None,
 ) -> Submission:
     """Change the review status and/or the reviewer's outcome; an outcome change needs a reason,
     and so do the decisions ``review_rules.decision_needs_reason`` names. The reason is kept
-    with the change on the timeline."""
+    with the change on the timeline. "Needs information" needs ``info_request``: the saved,
+    unanswered request to this person that ``services.info_requests`` makes (and emails) in
+    this transaction; without it the change is refused."""
     current = submission_locked(submission_id=submission.pk, expected_version=expected_version)
+    requested = (info_request is not None and info_request.pk is not None
+                 and info_request.submission_id == current.pk
+                 and info_request.answered_at is None)
     reason = override_reason.strip()
     if outcome_override != current.outcome_override:
         if outcome_override and outcome_override not in OVERRIDE_OUTCOMES:
@@ -93,7 +105,8 @@ def submission_review(
     refused = review_rules.review_refusal(
         status=current.review_status, new_status=review_status, outcome=current.outcome,
         override=current.outcome_override, new_override=outcome_override,
-        reason_given=bool(reason), erased=current.personal_data_erased_at is not None)
+        reason_given=bool(reason), erased=current.personal_data_erased_at is not None,
+        requested=requested)
     if refused == review_rules.REFUSED_UNCHANGED:
         return current
     if refused is not None:
@@ -138,8 +151,9 @@ def submission_decide(
     as_eligible: bool = False,
     request: HttpRequest | None = None,
 ) -> Submission:
-    """Accept, reject or ask for information in one step, from wherever the submission stands;
-    deciding what it already is changes nothing. ``as_eligible``: accept one the rules left
+    """Accept or reject in one step, from wherever the submission stands; deciding what it
+    already is changes nothing. Asking for information is refused here: it is a request to
+    the person (``services.info_requests``). ``as_eligible``: accept one the rules left
     open (needs review, incomplete) as eligible, an outcome change that needs the reason."""
     if decision not in review_rules.DECISIONS:
         raise ValidationError(_("Choose accept, reject or needs information."),
@@ -284,6 +298,10 @@ def submission_bulk_update(
     elif action == "status":
         if review_status not in Submission.ReviewStatus.values:
             raise ValidationError(_("Choose a review status."), code="invalid_status")
+        if review_status in review_rules.REQUEST_DECISIONS:
+            # A request to each person, with its email: services.info_requests, in bulk too.
+            raise ValidationError(refusal_message(review_rules.REFUSED_NEEDS_REQUEST),
+                                  code=review_rules.REFUSED_NEEDS_REQUEST)
         chosen = []
         for row in rows:
             code = review_rules.review_refusal(

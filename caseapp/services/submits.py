@@ -14,6 +14,7 @@ from caseapp.models import SubmitToken
 CASE_UPDATE = "case_update"
 STAFF_MESSAGE = "staff_message"
 RESEND = "message_resend"
+BULK_INFO_REQUEST = "bulk_info_request"
 
 
 def submit_token_new() -> str:

@@ -1,8 +1,9 @@
-"""A firm's day, end to end: people register through the public pages, a reviewer decides
-(accept, accept as eligible, reject, mark a duplicate), one withdraws, a supervisor sends an
-update to a filtered queue, and the export is downloaded. Asserted: what reached each mailbox
-(a real SMTP server on loopback, a real ``db_worker`` process), and that the overview's
-figures are the export's."""
+"""A firm's day, end to end: people register through the public pages, one withdraws at
+/manage/ (reference and email, the emailed code, withdraw), a reviewer decides (accept, accept
+as eligible, reject, mark a duplicate), a supervisor sends an update to a filtered queue, and
+the export is downloaded. Asserted: what reached each mailbox, how many times (a real SMTP
+server on loopback, a real ``db_worker`` process), and that the overview's figures are the
+export's."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from caseapp.models import Submission
-from caseapp.services.registrant import submission_withdraw
 from tests.browser.test_public_flow import ELIGIBLE, answer_all, register_from_form, start
 from tests.browser.test_staff import sign_in
 from tests.staff_users import make_staff
@@ -67,6 +67,39 @@ class Keys:
         self.count += len(text)
 
 
+def mail_kind(subject: str) -> str:
+    """A subject without the reference it names ("Your registration: reference LI-…")."""
+    return subject.split(":")[0]
+
+
+def mailed(mailbox) -> Counter:
+    """(address, kind of email) → how many times it arrived."""
+    return Counter((address, mail_kind(m.message["Subject"])) for m in mailbox.messages
+                   for address in m.envelope_to)
+
+
+def withdraw_at_manage(page, mailbox, *, reference: str, email: str) -> None:
+    """What the person does: /manage/, reference and email, the code from the email,
+    "Withdraw your registration", confirm."""
+    page.context.clear_cookies()
+    page.goto("/manage/")
+    page.fill("[name=reference]", reference)
+    page.fill("[name=email]", email)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/manage/code/")
+    wait_until(lambda: any(m.message["Subject"] == "Your sign-in code"
+                           for m in mailbox.to(email)))
+    [code_mail] = [m for m in mailbox.to(email) if m.message["Subject"] == "Your sign-in code"]
+    page.fill("[name=code]", re.search(r"^[ ]+(\d{6})\s*$", code_mail.text, re.M).group(1))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r".*/manage/$"))
+    page.get_by_role("link", name="Withdraw your registration").click()
+    page.wait_for_url("**/manage/withdraw/")
+    page.get_by_role("button", name="Withdraw and delete my details").click()
+    page.get_by_role("heading", name="You have withdrawn").wait_for()
+    page.context.clear_cookies()
+
+
 def updates_to(mailbox) -> Counter:
     return Counter(address for m in mailbox.messages if m.message["Subject"] == UPDATE_SUBJECT
                    for address in m.envelope_to)
@@ -85,7 +118,9 @@ def test_a_firms_day(page, live_server, mail_server, worker):
     assert Counter(a for m in mailbox.messages for a in m.envelope_to) == {
         "ana@example.org": 2, "bea@example.org": 1, "dan@example.org": 1,
         "eve@example.org": 1, "fay@example.org": 1}
-    submission_withdraw(submission=Submission.objects.get(reference=eve))  # at /manage/
+    withdraw_at_manage(page, mailbox, reference=eve, email="eve@example.org")
+    withdrawn = Submission.objects.get(reference=eve)
+    assert withdrawn.personal_data_erased_at is not None and withdrawn.email == ""
 
     make_staff("rita", "Reviewer")
     sign_in(page, "rita")
@@ -171,7 +206,16 @@ def test_a_firms_day(page, live_server, mail_server, worker):
     assert (owed, exposure) == (3, 3000)
     assert (len(damages), sum(damages)) == (owed, exposure)
     by_ref = {row["reference"]: row for row in rows}
+    assert by_ref[eve]["full_name"] == "" and by_ref[eve]["email"] == ""  # withdrawn
     assert by_ref[bea]["decided_by"] == "rita"
     assert by_ref[bea]["decision_reason"] == "Premium shown on a 2022 invoice"
+    # Everything each mailbox received over the day, and how many times.
+    assert mailed(mailbox) == {
+        ("ana@example.org", "Your registration"): 2, ("ana@example.org", UPDATE_SUBJECT): 1,
+        ("bea@example.org", "Your registration"): 1, ("bea@example.org", UPDATE_SUBJECT): 1,
+        ("dan@example.org", "Your registration"): 1, ("dan@example.org", UPDATE_SUBJECT): 1,
+        ("eve@example.org", "Your registration"): 1,
+        ("eve@example.org", "Your sign-in code"): 1,  # withdrawn: no update
+        ("fay@example.org", "Your registration"): 1}  # California: not in the audience
     print(f"overview exposure ${exposure:,} = export sum ${sum(damages):,}; "
           f"update emails per address: {dict(updates_to(mailbox))}")

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from caseapp import crypto, eligibility, wording
 from caseapp.crypto import EncryptedTextField
-from caseapp.models import DailyCount, ReviewEvent, Submission, SubmissionNameToken
+from caseapp.models import (
+    DailyCount,
+    InfoRequest,
+    InfoRequestReason,
+    ReviewEvent,
+    Submission,
+    SubmissionNameToken,
+)
 from caseapp.references import reference_generate
 from caseapp.selectors.case_record import case_current
 from caseapp.selectors.staff_accounts import staff_reviewers
@@ -214,6 +221,7 @@ class Command(BaseCommand):
                     reference__in=[row["reference"] for row in rows]
                 ).values_list("reference", "id"))
                 _insert(ReviewEvent, self._events(rows, ids, rng, now))
+                self._info_requests(rows, ids, now)
                 _insert(SubmissionNameToken, [
                     {"submission_id": ids[row["reference"]], "token_index": token_index(token)}
                     for row in rows for token in crypto.name_tokens(row["full_name"])])
@@ -266,6 +274,29 @@ class Command(BaseCommand):
                                "from_value": row["outcome"], "to_value": row["outcome_override"],
                                "text": row["override_reason"], "created_at": when})
         return events
+
+    @staticmethod
+    def _info_requests(rows: list[dict], ids: dict[str, int], now) -> None:
+        """A demo submission that needs information waits on a request, as a real one does
+        ("needs information" is only ever set with a request to the person)."""
+        waiting = [row for row in rows if row["review_status"] == "needs_info"]
+        if not waiting:
+            return
+        reason, _made = InfoRequestReason.objects.get_or_create(
+            name="Demo: proof of Premium", defaults={
+                "public_text": "A receipt or statement showing you paid for Premium.",
+                "public_text_es": "Un recibo o estado de cuenta que muestre que pagó Premium."})
+        _insert(InfoRequest, [{
+            "submission_id": ids[row["reference"]], "requested_by_id": row["assignee_id"],
+            "note": "", "answer": "", "reminded_at": None, "answered_at": None,
+            "requested_at": min(row["created_at"] + datetime.timedelta(days=1), now),
+            "reply_by": timezone.localdate(now) + datetime.timedelta(days=14),
+        } for row in waiting])
+        made = InfoRequest.objects.filter(
+            submission_id__in=[ids[row["reference"]] for row in waiting]).values_list("id",
+                                                                                     flat=True)
+        _insert(InfoRequest.reasons.through, [
+            {"inforequest_id": pk, "inforequestreason_id": reason.pk} for pk in made])
 
     @staticmethod
     def _daily_counts(per_day: Counter, rng: random.Random) -> None:

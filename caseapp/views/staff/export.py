@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from caseapp.selectors.case_record import case_for_request, sca_flag_from
+from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.export import export_csv
 from caseapp.selectors.queue import QUEUE_SORTS
 from caseapp.services.audit import audit_record
@@ -40,7 +40,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
                      details={"rows": rows, "filters": _audit_filters(filters)})
 
     response = StreamingHttpResponse(
-        export_csv(qs.order_by(*order), sca_from=sca_flag_from(case=case), completed=completed),
+        export_csv(qs.order_by(*order), case=case, completed=completed),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +33,7 @@ from caseapp.selectors.queue import (
 from caseapp.selectors.saved_views import saved_views_for
 from caseapp.selectors.staff_accounts import staff_reviewers
 from caseapp.services.audit import audit_record
-from caseapp.services.review import refusal_message, submission_bulk_update
+from caseapp.services.review import BulkResult, refusal_message, submission_bulk_update
 from caseapp.validators import LATEST_DATE
 from caseapp.views import htmx_fragment
 from caseapp.views.staff.access import staff_view
@@ -44,6 +43,7 @@ from caseapp.views.staff.queue_forms import (
     audience_query,
     queue_filter_form,
     queue_params,
+    queue_return_url,
     work_queue_query,
 )
 
@@ -219,19 +219,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _queue_url(next_url: str, request: HttpRequest) -> str:
-    queue_path = reverse("staff:queue")
-    if next_url.startswith(queue_path) and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}):
-        return next_url
-    return queue_path
-
-
 @staff_view("caseapp.bulk_update_submission")
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, reviewers=staff_reviewers())
-    back = _queue_url(request.POST.get("next", ""), request)
+    back = queue_return_url(request.POST.get("next", ""), request)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -254,10 +246,15 @@ def bulk(request: HttpRequest) -> HttpResponse:
         ) % {"n": len(result.changed), "references": ", ".join(result.changed)})
     else:
         messages.info(request, _("No submission changed."))
+    bulk_refusals_show(request, result)
+    return redirect(back)
+
+
+def bulk_refusals_show(request: HttpRequest, result: BulkResult) -> None:
+    """One warning per reason a bulk action left rows as they were, naming them."""
     for code, references in result.refused.items():
         messages.warning(request, ngettext(
             "%(n)d left as it was (%(references)s): %(why)s",
             "%(n)d left as they were (%(references)s): %(why)s", len(references),
         ) % {"n": len(references), "references": ", ".join(references),
              "why": refusal_message(code)})
-    return redirect(back)

@@ -9,9 +9,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from caseapp import eligibility
+from caseapp import eligibility, review_rules
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.queue import (
     OPEN,
@@ -125,15 +126,17 @@ class BulkForm(ReviewerChoices, forms.Form):
     assignee = forms.ChoiceField(
         label=_("Assign selected to"), required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    #: What a reviewer may choose: "needs information" is a request to each person ("Ask for
+    #: information"), and the statuses set by events are never chosen.
     review_status = forms.ChoiceField(
         label=_("Decide selected"), required=False,
         choices=[(value, label) for value, label in Submission.ReviewStatus.choices
-                 if value != Submission.ReviewStatus.NEW],
+                 if value in (review_rules.IN_REVIEW, review_rules.ACCEPTED,
+                              review_rules.REJECTED)],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000,
-        help_text=_("Needed to reject someone the rules did not find ineligible, or to ask "
-                    "for information."),
+        help_text=_("Needed to reject someone the rules did not find ineligible."),
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -201,6 +204,16 @@ def work_queue_query(query: QueryDict) -> str:
     params = queue_params(query)
     params[WORK_QUEUE_FLAG] = "1"
     return params.urlencode()
+
+
+def queue_return_url(next_url: str, request: HttpRequest) -> str:
+    """Where a bulk action returns: the queue page it was posted from (``next``), if it is
+    one of ours, else the queue."""
+    queue_path = reverse("staff:queue")
+    if next_url.startswith(queue_path) and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}):
+        return next_url
+    return queue_path
 
 
 def queue_url_for(query: QueryDict) -> str:

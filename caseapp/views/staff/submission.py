@@ -244,6 +244,13 @@ def _conflict(request, error: StaleEditError, form_name: str, form) -> HttpRespo
 @require_POST
 def review(request: HttpRequest, reference: str) -> HttpResponse:
     submission = submission_or_404(reference)
+    if (request.POST.get("review_status") in review_rules.REQUEST_DECISIONS
+            and submission.review_status != request.POST["review_status"]):
+        # A form from before "Needs information" left this list: it is a request to the
+        # person, so the reviewer goes to its form (nothing is saved here).
+        messages.info(request, _("Asking for information emails the person: choose what "
+                                 "they need to send, then send the request."))
+        return _request_form(request, reference)
     form = ReviewForm(request.POST, submission=submission)
     if form.is_valid():
         data = form.cleaned_data
@@ -320,11 +327,22 @@ def duplicate(request: HttpRequest, reference: str) -> HttpResponse:
     return _detail(request, submission, duplicate_form=form)
 
 
+def _request_form(request: HttpRequest, reference: str, *, then_next: bool = False
+                  ) -> HttpResponse:
+    """Asking for information is a request to the person, with its own form (the queue's
+    query string kept, so "… and next" still knows the queue)."""
+    query = request.GET.copy()
+    if then_next:
+        query["then"] = "next"
+    query = query.urlencode()
+    return redirect(reverse("staff:info_request", args=[reference])
+                    + (f"?{query}" if query else ""))
+
+
 DECIDED = {
     "accepted": gettext_lazy("%(reference)s accepted."),
     "accepted_eligible": gettext_lazy("%(reference)s accepted as eligible."),
     "rejected": gettext_lazy("%(reference)s rejected."),
-    "needs_info": gettext_lazy("%(reference)s marked as needing information."),
 }
 
 
@@ -342,14 +360,8 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
                 and review_rules.accepting_means_override(
                     outcome=submission.outcome, override=submission.outcome_override)):
             return _detail(request, submission, decision_form=form, confirm_eligible=True)
-        if data["decision"] == review_rules.NEEDS_INFO:
-            # Asking for information is a request to the person, with its own form.
-            query = request.GET.copy()
-            if data["then_next"]:
-                query["then"] = "next"
-            query = query.urlencode()
-            return redirect(reverse("staff:info_request", args=[reference])
-                            + (f"?{query}" if query else ""))
+        if data["decision"] in review_rules.REQUEST_DECISIONS:
+            return _request_form(request, reference, then_next=data["then_next"])
         try:
             submission_decide(submission=submission, actor=request.user,
                               expected_version=data["version"], decision=data["decision"],

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from caseapp.models import OUTCOME_CHOICES, Submission
 from caseapp.references import reference_parse
-from caseapp.review_rules import ACCEPTED, DECISIONS, OVERRIDE_OUTCOMES, next_statuses
+from caseapp.review_rules import (
+    ACCEPTED,
+    DECISIONS,
+    OVERRIDE_OUTCOMES,
+    REQUEST_DECISIONS,
+    next_statuses,
+)
 from caseapp.selectors.submission import submission_by_reference
 from caseapp.services.privacy import ERASURE_REASONS
 from caseapp.validators import reject_control_characters
@@ -24,8 +30,8 @@ class ReviewForm(forms.Form):
     override_reason = forms.CharField(
         label=_("Reason for the change"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when you change the outcome, reject someone the rules did not "
-                    "find ineligible, or ask for information. Kept with the change."),
+        help_text=_("Required when you change the outcome or reject someone the rules did "
+                    "not find ineligible. Kept with the change."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -40,8 +46,10 @@ class ReviewForm(forms.Form):
         kwargs.setdefault("auto_id", "review-%s")
         super().__init__(*args, **kwargs)
         self.submission = submission
-        allowed = {submission.review_status} | next_statuses(
-            submission.review_status)
+        # "Needs information" is a request to the person, made on its own form (the
+        # "Needs information" button), never a status chosen here.
+        allowed = {submission.review_status} | (next_statuses(
+            submission.review_status) - REQUEST_DECISIONS)
         self.fields["review_status"].choices = [
             (value, label) for value, label in Submission.ReviewStatus.choices
             if value in allowed
