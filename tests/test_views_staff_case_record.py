@@ -134,3 +134,38 @@ def test_a_new_status_shows_its_public_wording_in_both_languages_before_it_saves
     case.refresh_from_db()
     assert (case.status, case.status_text("en")) == (
         "refiled", "The case was filed again on 2 March.")
+
+
+def test_a_new_status_preview_shows_the_note_and_date_left_from_the_old_status(
+        supervisor_client, case):
+    """Walked as a supervisor: Dismissed → Refiled previewed only the new status's wording,
+    and the start page then read "Refiled … We have found no refiled case … Refiled on
+    January 30, 2025": the note and the date written for the dismissal stayed."""
+    case.status, case.status_changed_on = "dismissed", datetime.date(2025, 1, 30)
+    case.status_note = "We have found no refiled case."
+    case.status_note_es = "No hemos encontrado ningún caso nuevo."
+    case.save()
+    form = case_form(case, status="refiled")
+    html = supervisor_client.post(reverse("staff:case"), form).content.decode()
+    preview = html[html.index('id="status-preview"'):html.index('id="case-form"')]
+    assert "We have found no refiled case." in preview
+    assert "No hemos encontrado ningún caso nuevo." in preview
+    assert "Refiled on January 30, 2025." in preview
+    assert "Presentado de nuevo el 30 de enero de 2025." in preview
+    assert 'id="status-preview-left"' in preview
+    assert "written while the status was “Dismissed”" in preview
+    assert "still January 30, 2025, the date of the “Dismissed” event" in preview
+    case.refresh_from_db()
+    assert case.status == "dismissed"  # nothing saved yet
+
+    # The supervisor writes a note and a date for the new status: nothing is left over.
+    rewritten = {**form, "status_note": "Refiled in the same court.",
+                 "status_note_es": "Presentado de nuevo en el mismo tribunal.",
+                 "status_changed_on": "2026-11-02"}
+    html = supervisor_client.post(reverse("staff:case"), rewritten).content.decode()
+    assert 'id="status-preview"' in html and 'id="status-preview-left"' not in html
+    assert "Refiled on November 2, 2026." in html
+    assert supervisor_client.post(reverse("staff:case"),
+                                  {**rewritten, "confirm_status": "1"}).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.status_note) == ("refiled", "Refiled in the same court.")
