@@ -117,3 +117,26 @@ def test_needs_information_and_next_sends_then_opens_the_next_in_the_queue(
     response = reviewer_client.post(form_url, {"reasons": [reason.pk], "version": version})
     assert f"/staff/submissions/{second.reference}/?" in response["Location"]
     assert "wq=1" in response["Location"]
+
+
+def test_a_second_request_while_one_waits_is_sent_only_when_asked_for(reviewer_client, case,
+                                                                      reason):
+    """Walked as a reviewer: after "Send request", the browser's Back showed the form again,
+    fresh and with no word of the request just sent; sending it emailed the person twice."""
+    submission = Submission.objects.get(pk=make_submission().pk)
+    url = reverse("staff:info_request", args=[submission.reference])
+    reviewer_client.post(url, {"reasons": [reason.pk], "version": submission.version})
+    submission.refresh_from_db()
+    page = reviewer_client.get(url).content.decode()  # Back: the form, fresh
+    assert 'id="info-request-waiting"' in page and "has not answered yet" in page
+    response = reviewer_client.post(url, {"reasons": [reason.pk],
+                                          "version": submission.version})
+    assert response.status_code == 400
+    assert "Tick the box to email them another request" in response.content.decode()
+    sent = Message.objects.filter(submission=submission, kind=Message.Kind.INFO_REQUEST)
+    assert sent.count() == 1 and InfoRequest.objects.count() == 1
+    # Asked for on purpose, it goes.
+    response = reviewer_client.post(url, {"reasons": [reason.pk], "again": "on",
+                                          "version": submission.version})
+    assert response.status_code == 302
+    assert sent.count() == 2 and InfoRequest.objects.count() == 2
