@@ -12,7 +12,6 @@ chosen in Python (``ngettext``), where ``makemessages`` sees them too.
 
 from __future__ import annotations
 
-import datetime
 import functools
 
 from django.core.signals import setting_changed
@@ -21,16 +20,16 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, translation
+from django.utils import translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
+from caseapp.local_time import clock_time, date_time, long_date
 from caseapp.models import Case
 from caseapp.models.case import TimeLimit
 from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
-from caseapp.templatetags.local_time import clock_time, date_time
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
@@ -87,11 +86,6 @@ def public_context(request) -> dict:
         "csrf_input": format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
     }
-
-
-def long_date(value: datetime.date) -> str:
-    """A date as a reader writes it: "September 18, 2026", "18 de septiembre de 2026"."""
-    return dateformat.format(value, translation.gettext("F j, Y"))
 
 
 def sca_time_limit(case: Case) -> TimeLimit:

@@ -2,6 +2,8 @@ import importlib
 import os
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from caseapp.selectors.case_record import case_current
 from tests import strict_templates
@@ -74,9 +76,18 @@ def shipped_data(request):
 
     request.getfixturevalue("transactional_db")
     for name in ("0002_case_and_staff_groups", "0010_case_status_wording_and_firm_identity",
-                 "0014_staff_team", "0015_case_spanish_wording"):
+                 "0014_staff_team", "0015_case_spanish_wording", "0020_i21w_status_note"):
         importlib.import_module(f"caseapp.migrations.{name}").seed(apps)
     importlib.import_module("caseapp.migrations.0011_messages").seed_templates(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in English: a request in Spanish leaves its language active in the
+    thread (LocaleMiddleware activates, nothing deactivates), and the next test would read it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Plain enough for everyone (issue 21): every public page's English reads at Flesch-Kincaid
-grade 8 or below, the start and result pages are shorter than they were (459 and 479 words),
-and every public page carries a meta description."""
+grade 8 or below and its Spanish at Fernández Huerta 70 or above, the start and result pages
+are shorter than they were (459 and 479 words), and every public page carries a meta
+description."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import pytest
 from caseapp import eligibility
 from tests.factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS, make_submission
 from tests.public_pages import REGISTRATION, answer_all, form_token
-from tests.readability import flesch_kincaid_grade, words
+from tests.readability import fernandez_huerta, flesch_kincaid_grade, spanish_syllables, words
 from tests.test_views_public_manage import signed_in
 
 MAX_GRADE = 8.0
+#: "Fairly easy" on Fernández Huerta's scale (70-80, 6th grade): the Spanish pages as easy as
+#: the English ones (Flesch reading ease 66-90 there), not merely "normal for adults" (60-70).
+MIN_SPANISH_READABILITY = 70.0
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|dt|dd|div|td|th|label|legend|summary|button|a)>|<br\s*/?>")
 
 
+_REFERENCE = re.compile(r"\bLI-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 _PROSE = re.compile(r"<(p|h[1-6]|li|legend|dt|dd|summary)\b[^>]*>(.*?)</\1>", re.S)
 
 
@@ -31,7 +36,9 @@ def prose_text(html: str) -> str:
     main = re.sub(r"<(select|label)\b.*?</\1>", " ", main, flags=re.S)
     blocks = [re.sub(r"<[^>]+>", " ", inner) for _tag, inner in _PROSE.findall(main)]
     hints = re.findall(r'class="(?:form-text|hint)[^"]*"[^>]*>(.*?)</div>', main, flags=re.S)
-    return unescape("\n\n".join(re.sub(r"\s+", " ", b).strip() for b in [*blocks, *hints]))
+    text = unescape("\n\n".join(re.sub(r"\s+", " ", b).strip() for b in [*blocks, *hints]))
+    # A reference is drawn at random ("LI-AEAE-7K3M" reads as two long words): not prose.
+    return _REFERENCE.sub("", text)
 
 
 def main_text(html: str) -> str:
@@ -50,8 +57,9 @@ def body_text(html: str) -> str:
     return unescape(re.sub(r"[ \t]+", " ", re.sub(r"<[^>]+>", " ", body)))
 
 
-def public_pages(client, smtp_server) -> dict[str, str]:
-    """Every public page a person meets, in English, by name."""
+def public_pages(client, smtp_server, language: str = "en") -> dict[str, str]:
+    """Every public page a person meets, in ``language``, by name."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     pages = {"start": client.get("/").content.decode(),
              "privacy": client.get("/privacy/").content.decode(),
              "manage sign-in": client.get("/manage/").content.decode()}
@@ -68,6 +76,7 @@ def public_pages(client, smtp_server) -> dict[str, str]:
     pages["register"] = client.get("/register/").content.decode()
     client.post("/register/", {**REGISTRATION, "form_token": form_token(client)})
     pages["confirmation"] = client.get("/confirmation/").content.decode()
+    # The person signing in registered in English: the sign-in code comes in their language.
     submission = make_submission(email="reader@example.org")
     client.post("/manage/", {"reference": submission.reference, "email": "reader@example.org"})
     pages["manage code"] = client.get("/manage/code/").content.decode()
@@ -84,11 +93,25 @@ def pages(client, case, smtp_server):
     return public_pages(client, smtp_server)
 
 
+@pytest.fixture
+def spanish_pages(client, case, smtp_server):
+    return public_pages(client, smtp_server, "es")
+
+
 def test_every_public_page_reads_at_grade_8_or_below(pages):
     grades = {name: round(flesch_kincaid_grade(prose_text(html)), 1)
               for name, html in pages.items()}
     too_hard = {name: grade for name, grade in grades.items() if grade > MAX_GRADE}
     assert not too_hard, grades
+
+
+def test_every_public_page_in_spanish_reads_fairly_easy(spanish_pages):
+    assert all('lang="es"' in html for html in spanish_pages.values())
+    scores = {name: round(fernandez_huerta(prose_text(html)), 1)
+              for name, html in spanish_pages.items()}
+    too_hard = {name: score for name, score in scores.items()
+                if score < MIN_SPANISH_READABILITY}
+    assert not too_hard, scores
 
 
 def test_the_start_and_result_pages_are_shorter_than_before(pages):
@@ -112,3 +135,22 @@ def test_every_public_page_has_a_meta_description(pages):
 ])
 def test_the_grade_function_tells_easy_from_hard_text(text, low, high):
     assert low <= flesch_kincaid_grade(text) <= high
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("El gato se sentó. El perro corrió. Hoy hace sol.", 85, 120),
+    ("La indemnización mínima que fija la ley corresponde a cada persona con derecho a "
+     "indemnización, independientemente de las discrepancias entre las jurisdicciones "
+     "de apelación.", -20, 40),
+])
+def test_the_spanish_measure_tells_easy_from_hard_text(text, low, high):
+    assert low <= fernandez_huerta(text) <= high
+
+
+@pytest.mark.parametrize(("word", "count"), [
+    ("demanda", 3), ("reclamación", 4), ("ciudad", 2), ("cuenta", 2), ("día", 2), ("país", 2),
+    ("leer", 2), ("aéreo", 4), ("correo", 3), ("guerra", 2), ("que", 1), ("hoy", 1), ("y", 1),
+    ("Uruguay", 3), ("electrónico", 5), ("vehículo", 4), ("prohibir", 3), ("chiita", 3),
+])
+def test_spanish_syllables_follow_diphthong_and_hiatus(word, count):
+    assert spanish_syllables(word) == count

@@ -140,3 +140,19 @@ def test_a_second_request_while_one_waits_is_sent_only_when_asked_for(reviewer_c
                                           "version": submission.version})
     assert response.status_code == 302
     assert sent.count() == 2 and InfoRequest.objects.count() == 2
+
+
+def test_without_a_reason_the_request_form_says_so_and_offers_no_send(reviewer_client, case):
+    submission = make_submission()
+    page = reviewer_client.get(reverse("staff:info_request", args=[submission.reference])
+                               ).content.decode()
+    assert 'id="no-reasons"' in page and "Ask a supervisor to add reasons." in page
+    assert "Send request" not in page and 'name="send_request"' not in page
+
+
+def test_without_a_reason_a_supervisor_is_led_to_the_reasons_page(supervisor_client, case):
+    submission = make_submission()
+    page = supervisor_client.get(reverse("staff:info_request", args=[submission.reference])
+                                 ).content.decode()
+    assert f'<a href="{reverse("staff:info_request_reasons")}">Add a reason</a>' in page
+    assert 'name="send_request"' not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -32,6 +34,17 @@ def test_question_page_has_radios_named_by_key_and_valued_by_code(client):
     assert ">Continue<" in html
     assert 'class="back-link"' in html
     assert "<legend>" in html and "<h1" in html
+
+
+def test_start_page_promises_as_many_questions_as_the_longest_check_asks(client):
+    from caseapp import eligibility
+
+    html = client.get("/").content.decode()
+    # Someone who answers "yes" throughout is asked every question (the first page says
+    # "Question 1 of up to 7"): the start page must not promise fewer.
+    assert f"Answer up to {len(eligibility.QUESTIONS)} questions" in html
+    assert all(q.applies(dict.fromkeys(eligibility.QUESTIONS_BY_KEY, "yes"))
+               for q in eligibility.QUESTIONS)
 
 
 def test_first_question_counts_a_started_check_once(client):
@@ -227,7 +240,7 @@ def test_spanish_readers_get_the_spanish_status_note_when_staff_wrote_one(client
     assert "Comenzar ahora" in html
     case.status_note_es = ""
     case.save()
-    assert case.status_note[:40] in client.get("/").content.decode()
+    assert case.status_note[:40] in unescape(client.get("/").content.decode())
 
 
 def test_a_question_step_costs_one_query(client, django_assert_max_num_queries):

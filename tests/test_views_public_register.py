@@ -8,7 +8,7 @@ import secrets
 import pytest
 from django.test import Client
 
-from caseapp import eligibility
+from caseapp import eligibility, wording
 from caseapp.models import Submission
 from tests.factories import ELIGIBLE_ANSWERS, NEEDS_REVIEW_ANSWERS, draft_of
 from tests.public_pages import REGISTRATION, answer_all, counts, form_token
@@ -39,6 +39,27 @@ def test_needs_review_person_can_register_and_gets_a_reference(client):
     assert submission.consent_version and submission.attestation_version
     assert submission.notice_version and submission.rules_version == eligibility.RULES_VERSION
     assert "check" not in draft_of(client)  # the draft answers are not kept after registering
+
+
+@pytest.mark.parametrize(("language", "names_the_page"), [
+    ("en", "withdraw this consent at any time on the “Manage your registration” page "
+           "(http://testserver.example/manage/)"),
+    ("es", "Puedo retirar este consentimiento en cualquier momento en la página “Administrar su "
+           "registro” (http://testserver.example/manage/)"),
+])
+def test_the_consent_box_names_the_manage_page_and_is_the_version_stored(
+        client, settings, language, names_the_page):
+    settings.CASEAPP_SITE_URL = "http://testserver.example"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    answer_all(client, ELIGIBLE_ANSWERS)
+    page = client.get("/register/").content.decode()
+    label = re.search(r'<label[^>]*for="id_consent_contact"[^>]*>(.*?)</label>', page, re.S)
+    assert names_the_page in re.sub(r"\s+", " ", label.group(1))
+    assert "writing to the firm" not in page and "escribiéndole al bufete" not in page
+    client.post("/register/", {**REGISTRATION, "form_token": form_token(client)})
+    submission = Submission.objects.get()
+    assert submission.consent_version == wording.CONSENT_CONTACT.version == "consent-2026-12-05.1"
+    assert submission.notice_version == wording.PRIVACY_NOTICE.version
 
 
 def test_double_submit_creates_one_submission(client):
@@ -172,7 +193,11 @@ def test_too_many_registrations_from_one_ip_get_a_429_that_says_when(settings):
     response = client.post("/register/", data)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
-    assert "Try again in" in response.content.decode()
+    page = response.content.decode()
+    assert "Try again in" in page
+    # One sentence after another, the time in words: not "minutes. (after 1:05 PM PST)."
+    assert re.search(r"minutes?\. You can register again from \d{1,2}:\d\d [AP]M [A-Z]+\.", page)
+    assert "(after" not in page
     assert Submission.objects.count() == 2
     other = Client(REMOTE_ADDR=fresh_address())
     answer_all(other, ELIGIBLE_ANSWERS)

@@ -87,6 +87,16 @@ def test_the_start_page_names_whose_lawyers_and_keeps_the_money_conditional(clie
     assert "costos judiciales" in text
 
 
+def test_the_privacy_page_says_to_withdraw_at_manage_your_registration(client, case):
+    html = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    text = visible_text(html)
+    assert "retire su registro en “Administrar su registro”" in text
+    # The notice at the top, in its 2026 version, gives the page's full address.
+    assert "en la página “Administrar su registro” (http://" in text
+    assert "/manage/)" in text and 'href="/manage/"' in html
+    assert "escribiéndole al bufete" not in text
+
+
 def test_the_footer_names_the_court_in_spanish(client, case):
     text = spanish(client, "/")
     assert COURT_ES in text
@@ -111,7 +121,7 @@ def test_the_retry_time_is_spanish(settings):
         client.post("/new-check/")
     assert response.status_code == 429
     text = visible_text(response.content.decode())
-    assert re.search(r"después de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T", text), text
+    assert re.search(r"a partir de esta hora: \d{1,2}:\d{2} [ap]\. m\. P[SD]T\.", text), text
     assert not re.search(r"\d (AM|PM)\b", text)
 
 
@@ -146,3 +156,18 @@ def test_the_spanish_confirmation_email_has_no_english_and_the_agreed_terms(case
     assert "Indique su número de referencia" in text
     assert "nadie es miembro del grupo" in text
     assert "personal del bufete" in text and "equipo del bufete" not in text
+
+
+def test_the_confirmation_email_states_status_and_note_in_one_paragraph(case, smtp_server):
+    """The status line and its note read as one paragraph in the plain-text part: no line of
+    the email starts with a space (the included status line once ended in a line break)."""
+    from .factories import make_submission
+    from .smtp import run_worker
+
+    make_submission(email="persona@example.org")
+    run_worker()
+    [received] = smtp_server.to("persona@example.org")
+    status_line = next(line for line in received.text.splitlines()
+                       if line.startswith(case.get_status_display()))
+    assert case.status_note.split()[0] in status_line
+    assert [line for line in received.text.splitlines() if line.startswith(" ")] == []

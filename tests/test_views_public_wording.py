@@ -4,6 +4,7 @@ limit, who is speaking, the privacy rights, and what a registered person sees af
 from __future__ import annotations
 
 import datetime
+import importlib
 import re
 from html import unescape
 
@@ -75,6 +76,29 @@ def test_the_shipped_wording_says_no_class_exists_while_none_was_certified(case)
     for status in ("dismissed", "active", "refiled", "closed"):
         assert "nobody is a class member" in getattr(case, f"status_text_{status}")
     assert "30 de enero de 2025" in case.status_text_dismissed_es
+
+
+def test_the_status_note_names_whose_lawyers_even_where_it_stands_alone(client, case):
+    assert "The plaintiff's lawyers said LinkedIn had shown them evidence" in \
+        visible_text(client.get("/").content.decode())
+    Case.objects.filter(pk=case.pk).update(registration_open=False)
+    answer_all(client, ELIGIBLE_ANSWERS)
+    # The "Registration is closed" page shows the note without the status wording before it.
+    text = visible_text(client.post("/register/", {**REGISTRATION, "form_token": "x"})
+                        .content.decode())
+    assert "Where the case stands: The plaintiff's lawyers said" in text
+    assert "His lawyers" not in text
+
+
+def test_the_note_is_replaced_only_where_staff_never_edited_it(case):
+    from django.apps import apps
+
+    migration = importlib.import_module("caseapp.migrations.0020_i21w_status_note")
+    for before, after in ((migration.OLD_NOTE, migration.STATUS_NOTE),
+                          ("His lawyers, as staff wrote it.", "His lawyers, as staff wrote it.")):
+        Case.objects.filter(pk=case.pk).update(status_note=before)
+        migration.seed(apps)
+        assert Case.objects.get(pk=case.pk).status_note == after
 
 
 def test_a_not_eligible_result_shows_no_amount(client):

@@ -136,36 +136,26 @@ def test_a_new_status_shows_its_public_wording_in_both_languages_before_it_saves
         "refiled", "The case was filed again on 2 March.")
 
 
-def test_a_new_status_preview_shows_the_note_and_date_left_from_the_old_status(
-        supervisor_client, case):
-    """Walked as a supervisor: Dismissed → Refiled previewed only the new status's wording,
-    and the start page then read "Refiled … We have found no refiled case … Refiled on
-    January 30, 2025": the note and the date written for the dismissal stayed."""
+def test_the_status_preview_shows_the_date_and_the_note_that_come_with_it(supervisor_client,
+                                                                          case):
     case.status, case.status_changed_on = "dismissed", datetime.date(2025, 1, 30)
-    case.status_note = "We have found no refiled case."
-    case.status_note_es = "No hemos encontrado ningún caso nuevo."
+    case.status_note, case.status_note_es = "No refiled case was found.", "No se encontró."
     case.save()
-    form = case_form(case, status="refiled")
-    html = supervisor_client.post(reverse("staff:case"), form).content.decode()
-    preview = html[html.index('id="status-preview"'):html.index('id="case-form"')]
-    assert "We have found no refiled case." in preview
-    assert "No hemos encontrado ningún caso nuevo." in preview
-    assert "Refiled on January 30, 2025." in preview
-    assert "Presentado de nuevo el 30 de enero de 2025." in preview
-    assert 'id="status-preview-left"' in preview
-    assert "written while the status was “Dismissed”" in preview
-    assert "still January 30, 2025, the date of the “Dismissed” event" in preview
-    case.refresh_from_db()
-    assert case.status == "dismissed"  # nothing saved yet
+    # Only the status changes: the start page would say "Active on January 30, 2025." over a
+    # note written for the dismissal. The preview shows both, and says they were kept.
+    html = supervisor_client.post(reverse("staff:case"),
+                                  case_form(case, status="active")).content.decode()
+    preview = html.split('id="status-preview"')[1].split("</section>")[0]
+    assert "Active on January 30, 2025." in preview
+    assert "No refiled case was found." in preview and "No se encontró." in preview
+    assert "The date of the event is still the one of the status before." in preview
+    assert "The status note is still the one written for the status before." in preview
 
-    # The supervisor writes a note and a date for the new status: nothing is left over.
-    rewritten = {**form, "status_note": "Refiled in the same court.",
-                 "status_note_es": "Presentado de nuevo en el mismo tribunal.",
-                 "status_changed_on": "2026-11-02"}
-    html = supervisor_client.post(reverse("staff:case"), rewritten).content.decode()
-    assert 'id="status-preview"' in html and 'id="status-preview-left"' not in html
-    assert "Refiled on November 2, 2026." in html
-    assert supervisor_client.post(reverse("staff:case"),
-                                  {**rewritten, "confirm_status": "1"}).status_code == 302
-    case.refresh_from_db()
-    assert (case.status, case.status_note) == ("refiled", "Refiled in the same court.")
+    html = supervisor_client.post(reverse("staff:case"), case_form(
+        case, status="active", status_changed_on="2026-03-02",
+        status_note="The case was filed again.", status_note_es="El caso se presentó de nuevo.",
+    )).content.decode()
+    preview = html.split('id="status-preview"')[1].split("</section>")[0]
+    assert "Active on March 2, 2026." in preview
+    assert 'id="status-kept"' not in preview
+    assert Case.objects.get().status == "dismissed"  # nothing saved yet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -112,3 +113,16 @@ def test_overview_counts_decisions_per_reviewer_per_day(reviewer_client, reviewe
     assert rows["rita"].per_day[-1] == 2 and rows["otto"].total == 1
     assert len(response.context["throughput_days"]) == 30
     assert "Decisions per reviewer, last 30 days" in response.content.decode()
+
+
+def test_the_charts_coordinates_are_numbers_in_spanish_too(reviewer_client, reviewer, case):
+    # Spanish writes 51,9 for 51.9; an SVG attribute must not (Chromium drew no bars).
+    from caseapp.services.team import staff_language_set
+
+    staff_language_set(user=reviewer, language="es")
+    make_submission()
+    html = reviewer_client.get(reverse("staff:overview")).content.decode()
+    assert '<html lang="es"' in html and html.count('class="chart-bar"') == 26
+    attributes = re.findall(r'\b(?:x|y|width|height|viewBox)="([^"]*)"',
+                            html.split("<svg", 1)[1].rsplit("</svg>", 1)[0])
+    assert attributes and not [value for value in attributes if "," in value]

@@ -47,8 +47,60 @@ def test_every_staff_page_reads_in_spanish(supervisor_client, supervisor, case):
         page = response.content.decode()
         assert '<html lang="es"' in page, path
         # Form fields carry the case's own English texts as values; only the text shown counts.
-        text = visible_text(re.sub(r"<textarea[^>]*>.*?</textarea>", " ", page, flags=re.S))
+        shown = re.sub(r"<textarea[^>]*>.*?</textarea>", " ", page, flags=re.S)
+        # The wording a registrant agreed to is quoted in the language they read it in.
+        shown = re.sub(r'<span lang="en">“[^<]*”</span>', " ", shown)
+        text = visible_text(shown)
         for written in case_texts:  # what staff wrote in English is data, not the page's text
             text = text.replace(written, " ")
         leftover = [text[max(m.start() - 60, 0):m.end() + 60] for m in ENGLISH.finditer(text)]
         assert leftover == [], path
+
+
+def test_the_overview_gives_the_status_note_in_the_members_language(supervisor_client,
+                                                                    supervisor, case):
+    from caseapp.models import StaffProfile
+
+    case.status_note, case.status_note_es = "The English note.", "La nota en español."
+    case.save()
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    page = supervisor_client.get(reverse("staff:overview")).content.decode()
+    assert "La nota en español." in page
+    assert "The English note." not in page
+
+
+def test_a_submissions_dates_and_language_read_in_spanish(supervisor_client, supervisor, case):
+    from caseapp.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    submission = make_submission(language="es")
+    page = supervisor_client.get(reverse("staff:submission", args=[submission.reference])
+                                 ).content.decode()
+    text = visible_text(page)
+    # "two years ran to …": the Spanish date order, not "septiembre 18, 2026".
+    assert re.search(r"\b\d{1,2} de [a-z]+ de \d{4}\b", text)
+    assert not re.search(r"\b(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+                         r"octubre|noviembre|diciembre) \d{1,2}, \d{4}\b", text)
+    assert "Idioma: Español" in text and "Idioma: es " not in text
+
+
+def test_the_overview_charts_keep_their_numbers_in_spanish(supervisor_client, supervisor, case):
+    from caseapp.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    make_submission()
+    page = supervisor_client.get(reverse("staff:overview")).content.decode()
+    # Spanish writes 51,9: in an SVG attribute that is no number, and no bar is drawn.
+    assert 'class="chart-bar' in page
+    assert not re.search(r'\b(x|y|width|height|viewBox)="[^"]*\d,\d', page)
+
+
+def test_the_case_record_names_the_court_in_the_members_language(supervisor_client,
+                                                                 supervisor, case):
+    from caseapp.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=supervisor, defaults={"language": "es"})
+    page = supervisor_client.get(reverse("staff:case")).content.decode()
+    heading = page.split("<h1")[1].split('class="staff-form"')[0]
+    assert case.court_es and case.court_es in heading
+    assert case.court not in heading

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from caseapp import eligibility
+from caseapp import eligibility, wording
 from caseapp.models import AuditEvent, Case, ReviewEvent, Submission
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_pages import _make_many, detail
@@ -34,6 +34,23 @@ def test_submission_page_shows_everything_and_audits_the_view(reviewer_client, r
         assert text in html
     event = AuditEvent.objects.get(action="submission.view")
     assert (event.actor, event.target) == (reviewer, submission.reference)
+
+
+def test_the_page_quotes_the_consent_the_person_agreed_to_even_an_earlier_one(
+        reviewer_client, case):
+    current = make_submission()
+    earlier = make_submission(language="es")
+    Submission.objects.filter(pk=earlier.pk).update(
+        consent_version=wording.CONSENT_CONTACT_2025.version)
+    html = detail(reviewer_client, current).content.decode()
+    assert ('consent-2026-12-05.1</code> — <span lang="en">“I agree that the law firm may '
+            "contact me") in html
+    assert "on the “Manage your registration” page (http" in html
+    html = detail(reviewer_client, earlier).content.decode()
+    # In the words and the language the person read: the 2025 text, in Spanish.
+    assert ('consent-2025-02-01.1</code> — <span lang="es">“Acepto que el bufete de abogados se '
+            "comunique conmigo") in html
+    assert "escribiéndole al bufete.”</span> (an earlier version)" in html
 
 
 def test_submission_page_is_404_for_an_unknown_reference(reviewer_client, case):
@@ -280,3 +297,17 @@ def test_the_submission_page_has_no_duplicate_ids(reviewer_client, case):
     html = detail(reviewer_client, make_submission()).content.decode()
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [name for name, n in ids.items() if n > 1] == []
+
+
+def test_the_timeline_says_a_registrants_own_actions_in_words(reviewer_client, case):
+    from caseapp.services.registrant import submission_contact_correct, submission_copy_record
+
+    submission = make_submission(full_name="Ada Lovelace", state="CA")
+    submission_copy_record(submission=submission, form="json")
+    submission_contact_correct(submission=submission, source="manage",
+                               changes={"full_name": "Ada King", "state": "NY"})
+    html = detail(reviewer_client, submission).content.decode()
+    timeline = html.split('id="timeline"')[1].split("</section>")[0]
+    assert "took a copy of their data (file) (/manage/)" in timeline
+    assert "corrected full name, state (/manage/)" in timeline
+    assert "downloaded a copy" not in timeline and "full_name" not in timeline

@@ -1,43 +1,28 @@
-"""Dates and times as the reader writes them, in the firm's time zone: ``clock_time`` and
-``date_time`` ("1:05 p. m. PST", "4 de diciembre de 2026, 1:05 p. m. PST").
-
-The firm's time zone is ``TIME_ZONE`` (``CASEAPP_FIRM_TIME_ZONE``), the zone Django makes
-current. Django's Spanish catalogue writes the meridiem "p.m." and its Spanish time format is
-24-hour; U.S. Spanish writes "1:05 p. m." (shared/docs/SPANISH.md), so the meridiem is ours,
-with a context so it cannot collide with Django's own "AM"/"PM".
-"""
+"""Template filters for dates and times in the reader's language and the firm's time zone
+(``caseapp.local_time``): ``{{ event.created_at|time_element }}`` (``:"seconds"`` for the
+audit log), ``{{ case.filed_on|date_element }}`` (``:"long"`` in a sentence, ``:"weekday"``
+in a list of days), ``{{ day|day_and_month }}`` in a chart. An empty value gives "", so
+``|default:"—"`` still works."""
 
 from __future__ import annotations
 
-import datetime
-
 from django import template
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext, pgettext
+
+from caseapp import local_time
 
 register = template.Library()
 
-
-def _local(value: datetime.datetime | str) -> datetime.datetime:
-    # The copy of a person's data carries its times as ISO text (it is also a JSON file).
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.timezone.utc)
-    return timezone.localtime(value)
+clock_time = register.filter(local_time.clock_time)
+date_time = register.filter(local_time.date_time)
+long_date = register.filter(local_time.long_date)
+day_and_month = register.filter(local_time.day_and_month)
 
 
 @register.filter
-def clock_time(value: datetime.datetime | str) -> str:
-    """The time of day in the firm's zone, with the zone's abbreviation: "1:05 PM PST"."""
-    local = _local(value)
-    meridiem = (pgettext("time of day", "PM") if local.hour >= 12
-                else pgettext("time of day", "AM"))
-    return f"{dateformat.format(local, 'g:i')} {meridiem} {dateformat.format(local, 'T')}"
+def date_element(value, style: str = "short"):
+    return local_time.date_element(value, style=style) if value else ""
 
 
 @register.filter
-def date_time(value: datetime.datetime | str) -> str:
-    """Date and time in the firm's zone: "December 4, 2026, 1:05 PM PST"."""
-    local = _local(value)
-    return f"{dateformat.format(local, gettext('F j, Y'))}, {clock_time(local)}"
+def time_element(value, precision: str = "minutes"):
+    return local_time.time_element(value, seconds=precision == "seconds") if value else ""

@@ -4,11 +4,13 @@ the decision buttons in the first screen, the queue without horizontal overflow,
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 
 from caseapp.models import InfoRequestReason, Submission
+from caseapp.services.team import staff_language_set
 from tests.factories import NEEDS_REVIEW_ANSWERS, make_submission
 from tests.staff_users import make_staff
 
@@ -58,11 +60,15 @@ def test_the_summary_and_the_buttons_are_in_the_first_screen(screen, capsys):
     assert_accessible(screen, "submission with its summary")
 
 
-def test_the_queue_fits_1280_pixels(screen):
-    make_staff("rita", "Reviewer")
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_queue_fits_1280_pixels(screen, language):
+    staff_language_set(user=make_staff("rita", "Reviewer"), language=language)
     for n in range(30):
-        make_submission(full_name=f"Bartholomew Featherstonehaugh-Cholmondeley {n}",
-                        state="NY")
+        made = make_submission(full_name=f"Bartholomew Featherstonehaugh-Cholmondeley {n}",
+                               state="NY")
+        # The longest dates each language writes: "Dec 12, 2026, 12:55 PM PST", "12 dic …".
+        Submission.objects.filter(pk=made.pk).update(
+            created_at=datetime.datetime(2026, 11, 12 + n % 10, 20, 55, tzinfo=datetime.UTC))
     sign_in(screen, "rita")
     screen.goto("/staff/submissions/?sort=received")
     widths = screen.evaluate(

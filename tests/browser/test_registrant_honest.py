@@ -325,6 +325,40 @@ def test_the_privacy_page_states_retention_as_a_rule_and_withdrawal_at_manage(
                 "on December 31, 2026.") in main_text(page)
 
 
+def test_the_consent_box_names_the_manage_page_and_its_address_in_both_languages(
+        browser, live_server, settings):
+    settings.CASEAPP_SITE_URL = live_server.url
+    manage = f"({live_server.url}/manage/)"
+    with watched_page(browser, live_server, javascript=True, viewport=PHONE) as page:
+        start(page)
+        answer_all(page, ELIGIBLE)
+        page.wait_for_url("**/check/answers/")
+        page.locator("main form button[type=submit]").last.click()
+        page.get_by_role("link", name="Register with the firm").click()
+        page.wait_for_url("**/register/")
+        consent = page.get_by_role("checkbox", name=re.compile("withdraw this consent"))
+        assert (f"I can withdraw this consent at any time on the “Manage your registration” "
+                f"page {manage}.") in consent.evaluate("box => box.labels[0].innerText")
+        page.get_by_text("How we use your details").click()
+        assert ("You can see, correct or delete them at any time on the “Manage your "
+                f"registration” page {manage}.") in main_text(page)
+        page.get_by_role("button", name="Español").click()
+        page.wait_for_url("**/register/")
+        consent = page.get_by_role("checkbox", name=re.compile("retirar este consentimiento"))
+        assert ("Puedo retirar este consentimiento en cualquier momento en la página "
+                f"“Administrar su registro” {manage}.") in consent.evaluate(
+                    "box => box.labels[0].innerText")
+        consent.check()
+        page.fill("[name=full_name]", "Persona de Prueba")
+        page.fill("[name=email]", "consent@example.com")
+        page.select_option("[name=state]", "CA")
+        page.check("[name=attest_true]")
+        page.locator("main form [type=submit]").last.click()
+        page.wait_for_url("**/confirmation/")
+    submission = Submission.objects.get()
+    assert (submission.consent_version, submission.language) == ("consent-2026-12-05.1", "es")
+
+
 def test_withdrawing_keeps_only_a_keyed_hash_of_the_network_address(
         browser, live_server, smtp_server):
     with watched_page(browser, live_server, javascript=True) as page:

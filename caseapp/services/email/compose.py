@@ -9,7 +9,6 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 
 from caseapp import crypto
@@ -48,7 +47,7 @@ def message_compose(*, message: Message, extra: dict | None = None) -> Composed:
         })
         if "unsubscribe_url" not in context:
             context["unsubscribe_url"] = links.unsubscribe_url(submission=submission)
-    context["manage_url"] = links.site_url(reverse("public:manage"))
+    context["manage_url"] = links.manage_url()
     if message.kind == Message.Kind.CONFIRMATION:
         context["confirm_days"] = round(settings.CASEAPP_CONFIRM_LINK_DAYS)
         context["confirm_url"] = links.confirm_url(submission=submission)

@@ -19,6 +19,12 @@ def site_url(path: str) -> str:
     return f"{settings.CASEAPP_SITE_URL}{path}"
 
 
+def manage_url() -> str:
+    """The full address of "Manage your registration", as emails and the published wording
+    name it (caseapp.wording.Wording.shown)."""
+    return site_url(reverse("public:manage"))
+
+
 def confirm_token(*, submission: Submission) -> str:
     """A signed link token for this submission's current address: it stops working when the
     address changes (the blind index is bound in) and after CASEAPP_CONFIRM_LINK_DAYS."""

@@ -29,7 +29,6 @@ def start(request: HttpRequest) -> HttpResponse:
     return render_page(request, "caseapp/public/start.html", {
         "questions_count": len(eligibility.QUESTIONS),
         "not_legal_advice": wording.NOT_LEGAL_ADVICE,
-        "privacy_notice": wording.PRIVACY_NOTICE.text,
         "registered_reference": request.draft.get(REFERENCE_KEY),
     })
 

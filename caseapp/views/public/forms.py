@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseapp import eligibility, wording
 from caseapp.models import OUTSIDE_US, STATE_CHOICES, US_STATES
+from caseapp.services.email.links import manage_url
 from caseapp.validators import NO_NULLS, reject_control_characters
 
 
@@ -101,7 +102,8 @@ class RegistrationForm(forms.Form):
         widget=forms.Select(attrs={"autocomplete": "address-level1"}),
     )
     consent_contact = forms.BooleanField(
-        label=wording.CONSENT_CONTACT.text,
+        # In __init__: the words name the page's full address, in the reader's language.
+        label="",
         error_messages={"required": _("Tick the box to agree that the firm may contact you; "
                                       "without it the firm cannot follow up.")},
     )
@@ -116,6 +118,8 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["consent_contact"].label = wording.CONSENT_CONTACT.shown(
+            manage_url=manage_url())
         self.helper = FormHelper()
         self.helper.form_tag = True
         self.helper.form_method = "post"

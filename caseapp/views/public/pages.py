@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from caseapp import wording
+from caseapp.local_time import long_date
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
+from caseapp.services.email.links import manage_url
 from caseapp.views.public.render import render_page
 
 
@@ -28,12 +29,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
             hours,
         ) % {"hours": hours},
         "retention": retention_text(case),
-        "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "privacy_notice": wording.PRIVACY_NOTICE.shown(manage_url=manage_url()),
     })
-
-
-def _long_date(value) -> str:
-    return dateformat.format(value, _("F j, Y"))
 
 
 def retention_text(case: Case) -> list[str]:
@@ -53,8 +50,8 @@ def retention_text(case: Case) -> list[str]:
                  "the data for now. Nothing is deleted while the hold lasts.")
     elif planned is not None:
         when = _("The firm closed its file on %(closed)s. It plans to delete the details on "
-                 "%(date)s.") % {"closed": _long_date(case.closed_on),
-                                          "date": _long_date(planned)}
+                 "%(date)s.") % {"closed": long_date(case.closed_on),
+                                          "date": long_date(planned)}
     else:
         when = _("The firm has not closed its file yet, so there is no deletion date yet. "
                  "A dismissed case is not a closed file.")

@@ -30,6 +30,7 @@ from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.intake import submission_by_idempotency_key
 from caseapp.selectors.registrant import mask_phone
 from caseapp.selectors.submission import submission_by_reference
+from caseapp.services.email.links import manage_url
 from caseapp.services.intake import submission_create
 from caseapp.services.registrant import (
     EmailChangeLimited,
@@ -118,7 +119,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "form": form,
         # crispy-forms renders with Django's templates; the page around it is Jinja2.
         "form_html": render_crispy_form(form, context={"csrf_token": get_token(request)}),
-        "privacy_notice": wording.PRIVACY_NOTICE.text,
+        "privacy_notice": wording.PRIVACY_NOTICE.shown(manage_url=manage_url()),
         "outcome": determination.outcome.value,
     })
 

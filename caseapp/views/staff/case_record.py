@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout, Submit
 from django import forms
@@ -16,11 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from caseapp.jinja import long_date
+from caseapp.local_time import long_date
 from caseapp.models import Case
 from caseapp.selectors.case_record import case_for_request
 from caseapp.services.case_record import CASE_EDITABLE_FIELDS, case_update
@@ -160,33 +157,16 @@ class CaseForm(SpanishRequired, forms.ModelForm):
         return data
 
 
-def _public_status(case: Case, language: str) -> dict:
-    """The start page's "Where the case stands" box for ``case``, as a reader in ``language``
-    will read it: the status, its wording, the firm's note and the line of dates."""
+def public_status(case: Case, language: str) -> dict:
+    """What the start page says under a status, in one language: the status with its date (the
+    banner), the status's wording, and the note below it; all three change with a status."""
     with translation.override(language):
-        label = case.get_status_display()
-        dates = (gettext("%(status)s on %(date)s.") % {
-            "status": label, "date": long_date(case.status_changed_on)}
-            if case.status_changed_on else f"{label}.")
-        return {"language": language, "label": label, "text": case.status_text(language),
-                "note": case.in_language("status_note", language), "dates": dates}
-
-
-def _left_from_before(saved: Case, new: Case) -> list[str]:
-    """What a new status would show unchanged from the old one: the firm's note and the
-    event's date were written for the old status (the start page once read "Refiled … We
-    have found no refiled case … Refiled on January 30, 2025", the dismissal's date)."""
-    old = saved.get_status_display()
-    left = []
-    if (new.status_note, new.status_note_es) == (saved.status_note, saved.status_note_es):
-        left.append(format_lazy(_(
-            "“More about where the case stands” is the note written while the status was "
-            "“{status}”: it shows again, unchanged, under the new status."), status=old))
-    if new.status_changed_on and new.status_changed_on == saved.status_changed_on:
-        left.append(format_lazy(_(
-            "The date of the status event is still {date}, the date of the “{status}” "
-            "event."), date=long_date(new.status_changed_on), status=old))
-    return left
+        status = str(case.get_status_display())
+        line = (translation.gettext("%(status)s on %(date)s.") % {
+            "status": status, "date": long_date(case.status_changed_on)}
+            if case.status_changed_on else f"{status}.")
+    return {"line": line, "text": case.status_text(language),
+            "note": case.in_language("status_note", language)}
 
 
 @staff_view("caseapp.change_case")
@@ -195,23 +175,23 @@ def case_record(request: HttpRequest) -> HttpResponse:
     case = case_for_request(request)
     status = 200
     status_before = case.status
+    # The form writes into this same object: what the status came with, before it does.
+    date_before, note_before = case.status_changed_on, (case.status_note, case.status_note_es)
     if request.method == "POST":
-        # A copy: the form writes what was posted onto its instance, and ``case`` stays the
-        # record as saved, to compare with and to show beside the form.
-        form = CaseForm(request.POST, instance=copy.copy(case))
+        form = CaseForm(request.POST, instance=case_for_request(request))
         if form.is_valid() and form.cleaned_data["status"] != status_before \
                 and "confirm_status" not in request.POST:
             # A new status first shows what the public pages will say for it, in both
             # languages (the start page once read "Refiled … We have found no refiled case").
-            # The whole box is shown, with the note and the date, and what was left from the
-            # old status is named.
             preview = form.instance
             return render(request, "caseapp/staff/case.html", {
                 "form": form, "case_saved": case, "conflict": False, "nav": "case",
-                "status_preview": {"label": preview.get_status_display(),
-                                   "boxes": [_public_status(preview, language)
-                                             for language in ("en", "es")],
-                                   "left": _left_from_before(case, preview)},
+                "status_preview": {
+                    "label": preview.get_status_display(), "rows": [
+                        ("en", _("English"), public_status(preview, "en")),
+                        ("es", _("Spanish"), public_status(preview, "es"))],
+                    "same_date": preview.status_changed_on == date_before,
+                    "same_note": (preview.status_note, preview.status_note_es) == note_before},
             })
         if form.is_valid():
             changes = {field: form.cleaned_data[field] for field in form.Meta.fields}

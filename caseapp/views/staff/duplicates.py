@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from caseapp import eligibility
+from caseapp.local_time import time_element
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.submission import (
     submission_possible_duplicates,
@@ -31,7 +31,7 @@ def _cell(submission: Submission, key: str) -> str:
     if key in ("full_name", "email", "phone"):
         return _("(erased)") if erased else (getattr(submission, key) or "—")
     if key == "received":
-        return timezone.localtime(submission.created_at).strftime("%Y-%m-%d %H:%M %Z")
+        return time_element(submission.created_at)
     if key == "state":
         return str(states.get(submission.state, submission.state or "—"))
     if key == "outcome":

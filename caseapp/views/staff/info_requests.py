@@ -111,6 +111,7 @@ def info_request_new(request: HttpRequest, reference: str) -> HttpResponse:
     query = request.GET.urlencode()
     return render(request, "caseapp/staff/info_request_new.html", {
         "submission": submission, "form": form, "nav": "queue",
+        "reasons_offered": form.fields["reasons"].queryset.exists(),
         "reply_by": info_request_reply_by(case=case_for_request(request)),
         "action": reverse("staff:info_request", args=[reference]) + (f"?{query}" if query
                                                                         else ""),

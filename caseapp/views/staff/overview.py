@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from caseapp.review_rules import exposure_estimate
+from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.overview import (
     WeekCount,
     decisions_per_reviewer,
@@ -95,5 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "funnel": funnel_totals(),
         "exposure": exposure_estimate(
             accepted=counts["owed"], open_needs_review=counts["open_needs_review"]),
+        # The member's language, as the public pages do: staff write the note in both.
+        "status_note": case_for_request(request).in_language("status_note", get_language()),
         "nav": "overview",
     })

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from caseapp import eligibility, review_rules
+from caseapp.local_time import short_date_time
 from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
 from caseapp.selectors.case_record import case_for_request, sca_flag_from
 from caseapp.selectors.info_requests import info_received_for
@@ -114,7 +115,7 @@ def _queue_rows(rows, *, reference_date, query: str = "") -> list[QueueRow]:
         days = (now - row.created_at).days
         shown.append(QueueRow(
             reference=row.reference, url=url.replace("REFERENCE", row.reference),
-            received_iso=local.isoformat(), received_text=local.strftime("%Y-%m-%d %H:%M"),
+            received_iso=local.isoformat(), received_text=short_date_time(local),
             age_text=(ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days
                       else str(_("today"))),
             # A decided submission's date no longer asks anything of the reviewer.

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from caseapp import eligibility, review_rules, wording
-from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, Submission
+from caseapp.models import OUTCOME_CHOICES, STATE_CHOICES, ReviewEvent, Submission
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import submission_messages
 from caseapp.selectors.queue import queue_home_query
@@ -24,6 +25,7 @@ from caseapp.selectors.submission import (
 from caseapp.services.audit import audit_record
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.duplicates import submission_mark_duplicate
+from caseapp.services.email.links import manage_url
 from caseapp.services.privacy import submission_erase_personal_data
 from caseapp.services.review import (
     submission_assign,
@@ -72,6 +74,27 @@ def submission_or_404(reference: str) -> Submission:
         raise Http404(_("No submission has this reference.")) from None
 
 
+#: What services.registrant stores, in plain English, for a registrant's own action and where
+#: it was taken; shown in the reader's language.
+REGISTRANT_ACTIONS = {
+    "withdrew": gettext_lazy("withdrew their registration"),
+    "downloaded a copy (page)": gettext_lazy("took a copy of their data (page)"),
+    "downloaded a copy (json)": gettext_lazy("took a copy of their data (file)"),
+    "manage": "/manage/",
+    "confirmation page": gettext_lazy("confirmation page"),
+}
+REGISTRANT_FIELDS = {"full_name": gettext_lazy("full name"), "email": gettext_lazy("email"),
+                     "phone": gettext_lazy("phone number"), "state": gettext_lazy("state")}
+
+
+def _registrant_words(value: str) -> str:
+    if value.startswith("corrected "):
+        fields = value.removeprefix("corrected ").split(", ")
+        return _("corrected %(fields)s") % {
+            "fields": ", ".join(str(REGISTRANT_FIELDS.get(f, f)) for f in fields)}
+    return str(REGISTRANT_ACTIONS.get(value, value))
+
+
 def _timeline(submission: Submission) -> list:
     """Timeline events with their values in words (statuses and outcomes are stored as codes)."""
     words = {
@@ -80,6 +103,10 @@ def _timeline(submission: Submission) -> list:
     }
     events = submission_timeline(submission=submission)
     for event in events:
+        if event.kind == ReviewEvent.Kind.REGISTRANT:
+            event.from_label = _registrant_words(event.from_value)
+            event.to_label = _registrant_words(event.to_value)
+            continue
         labels = words.get(event.kind, {})
         event.from_label = labels.get(event.from_value, event.from_value)
         event.to_label = labels.get(event.to_value, event.to_value)
@@ -101,6 +128,21 @@ def _queue_links(request: HttpRequest, submission: Submission) -> dict:
     }
 
 
+def _wordings(submission: Submission) -> list[tuple[str, str, str, bool]]:
+    """Each text the person agreed to: its version, its words in the language they read it
+    in, and whether it is still the version new registrations see."""
+    rows = []
+    for label, version, current in (
+            (_("Consent to contact"), submission.consent_version, wording.CONSENT_CONTACT),
+            (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
+            (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE)):
+        agreed = wording.published(version)
+        with translation.override(submission.language):
+            words = agreed.shown(manage_url=manage_url()) if agreed else ""
+        rows.append((label, version, words, version == current.version))
+    return rows
+
+
 def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
             confirm_eligible: bool = False, **forms) -> HttpResponse:
     can_review = request.user.has_perm("caseapp.review_submission")
@@ -120,11 +162,7 @@ def _detail(request: HttpRequest, submission: Submission, *, status: int = 200,
                             reference_date=min(case.sca_reference_date, LATEST_DATE)),
         "rules_current": submission.rules_version == eligibility.RULES_VERSION,
         "current_rules_version": eligibility.RULES_VERSION,
-        "wordings": [
-            (_("Consent to contact"), submission.consent_version, wording.CONSENT_CONTACT),
-            (_("Attestation"), submission.attestation_version, wording.ATTESTATION),
-            (_("Privacy notice"), submission.notice_version, wording.PRIVACY_NOTICE),
-        ],
+        "wordings": _wordings(submission),
         "timeline": _timeline(submission),
         "messages_sent": submission_messages(submission=submission),
         # One per page shown: each Resend button sends its message again once.

@@ -4,6 +4,8 @@ then follow the progress per recipient."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from caseapp.local_time import date_element
 from caseapp.models import Case, CaseUpdate, Message, Submission
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.messages import (
@@ -92,19 +95,27 @@ def _audience(form: UpdateForm, audience_form) -> dict:
     return audience
 
 
+def _audience_value(field: forms.Field, value) -> str:
+    if isinstance(field, forms.DateField):  # stored as ISO text; read as the reader writes it
+        try:
+            return date_element(datetime.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(dict(getattr(field, "choices", ())).get(value, value))
+
+
 def _audience_labels(audience: dict) -> list[tuple[str, str]]:
     """The audience an update was sent to, as the forms' labels and choices name it."""
     fields = {**QueueFilterForm.base_fields,
               INCLUDE_DUPLICATES: UpdateForm.base_fields["include_duplicates"]}
-    return [(str(fields[key].label),
-             str(dict(getattr(fields[key], "choices", ())).get(value, value)))
+    return [(str(fields[key].label), _audience_value(fields[key], value))
             for key, value in audience.items() if key in fields]
 
 
 def _preview(case: Case, data: dict, language: str) -> Composed:
     update = CaseUpdate(subject=data["subject"], body=data["body"],
                         subject_es=data["subject_es"], body_es=data["body_es"])
-    sample = Submission(case=case, reference="LI-2345-6789", language=language)
+    sample = Submission(case=case, reference="LI-7K3M-Q9XP", language=language)
     sample.pk = 0
     return message_compose(message=Message(
         kind=Message.Kind.UPDATE, update=update, submission=sample, language=language))
