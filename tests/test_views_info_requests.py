@@ -213,6 +213,29 @@ def test_reviewers_cannot_ask_in_bulk(reviewer_client, case, reason):
     assert not InfoRequest.objects.exists()
 
 
+def test_a_second_request_while_one_waits_is_sent_only_when_asked_for(reviewer_client, case,
+                                                                      reason):
+    """Walked as a reviewer: after "Send request", the browser's Back showed the form again,
+    fresh and with no word of the request just sent; sending it emailed the person twice."""
+    submission = Submission.objects.get(pk=make_submission().pk)
+    url = reverse("staff:info_request", args=[submission.reference])
+    reviewer_client.post(url, {"reasons": [reason.pk], "version": submission.version})
+    submission.refresh_from_db()
+    page = reviewer_client.get(url).content.decode()  # Back: the form, fresh
+    assert 'id="info-request-waiting"' in page and "has not answered yet" in page
+    response = reviewer_client.post(url, {"reasons": [reason.pk],
+                                          "version": submission.version})
+    assert response.status_code == 400
+    assert "Tick the box to email them another request" in response.content.decode()
+    sent = Message.objects.filter(submission=submission, kind=Message.Kind.INFO_REQUEST)
+    assert sent.count() == 1 and InfoRequest.objects.count() == 1
+    # Asked for on purpose, it goes.
+    response = reviewer_client.post(url, {"reasons": [reason.pk], "again": "on",
+                                          "version": submission.version})
+    assert response.status_code == 302
+    assert sent.count() == 2 and InfoRequest.objects.count() == 2
+
+
 def test_without_a_reason_the_request_form_says_so_and_offers_no_send(reviewer_client, case):
     submission = make_submission()
     page = reviewer_client.get(reverse("staff:info_request", args=[submission.reference])

@@ -282,3 +282,23 @@ def test_the_time_limit_flag_counts_from_the_discovery_answer(reviewer_client, c
     assert sorted(flagged) == sorted([unknown.reference, early.reference,
                                       never_asked.reference])
     assert found_late.reference not in flagged
+
+
+def test_a_registration_withdrawn_while_open_leaves_my_open_items(reviewer_client, reviewer,
+                                                                  case):
+    """Walked as a reviewer: a registration withdrawn at /manage/ while it was the reviewer's
+    ("Information received") stayed in "My open items" for good, with nobody left to decide
+    about, while the overview's open work had already left it out."""
+    from caseapp.selectors.overview import open_ageing
+    from caseapp.services.registrant import submission_withdraw
+
+    kept, withdrawn = make_submission(), make_submission()
+    Submission.objects.filter(pk__in=[kept.pk, withdrawn.pk]).update(
+        assignee=reviewer, review_status="info_received")
+    submission_withdraw(submission=Submission.objects.get(pk=withdrawn.pk))
+    assert refs(queue(reviewer_client, review_status="open", assignee="me")) == [
+        kept.reference]
+    assert sum(bucket.count for bucket in open_ageing()) == 1  # the overview agrees
+    # Still found under its own status, and in the whole list, for the counts.
+    assert withdrawn.reference in refs(queue(reviewer_client, review_status="info_received"))
+    assert withdrawn.reference in refs(queue(reviewer_client))

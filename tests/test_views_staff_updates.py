@@ -139,3 +139,22 @@ def test_three_parallel_sends_make_one_update_and_one_email_per_address(case, sm
     run_worker()
     received = Counter(address for m in smtp_server.messages for address in m.envelope_to)
     assert received == {"p0@example.org": 1, "p1@example.org": 1, "p2@example.org": 1}
+
+
+@pytest.mark.django_db
+def test_an_update_to_nobody_is_not_sent(supervisor_client, case):
+    """Walked as a supervisor: filtered to a state nobody registered from, "Count and
+    preview" said 0 people and still offered "Send to 0 people", which listed an update to
+    nobody as sent."""
+    make_submission(state="CA")
+    _page, data = page_form(supervisor_client, state="WY")
+    count, sent = count_then_send(supervisor_client, {**data, "state": "WY"})
+    assert count == 0
+    preview = supervisor_client.post(reverse("staff:update_new"),
+                                     {**data, "state": "WY", "preview": "1"}).content.decode()
+    assert "This update would go to 0 people." in preview
+    assert 'name="send"' not in preview
+    assert sent.status_code == 200
+    assert "Nobody matches these filters: nothing was sent." in sent.content.decode()
+    assert not CaseUpdate.objects.exists()
+    assert not Message.objects.filter(update__isnull=False).exists()

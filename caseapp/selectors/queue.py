@@ -86,7 +86,11 @@ def submission_queue(*, filters: Mapping[str, object], user, case: Case) -> Quer
     if filters.get("outcome"):
         qs = qs.filter(outcome=filters["outcome"])
     if filters.get("review_status") == OPEN:
-        qs = qs.filter(review_status__in=sorted(review_rules.OPEN_STATUSES))
+        # Open work, as the overview counts it: a registration withdrawn (or erased) while
+        # open has nobody left to decide about, and stayed in its reviewer's "My open items"
+        # for good. It is still found under its own status.
+        qs = qs.filter(review_status__in=sorted(review_rules.OPEN_STATUSES),
+                       personal_data_erased_at__isnull=True)
     elif filters.get("review_status"):
         qs = qs.filter(review_status=filters["review_status"])
     assignee = filters.get("assignee")

@@ -91,6 +91,17 @@ def test_a_request_for_information_is_answered_at_manage_and_returns_to_the_revi
         assert staff.get_by_label("Proof of InMail").count() == 1
         assert staff.get_by_label("Old reason").count() == 0  # disabled: not offered
         ask_in_browser(staff, submission, "Proof of InMail", "A screenshot is enough.")
+        # Back, and "Send request" again: the form says a request waits, and sends nothing
+        # until the reviewer ticks that they mean a second one (it emailed twice).
+        staff.go_back()
+        staff.wait_for_url(re.compile("/request-information/"))
+        staff.locator("#info-request-waiting").wait_for()
+        staff.get_by_label("Proof of InMail").check()
+        staff.get_by_role("button", name=re.compile("Send request")).click()
+        staff.get_by_text("Tick the box to email them another request").wait_for()
+        # That refusal is a 400, as every form error is; the console reports the status.
+        staff.watch.console_errors[:] = [error for error in staff.watch.console_errors
+                                         if "status of 400" not in error]
 
         request_mail = wait_for(mailbox, person, REQUEST_SUBJECT)
         settle()

@@ -18,6 +18,7 @@ from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.info_requests import request_candidates
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.info_requests import (
+    info_request_open,
     info_request_reason_save,
     info_request_reply_by,
     info_request_send,
@@ -68,6 +69,19 @@ class RequestFields(forms.Form):
 
 class InfoRequestForm(RequestFields):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    again = forms.BooleanField(
+        label=gettext_lazy("Yes, email the person another request"), required=False)
+
+    def __init__(self, *args, waiting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A request still waiting for an answer: another one is a second email, so it is
+        # sent only when asked for (a reviewer who went back and sent the form again, once
+        # the first had gone, emailed the person twice).
+        self.waiting = waiting
+        self.fields["again"].required = waiting is not None
+        self.fields["again"].error_messages["required"] = gettext_lazy(
+            "The person was already asked and has not answered yet. Tick the box to email "
+            "them another request, or go back to the submission.")
 
 
 class BulkInfoRequestForm(RequestFields):
@@ -87,7 +101,8 @@ class BulkInfoRequestForm(RequestFields):
 def info_request_new(request: HttpRequest, reference: str) -> HttpResponse:
     """The request form the "Needs information" button leads to."""
     submission = submission_or_404(reference)
-    form = InfoRequestForm(request.POST or None, initial={"version": submission.version})
+    form = InfoRequestForm(request.POST or None, initial={"version": submission.version},
+                           waiting=info_request_open(submission=submission))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,7 +114,8 @@ def info_request_new(request: HttpRequest, reference: str) -> HttpResponse:
         except StaleEditError:
             messages.error(request, CONFLICT_MESSAGE)
             form = InfoRequestForm(initial={**form.cleaned_data,
-                                            "version": submission_or_404(reference).version})
+                                            "version": submission_or_404(reference).version},
+                                   waiting=form.waiting)
             status = 409
         except ValidationError as error:
             form.add_error(None, error)

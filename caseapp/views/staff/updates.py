@@ -163,7 +163,10 @@ def update_new(request: HttpRequest) -> HttpResponse:
     count = update_audience(audience=audience, case=case, user=request.user).count()
     context["count"] = count
     if "send" in request.POST:
-        if form.cleaned_data.get("expected_count") != count:
+        if count == 0:
+            # An update to nobody would be listed as sent ("Done", 0 recipients).
+            messages.error(request, _("Nobody matches these filters: nothing was sent."))
+        elif form.cleaned_data.get("expected_count") != count:
             messages.error(request, _("Check the count and the preview before sending: "
                                       "the audience is now %(count)s people.")
                            % {"count": count})
