@@ -152,10 +152,12 @@ def is_open_needs_review(*, status: str, outcome: str, override: str) -> bool:
 
 
 def counts_toward_exposure(*, status: str, outcome: str, override: str,
-                           duplicate: bool) -> bool:
-    """What can be owed: an accepted registrant whose effective outcome is eligible and who is
-    not marked as a duplicate of another registration (one person, one minimum)."""
-    return (status == ACCEPTED and not duplicate
+                           duplicate: bool, erased: bool = False) -> bool:
+    """What can be owed: an accepted registrant whose effective outcome is eligible, who is
+    not marked as a duplicate of another registration (one person, one minimum), and whose
+    registration still stands (``erased``: withdrawn by the person, erased on request or by
+    the retention rule; the firm no longer has anyone to count there)."""
+    return (status == ACCEPTED and not duplicate and not erased
             and effective_outcome(outcome, override) == eligibility.Outcome.ELIGIBLE.value)
 
 

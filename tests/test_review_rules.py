@@ -159,13 +159,15 @@ def test_a_request_for_information_asks_nobody_erased_and_nobody_twice(status):
         assert review_rules.request_refusal(status=status, erased=erased) == expected
 
 
-@pytest.mark.parametrize(("status", "outcome", "override", "duplicate"), list(itertools.product(
-    STATUSES, OUTCOMES, OVERRIDES, (False, True))))
-def test_only_accepted_eligible_registrants_not_marked_duplicate_count_toward_exposure(
-        status, outcome, override, duplicate):
-    expected = (status == ACCEPTED and (override or outcome) == "eligible" and not duplicate)
+@pytest.mark.parametrize(("status", "outcome", "override", "duplicate", "erased"),
+                         list(itertools.product(STATUSES, OUTCOMES, OVERRIDES, (False, True),
+                                                (False, True))))
+def test_only_accepted_eligible_registrants_still_standing_count_toward_exposure(
+        status, outcome, override, duplicate, erased):
+    expected = (status == ACCEPTED and (override or outcome) == "eligible" and not duplicate
+                and not erased)
     assert counts_toward_exposure(status=status, outcome=outcome, override=override,
-                                  duplicate=duplicate) is expected
+                                  duplicate=duplicate, erased=erased) is expected
 
 
 @pytest.mark.django_db

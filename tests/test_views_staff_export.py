@@ -79,7 +79,8 @@ def _export_as_csv_module_writes_it(case) -> str:
         decision = s.events.filter(kind="status", to_value=s.review_status,
                                    to_value__in=DECISIONS).order_by("-created_at", "-id").first()
         owed = counts_toward_exposure(status=s.review_status, outcome=s.outcome,
-                                      override=s.outcome_override, duplicate=bool(s.duplicate_of))
+                                      override=s.outcome_override, duplicate=bool(s.duplicate_of),
+                                      erased=s.personal_data_erased_at is not None)
         writer.writerow([
             s.reference, s.created_at.astimezone(firm).isoformat(timespec="seconds"),
             *(spreadsheet_safe(v) for v in (s.full_name, s.email, s.phone)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 
 import pytest
@@ -76,6 +78,26 @@ def test_exposure_counts_only_accepted_eligible_registrants_not_marked_duplicate
     assert "member" not in html.lower().replace("staff member", "")
     effective = {v: n for v, _l, n in response.context["counts"]["by_effective_outcome"]}
     assert (effective["eligible"], effective["needs_review"]) == (3, 1)
+
+
+def test_an_accepted_registrant_who_withdraws_leaves_the_exposure_and_the_export(
+        reviewer_client, supervisor_client, case):
+    """Tried as a supervisor would: a withdrawn registration stayed "Accepted" and still added
+    $1,000 to the overview and to the export's damages column."""
+    from caseapp.services.registrant import submission_withdraw
+
+    staying, leaving = (make_submission() for _ in range(2))
+    Submission.objects.filter(pk__in=[staying.pk, leaving.pk]).update(review_status="accepted")
+    submission_withdraw(submission=Submission.objects.get(pk=leaving.pk))
+    response = reviewer_client.get(reverse("staff:overview"))
+    assert response.context["counts"]["owed"] == 1
+    assert response.context["exposure"]["low"] == 1000
+    export = b"".join(supervisor_client.get(reverse("staff:export")).streaming_content).decode(
+        "utf-8-sig")
+    rows = {row["reference"]: row for row in csv.DictReader(io.StringIO(export))}
+    assert rows[staying.reference]["estimated_damages"] == "1000"
+    assert rows[leaving.reference]["estimated_damages"] == ""
+    assert rows[leaving.reference]["review_status"] == "accepted"
 
 
 def test_overview_ages_open_submissions_and_lists_the_oldest_first(reviewer_client, case):

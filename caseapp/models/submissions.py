@@ -10,8 +10,15 @@ from caseapp import review_rules
 from caseapp.crypto import EncryptedTextField
 from caseapp.models.case import OUTCOME_CHOICES, STATE_CHOICES, Case
 
+#: Accepted, then marked as a duplicate or withdrawn or erased: counted as accepted by the
+#: tally, owed nothing (review_rules.counts_toward_exposure). Few rows; a partial index holds them.
+ACCEPTED_NOT_STANDING = models.Q(review_status=review_rules.ACCEPTED) & (
+    models.Q(duplicate_of__isnull=False) | models.Q(personal_data_erased_at__isnull=False))
+
 
 class Submission(models.Model):
+    ACCEPTED_NOT_STANDING = ACCEPTED_NOT_STANDING
+
     class ReviewStatus(models.TextChoices):
         NEW = "new", _("New")
         IN_REVIEW = "in_review", _("In review")
@@ -98,6 +105,8 @@ class Submission(models.Model):
             models.Index(fields=["created_at", "id"], name="sub_open_received",
                          condition=models.Q(review_status__in=sorted(review_rules.OPEN_STATUSES),
                                             personal_data_erased_at__isnull=True)),
+            models.Index(fields=["outcome", "outcome_override"], name="sub_accepted_closed",
+                         condition=ACCEPTED_NOT_STANDING),
         ]
         permissions = [
             ("review_submission", "Can review submissions and add notes"),

@@ -77,11 +77,13 @@ EXPORT_VALUES = ("reference", "received_utc", "full_name_token", "email_token", 
 
 def _owed() -> Q:
     """What can be owed, as ``review_rules.counts_toward_exposure`` and the overview count it:
-    accepted, eligible after review, not marked as a duplicate. Only these rows state damages,
+    accepted, eligible after review, not marked as a duplicate, not withdrawn or erased. Only
+    these rows state damages,
     so the column's sum is the overview's exposure (a rejected or undecided row owes nothing
     yet; the column summed to $3.0 M against $543 k on the overview)."""
     eligible = eligibility.Outcome.ELIGIBLE.value
-    return (Q(review_status=review_rules.ACCEPTED, duplicate_of__isnull=True)
+    return (Q(review_status=review_rules.ACCEPTED, duplicate_of__isnull=True,
+              personal_data_erased_at__isnull=True)
             & (Q(outcome_override=eligible) | Q(outcome_override="", outcome=eligible)))
 
 

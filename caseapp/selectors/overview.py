@@ -13,15 +13,16 @@ from caseapp import eligibility, review_rules
 from caseapp.models import DailyCount, DecisionCount, Submission, SubmissionTally
 
 
-def _accepted_duplicates() -> list[tuple[str, str, int]]:
-    """(outcome, override, count) of accepted submissions marked as a duplicate.
+def _accepted_not_standing() -> list[tuple[str, str, int]]:
+    """(outcome, override, count) of accepted submissions marked as a duplicate, or withdrawn
+    or erased since: counted in the tally as accepted, owed nothing.
 
-    Read from the submissions, not the tally: only a reviewer's "mark as duplicate" sets
-    ``duplicate_of``, so these rows number in the reviewers' hundreds, not the registrations'
-    millions, and the foreign key's index finds them. Adding the mark to the tally's key would
-    have meant rewriting its triggers on both databases for a number this small."""
-    return list(Submission.objects.order_by()
-                .filter(duplicate_of__isnull=False, review_status=review_rules.ACCEPTED)
+    Read from the submissions, not the tally: only a reviewer's "mark as duplicate" or an
+    erasure makes them, so they number in the hundreds, not the registrations' millions, and
+    the partial index ``sub_accepted_closed`` (its condition is this filter) holds exactly
+    them. Adding both marks to the tally's key would have meant rewriting its triggers on both
+    databases for numbers this small."""
+    return list(Submission.objects.order_by().filter(Submission.ACCEPTED_NOT_STANDING)
                 .values_list("outcome", "outcome_override").annotate(n=Count("id"))
                 .values_list("outcome", "outcome_override", "n"))
 
@@ -44,7 +45,7 @@ def overview_counts() -> dict:
         if review_rules.counts_toward_exposure(status=status, outcome=outcome,
                                                override=override, duplicate=False):
             owed += n
-    for outcome, override, n in _accepted_duplicates():
+    for outcome, override, n in _accepted_not_standing():
         if review_rules.counts_toward_exposure(status=review_rules.ACCEPTED, outcome=outcome,
                                                override=override, duplicate=False):
             owed -= n
@@ -61,7 +62,7 @@ def overview_counts() -> dict:
                       for value, label in Submission.ReviewStatus.choices],
         "total": sum(by_outcome.values()),
         "accepted": by_status.get(Submission.ReviewStatus.ACCEPTED, 0),
-        # Accepted, eligible after review, not marked duplicate: what can be owed.
+        # Accepted, eligible after review, not marked duplicate, not withdrawn or erased.
         "owed": owed,
         "open_needs_review": open_needs_review,
     }
