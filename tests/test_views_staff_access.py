@@ -90,7 +90,8 @@ def test_supervisors_and_superusers_open_every_page(client, supervisor, case):
             if name in OPEN_URLS or url.endswith(("/review/", "/assign/", "/notes/",
                                                    "/duplicate/", "/bulk/", "/erase/",
                                                    "/decide/", "/claim/", "/views/",
-                                                   "/delete/", "/resend/", "/actions/")) \
+                                                   "/delete/", "/resend/", "/actions/",
+                                                       "/request-information/")) \
                     or name.startswith("member_"):  # POST-only, tested in test_views_staff_team
                 continue
             # No device: nothing to verify, and backup codes need one first; "Start

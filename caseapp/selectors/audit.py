@@ -50,6 +50,7 @@ AUDIT_ACTIONS = {
     "submission.correct_limited": _("Registrant's address change rate limited"),
     "submission.confirmation_resend": _("Registrant asked for the confirmation again"),
     "submission.info_request": _("Asked the registrant for information"),
+    "submission.bulk_info_request": _("Asked several registrants for information"),
     "submission.info_reminder": _("Reminded the registrant of a request for information"),
     "submission.info_answer": _("Registrant answered a request for information"),
     "info_request_reason.save": _("Saved a reason for requesting information"),
