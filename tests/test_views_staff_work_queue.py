@@ -274,7 +274,8 @@ def test_the_queue_shows_labels_age_and_the_time_limit_badge_only_on_open_work(
     html = response.content.decode()
     # One badge on the flagged row (the page mixes flagged and unflagged), one on the note.
     assert ">outside_us<" not in html and html.count("Time limit: check</span>") == 2
-    assert ("1 undecided submission on this page came in on or after "
+    assert ("1 undecided submission on this page came in more than two years after the person "
+            "says they found out (without an answer: on or after "
             '<time datetime="2026-09-19">September 19, 2026</time>') in html
     Submission.objects.filter(pk=decided_late.pk).update(review_status="new")
     html = reviewer_client.get(reverse("staff:queue")).content.decode()
