@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from caseapp.local_time import day_and_month
 from caseapp.review_rules import exposure_estimate
 from caseapp.selectors.case_record import case_for_request
 from caseapp.selectors.overview import (
@@ -31,13 +32,17 @@ def _week_chart(weeks: list[WeekCount]) -> dict:
     bars = []
     for i, week in enumerate(weeks):
         height = round(plot_height * week.count / peak, 1)
+        x, width, last = CHART_LEFT + i * slot + slot * 0.15, slot * 0.7, i == len(weeks) - 1
         bars.append({
-            "x": round(CHART_LEFT + i * slot + slot * 0.15, 1),
+            "x": round(x, 1),
             "y": round(CHART_TOP + plot_height - height, 1),
-            "width": round(slot * 0.7, 1),
+            "width": round(width, 1),
             "height": height,
-            "label_x": round(CHART_LEFT + i * slot + slot / 2, 1),
+            # Every fourth week is labelled under the axis, the current week flush right.
             "show_label": (len(weeks) - 1 - i) % 4 == 0,
+            "label_x": round(x + width if last else CHART_LEFT + i * slot + slot / 2, 1),
+            "label_anchor": "end" if last else "middle",
+            "label": day_and_month(week.start),  # the bar's title and the axis label
             "week": week,
         })
     return {
@@ -48,15 +53,18 @@ def _week_chart(weeks: list[WeekCount]) -> dict:
     }
 
 
-def _bars(values: list[int], *, width: int = CHART_WIDTH, height: int = 160) -> dict:
-    """Vertical bar geometry for a small server-drawn chart (no script), like the weekly one."""
+def _bars(values: list[int], *, labels: list[str] | None = None, width: int = CHART_WIDTH,
+          height: int = 160) -> dict:
+    """Vertical bar geometry for a small server-drawn chart (no script), like the weekly one;
+    ``labels``, when given, one for under each bar."""
     peak = max(values, default=0) or 1
     plot = height - CHART_TOP - 24
     slot = (width - CHART_LEFT) / max(len(values), 1)
     bars = [{"x": round(CHART_LEFT + i * slot + slot * 0.15, 1),
              "y": round(CHART_TOP + plot - round(plot * n / peak, 1), 1),
              "width": round(slot * 0.7, 1), "height": round(plot * n / peak, 1),
-             "label_x": round(CHART_LEFT + i * slot + slot / 2, 1), "value": n}
+             "label_x": round(CHART_LEFT + i * slot + slot / 2, 1), "value": n,
+             "label": labels[i] if labels else ""}
             for i, n in enumerate(values)]
     return {"bars": bars, "peak": peak if any(values) else 0, "width": width,
             "height": height, "left": CHART_LEFT, "top": CHART_TOP,
@@ -83,7 +91,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     daily_totals = [sum(row.per_day[i] for row in throughput) for i in range(len(days))]
     return render(request, "caseapp/staff/overview.html", {
         "ageing": ageing,
-        "ageing_chart": _bars([bucket.count for bucket in ageing], width=480),
+        "ageing_chart": _bars([bucket.count for bucket in ageing], width=480, labels=[
+            f"{b.first_day}+" if b.last_day is None else f"{b.first_day}–{b.last_day}"
+            for b in ageing]),
         "oldest": oldest_open(limit=10),
         "throughput_days": days,
         "throughput": throughput,
