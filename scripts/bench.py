@@ -459,11 +459,11 @@ def measure_export(env: dict, tmp: Path, password: str, totp_key: str, rows: int
         lines = size = 0
         started = time.perf_counter()
         # HTTP/1.0: the body comes unchunked, so its newlines are the CSV's lines.
-        with socket.create_connection((HOST, server.port), timeout=1800) as sock:
+        with (socket.create_connection((HOST, server.port), timeout=1800) as sock,
+              sock.makefile("rb") as stream):
             sock.sendall(f"GET /staff/submissions/export.csv HTTP/1.0\r\nHost: {HOST}:"
                          f"{server.port}\r\nX-Forwarded-Proto: https\r\n"
                          f"Cookie: {supervisor.cookie_header()}\r\n\r\n".encode())
-            stream = sock.makefile("rb")
             if (status := stream.readline()).split(b" ", 2)[1:2] != [b"200"]:
                 raise SystemExit(f"export answered {status[:40]!r}")
             while stream.readline() not in (b"\r\n", b""):  # the headers

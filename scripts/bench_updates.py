@@ -141,6 +141,7 @@ def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
 
 def print_report(result: dict) -> None:
     rec = result.get("reconciliation", {})
+    print()
     harness.print_table([
         ("registrants (recipient rows)", f"{result.get('recipients', 0):,}"),
         ("rows made by update_send", f"{result.get('create_seconds')} s"),

@@ -338,8 +338,7 @@ def app_environment(tmp: Path, database_url: str, keys: dict[str, str],
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 3600, stdin: str = "") -> str:
-    """Run manage.py, return its output; the default timeout leaves room for a migration at
-    a million rows."""
+    """Run manage.py, return its output (the timeout leaves room for a million-row migration)."""
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
                             input=stdin, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
@@ -640,8 +639,8 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = No
 class AsyncClient:
     """One request on asyncio streams: for many people at once in one process."""
 
-    def __init__(self, port: int, timeout: float, connect_timeout: float = 10.0) -> None:
-        self.port, self.timeout, self.connect_timeout = port, timeout, connect_timeout
+    def __init__(self, port: int, timeout: float) -> None:
+        self.port, self.timeout = port, timeout
 
     async def request(self, method: str, path: str, headers: dict[str, str],
                       data: dict | None = None) -> Response:
@@ -649,7 +648,7 @@ class AsyncClient:
         started = time.perf_counter()
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(HOST, self.port), self.connect_timeout)
+                asyncio.open_connection(HOST, self.port), 10)
         except (OSError, asyncio.TimeoutError) as exc:
             raise ConnectFailed(repr(exc)) from exc
 
@@ -717,19 +716,18 @@ class Visitor:
         return self.request("POST", action, {
             "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})}, extra_headers)
 
-    def sign_in(self, username: str, password: str, totp_key: str = "") -> None:
-        """As a staff member, with the authenticator's code when ``totp_key`` is given."""
+    def sign_in(self, username: str, password: str, totp_key: str) -> None:
+        """As a staff member, with the code of the authenticator whose key is ``totp_key``."""
+        from django_otp.oath import totp
+
         response = self.post_form("/staff/login/", "/staff/login/",
                                   {"username": username, "password": password})
         if response.status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{username} could not sign in: {response.status}")
-        if totp_key:
-            from django_otp.oath import totp
-
-            response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
-                                      {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
-            if response.status != 302:
-                raise SystemExit(f"{username} could not enter the code: {response.status}")
+        response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
+                                  {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
+        if response.status != 302:
+            raise SystemExit(f"{username} could not enter the code: {response.status}")
 
 
 def csrf_token(page: str) -> str | None:
