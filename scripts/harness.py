@@ -239,7 +239,8 @@ class PostgresDatabase:
     def analyze(self) -> None:
         # The planner's statistics and the visibility map after a bulk load or a delete (with
         # autovacuum off, dead rows at an index's newest end slow every "newest first" page),
-        # then a checkpoint, so that the pages timed next do not share the disk with its flush.
+        # then a checkpoint, so that the pages timed next do not share the disk with its flush
+        # (a search's audit row waits for its commit to reach the disk).
         import psycopg
 
         with self._connect(autocommit=True) as conn:

@@ -242,6 +242,7 @@ class Run:
         self.confirmations: list[dict] = []
         self.emails: dict[str, str] = {}  # form token: the address typed
         self.events: list[dict] = []
+        self.cpu: dict[str, float] = {}  # seconds: client_s, server_s
         self.assigned, self.started_at, self.finished_at = 0, 0.0, 0.0
 
     def event(self, kind: str, **details) -> None:
