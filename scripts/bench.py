@@ -1,28 +1,9 @@
 #!/usr/bin/env python
 """Benchmark: caseapp under gunicorn with production settings, at size, against its peers.
 
-``make bench`` (or ``.venv/bin/python scripts/bench.py``) does:
-
-1. a scratch database with ``--count`` demo submissions (``seed_demo``): ``caseapp_bench`` on
-   the PostgreSQL server that ``DATABASE_URL`` names (never that database itself), 1,000,000
-   rows by default; else ``bench-results/bench.sqlite3``, 100,000 rows. A seeded database whose
-   row count matches is reused (the keys it was seeded with are kept beside it, git-ignored);
-   ``--fresh`` seeds anew;
-2. gunicorn with production settings on a free port of 127.0.0.1. The one difference is a
-   bench-only settings module written to a temp dir: it adds a bare ``/bench/hello`` view (the
-   peer for the public flow) and a middleware that reports each response's query count and
-   server time in headers, and, when a request asks for it with a header, registers without
-   enqueuing the confirmation email (the registration's peer). None of it exists in the app;
-3. measurements, with the load generator (``wrk``) and the page client in other processes:
-   public-flow throughput against the hello view; what enqueuing the confirmation email costs
-   a registration, alone and in the flow's ratio (part ``register``; the registrations it makes
-   are deleted afterwards); staff pages against Django's admin on the same rows; the CSV
-   export (rows/s, peak RSS of the worker); page weight; queries per page.
-
-It prints a table, states the machine, writes ``bench-results/bench-<database>.json`` and
-exits non-zero when a target is missed. It is a measurement, not a test. Traffic goes to
-127.0.0.1 only, and every loop is bounded in count and time. Databases, gunicorn, the HTTP
-client and the cleanup are ``scripts/harness.py``.
+``make bench`` (or ``.venv/bin/python scripts/bench.py``); what it seeds, measures, prints and
+writes is in docs/deploy.md ("Measuring"). It exits non-zero when a target is missed. Traffic
+goes to 127.0.0.1 only, and every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -33,7 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -46,13 +26,11 @@ import harness
 from harness import BASE_DIR, HOST, RESULTS, Server, manage, percentile
 
 SCRATCH_DB = "caseapp_bench"
-SETTINGS_MODULE = "caseapp_bench_settings"
-SEED = "20250130"
 ASSET_RE = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', re.I)
 HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 CHECK_ANSWERS = {"country": "US", "premium": "yes", "premium_before_cutoff": "yes",
                  "inmail": "both", "inmail_before_cutoff": "yes", "affiliation": "none",
-                 "discovered": "dont_remember"}  # as in WRK_FLOW
+                 "discovered": "dont_remember"}
 
 PARTS = ("flow", "register", "staff", "export", "weight")
 TARGETS = {
@@ -76,7 +54,9 @@ BENCH_SETTINGS = '''ROOT_URLCONF = "caseapp_bench_urls"
 MIDDLEWARE = ["caseapp_bench_urls.QueryCountMiddleware", *MIDDLEWARE]  # noqa: F405
 '''
 
-BENCH_URLS = '''"""Written by scripts/bench.py: the app's URLs and a bare hello view, bench only."""
+BENCH_URLS = '''"""Written by scripts/bench.py, bench only: the app's URLs, a bare hello view, and a
+middleware that reports each response's query count and server time in headers and, when the
+request asks for it, registers without enqueuing the confirmation email (issue 13's peer)."""
 import contextlib
 import time
 from unittest import mock
@@ -85,11 +65,8 @@ from django.db import connections
 from django.http import HttpResponse
 from django.urls import path
 
+from caseapp.services import intake
 from caseapp.urls import urlpatterns as app_urlpatterns
-
-
-def hello(request):
-    return HttpResponse("hello", content_type="text/plain")
 
 
 class QueryCountMiddleware:
@@ -105,21 +82,18 @@ class QueryCountMiddleware:
             return execute(sql, params, many, context)
 
         started = time.perf_counter()
-        with connections["default"].execute_wrapper(counter), without_confirmation(request):
+        without = (mock.patch.object(intake, "message_enqueue", lambda **kwargs: None)
+                   if request.headers.get("X-Bench-Without-Confirmation")
+                   else contextlib.nullcontext())
+        with connections["default"].execute_wrapper(counter), without:
             response = self.get_response(request)
         response["X-Bench-Queries"] = str(count)
         response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         return response
 
 
-def without_confirmation(request):
-    """The registration's peer (issue 13): the same request without enqueuing its
-    confirmation email, when the bench asks for it in a header."""
-    if not request.headers.get("X-Bench-Without-Confirmation"):
-        return contextlib.nullcontext()
-    from caseapp.services import intake
-
-    return mock.patch.object(intake, "message_enqueue", lambda **kwargs: None)
+def hello(request):
+    return HttpResponse("hello", content_type="text/plain")
 
 
 urlpatterns = [path("bench/hello", hello), *app_urlpatterns]
@@ -144,29 +118,30 @@ print("BENCH_SAMPLE " + json.dumps({
 
 def prepare_database(db, env: dict, state_path: Path, count: int, fresh: bool) -> dict:
     """Reuse a seeded database whose row count and keys match, or make and seed a new one."""
+    def sample() -> dict:
+        return json.loads(" ".join(harness.manage_shell(env, SAMPLE_CODE, "BENCH_SAMPLE")))
+
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     if not fresh and state.get("count") == count and db.exists():
         manage(env, "migrate", "--noinput")
         manage(env, "example_firm")
-        sample = json.loads(" ".join(harness.manage_shell(env, SAMPLE_CODE, "BENCH_SAMPLE")))
-        if sample["rows"] == count:
+        found = sample()
+        if found["rows"] == count:
             log(f"reusing {db.label}: {count:,} rows, seeded {state['seeded_at']}")
-            return {"reused": True, "seed_seconds": state.get("seed_seconds"), **sample}
-        log(f"{db.label} has {sample['rows']:,} rows, not {count:,}: seeding anew")
-    db.create()
-    manage(env, "migrate", "--noinput")
+            return {"reused": True, "seed_seconds": state.get("seed_seconds"), **found}
+        log(f"{db.label} has {found['rows']:,} rows, not {count:,}: seeding anew")
+    harness.fresh_database(db, env, keep=True)
     manage(env, "example_firm")
     log(f"seeding {count:,} submissions into {db.label} (seed_demo; minutes at a million)")
     started = time.monotonic()
-    manage(env, "seed_demo", "--count", str(count), "--weeks", "52", "--seed", SEED,
+    manage(env, "seed_demo", "--count", str(count), "--weeks", "52", "--seed", "20250130",
            "--force", timeout=7200)
-    seed_seconds = round(time.monotonic() - started, 1)
+    state = {"count": count, "seed_seconds": round(time.monotonic() - started, 1),
+             "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     db.analyze()
-    log(f"seeded in {seed_seconds:.0f} s")
-    state_path.write_text(json.dumps({"count": count, "seed_seconds": seed_seconds,
-                                      "seeded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}))
-    sample = json.loads(" ".join(harness.manage_shell(env, SAMPLE_CODE, "BENCH_SAMPLE")))
-    return {"reused": False, "seed_seconds": seed_seconds, **sample}
+    log(f"seeded in {state['seed_seconds']:.0f} s")
+    state_path.write_text(json.dumps(state))
+    return {"reused": False, "seed_seconds": state["seed_seconds"], **sample()}
 
 
 # --- 1. the public flow against hello ----------------------------------------------------------
@@ -179,11 +154,8 @@ WRK_FLOW = r'''
 -- client then does the same work per request, so the two rates differ only by the server);
 -- "register" (or "register-without", which asks the bench's middleware to skip the
 -- confirmation email's enqueue) then registers each person, under a made-up name and address.
-local answers = {{"country", "US"}, {"premium", "yes"}, {"premium_before_cutoff", "yes"},
-                 {"inmail", "both"}, {"inmail_before_cutoff", "yes"}, {"affiliation", "none"},
-                 {"discovered", "dont_remember"}}
 local steps = {{"GET", "/"}}
-for _, a in ipairs(answers) do
+for _, a in ipairs({ANSWERS}) do
   table.insert(steps, {"GET", "/check/" .. a[1] .. "/"})
   table.insert(steps, {"POST", "/check/" .. a[1] .. "/", a[1] .. "=" .. a[2]})
 end
@@ -199,7 +171,6 @@ end
 bad, checks = 0, 0
 local step, draft, csrf, origin, hello_only, without_email = 0, nil, nil, nil, false, false
 local form_token = ""
-local chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 function init(args)
   origin, hello_only = args[1], args[2] == "hello"
@@ -213,10 +184,7 @@ end
 
 local function random_text(length)
   local t = {}
-  for i = 1, length do
-    local n = math.random(1, #chars)
-    t[i] = chars:sub(n, n)
-  end
+  for i = 1, length do t[i] = string.char(math.random(97, 122)) end
   return table.concat(t)
 end
 
@@ -261,7 +229,8 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do b, c = b + t:get("bad"), c + t:get("checks") end
   io.write(string.format("BENCH_BAD %d\nBENCH_CHECKS %d\n", b, c))
 end
-'''
+'''.replace("{ANSWERS}", "{" + ", ".join(f'{{"{k}", "{v}"}}' for k, v in CHECK_ANSWERS.items())
+            + "}")
 
 
 def wrk(port: int, seconds: float, connections: int, script: Path | None = None,
@@ -341,16 +310,10 @@ def register_once(port: int, without_confirmation: bool) -> harness.Response:
 
 def measure_register(port: int, env: dict, db, script: Path, repeat: int, seconds: float,
                      connections: int) -> dict:
-    """What enqueuing the confirmation email costs a registration (issue 13), two ways.
-
-    1. The request itself: pairs of registrations, one with the enqueue and one without, in
-       turn on the same server, compared by the medians of the server's own time.
-    2. The public-flow ratio, the check *and* a registration per person under wrk, with and
-       without the enqueue (three runs each, in the order ABBAAB so that neither side gets the
-       quieter moments), the median rate of each over the hello view's rate.
-
-    The registrations are deleted afterwards, so that the seeded database keeps its row count
-    and can be reused."""
+    """What enqueuing the confirmation email costs a registration (issue 13): the request's
+    server time, in pairs with and without it in turn; and the flow ratio with a registration
+    per person under wrk, three runs each way in the order ABBAAB, the median of each. The
+    registrations are deleted afterwards, so that the seeded database can be reused."""
     (last_id,) = harness.manage_shell(env, "from django.db.models import Max\nfrom caseapp."
                                       "models import Submission\nprint('LAST', Submission."
                                       "objects.aggregate(m=Max('id'))['m'] or 0)", "LAST")
@@ -416,10 +379,8 @@ def time_page(browser: harness.Visitor, path: str, repeat: int, warmup: int) -> 
 
 def time_decide_and_next(browser: harness.Visitor, repeat: int) -> dict:
     """The "Accept and next" POST of work-queue mode (issue 14) through the new eligible
-    submissions, oldest first (one the rules left open asks to confirm accepting it as
-    eligible first): each request decides one and answers with the next one's address. Only
-    the POST is timed; the page it leads to is the submission page measured above. It
-    accepts up to ``repeat`` demo submissions of the scratch database."""
+    submissions, oldest first, up to ``repeat`` of them: each decides one and answers with the
+    next one's address. Only the POST is timed (the page it leads to is measured above)."""
     queue = "review_status=new&outcome=eligible&sort=received"
     location = browser.request("GET", f"/staff/submissions/start/?{queue}").header("location")
     responses = []
@@ -458,9 +419,8 @@ def measure_staff(port: int, sample: dict, password: str, totp_key: str, repeat:
         ("search by reference", "search", queue + by_reference, admin_list + by_reference),
         ("search by email", "search", queue + urlencode({"q": sample["email"]}),
          admin_list + urlencode({"q": sample["email_index"]})),
-        # Since issue 12 the admin shows one submission read-only, its fields and nothing
-        # else; this page adds the timeline, messages, duplicates and the decision forms. The
-        # admin's figure is shown beside it, and only the 60 ms target applies.
+        # The admin shows one submission read-only (issue 12); this page adds the timeline,
+        # messages, duplicates and the decision forms: its figure is shown, not a target.
         ("submission page", "page", f"/staff/submissions/{sample['reference']}/",
          f"/admin/caseapp/submission/{sample['id']}/change/"),
         ("overview", "overview", "/staff/", None),
@@ -486,7 +446,7 @@ def measure_staff(port: int, sample: dict, password: str, totp_key: str, repeat:
     return rows
 
 
-# --- 3. export ---------------------------------------------------------------------------------
+# --- 3. export and 4. page weight --------------------------------------------------------------
 
 def measure_export(env: dict, tmp: Path, password: str, totp_key: str, rows: int) -> dict:
     server = Server(env, 1, tmp / "gunicorn-export.log", timeout=1800)
@@ -497,22 +457,18 @@ def measure_export(env: dict, tmp: Path, password: str, totp_key: str, rows: int
         (worker,) = server.worker_pids()
         before = harness.proc_status_kb(worker)
         lines = size = 0
-        head = b""
         started = time.perf_counter()
         # HTTP/1.0: the body comes unchunked, so its newlines are the CSV's lines.
-        payload = (f"GET /staff/submissions/export.csv HTTP/1.0\r\nHost: {HOST}:{server.port}"
-                   "\r\nX-Forwarded-Proto: https\r\n"
-                   f"Cookie: {supervisor.cookie_header()}\r\n\r\n").encode()
-        with socket.create_connection((HOST, server.port), timeout=1800) as sock:
-            sock.sendall(payload)
-            while chunk := sock.recv(1 << 20):
-                if head is not None:  # still reading the status line and headers
-                    head += chunk
-                    if b"\r\n\r\n" not in head:
-                        continue
-                    if head.split(b" ", 2)[1] != b"200":
-                        raise SystemExit(f"export answered {head[:40]!r}")
-                    chunk, head = head.partition(b"\r\n\r\n")[2], None
+        with (socket.create_connection((HOST, server.port), timeout=1800) as sock,
+              sock.makefile("rb") as stream):
+            sock.sendall(f"GET /staff/submissions/export.csv HTTP/1.0\r\nHost: {HOST}:"
+                         f"{server.port}\r\nX-Forwarded-Proto: https\r\n"
+                         f"Cookie: {supervisor.cookie_header()}\r\n\r\n".encode())
+            if (status := stream.readline()).split(b" ", 2)[1:2] != [b"200"]:
+                raise SystemExit(f"export answered {status[:40]!r}")
+            while stream.readline() not in (b"\r\n", b""):  # the headers
+                pass
+            while chunk := stream.read1(1 << 20):
                 size += len(chunk)
                 lines += chunk.count(b"\n")
         seconds = time.perf_counter() - started
@@ -528,8 +484,6 @@ def measure_export(env: dict, tmp: Path, password: str, totp_key: str, rows: int
                       and result["peak_rss_mb"] <= TARGETS["export_peak_mb"])
     return result
 
-
-# --- 4. page weight ----------------------------------------------------------------------------
 
 def measure_weight(port: int) -> list[dict]:
     results = []
@@ -558,7 +512,7 @@ def ok(passed: bool) -> str:
 
 
 def print_report(result: dict) -> None:
-    meta, flow, register = result["meta"], result["flow"], result["register"]
+    meta, flow, register, export = (result[k] for k in ("meta", "flow", "register", "export"))
     machine = meta["machine"]
     print(f"\ncaseapp bench: {meta['database']} ({meta['database_label']}), "
           f"{meta['rows']:,} submissions{' (reused)' if meta['reused'] else ''}")
@@ -615,7 +569,6 @@ def print_report(result: dict) -> None:
               f"{row['app_p50_ms'] or 0:6.1f} {row['queries']:4d} {row['target_p95_ms']:6d} "
               f"{peer['p50_ms']:9.1f} {peer['p95_ms']:9.1f} {peer['queries']:>5} "
               f"{row['admin_factor'] or '-':>8}  {ok(row['pass'])}")
-    export = result["export"]
     if export:
         print(f"\n3. CSV export of all rows (1 worker): {export['rows']:,} rows in "
               f"{export['seconds']:.1f} s = {export['rows_per_second']:,} rows/s "
@@ -656,12 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10, help="each wrk run (default 10)")
     parser.add_argument("--repeat", type=int, default=60,
                         help="sequential requests per staff page (default 60)")
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="make and seed the database, then stop")
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="measure only this part (repeatable); the table shows what ran")
     args = parser.parse_args(argv)
-    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
 
@@ -679,19 +629,14 @@ def main(argv: list[str] | None = None) -> int:
         state_path.unlink(missing_ok=True)
     keys = json.loads(keys_path.read_text())
     tmp = harness.temp_dir("caseapp-bench-")
-    settings = harness.write_settings_module(
-        tmp, SETTINGS_MODULE, "scripts/bench.py: production settings, two bench-only parts",
-        BENCH_SETTINGS)
-    (settings / "caseapp_bench_urls.py").write_text(BENCH_URLS)
-    env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, keys, {
-        "CASEAPP_ADMIN_ENABLED": "1"})  # the staff pages' peer
+    env = harness.app_environment(tmp, db.url, keys, {"CASEAPP_ADMIN_ENABLED": "1"},
+                                  BENCH_SETTINGS)  # the admin: the staff pages' peer
+    (tmp / "settings" / "caseapp_bench_urls.py").write_text(BENCH_URLS)
 
     load_before = [round(x, 2) for x in os.getloadavg()]
     prepared = prepare_database(db, env, state_path, count, args.fresh)
     totp_key = harness.make_staff(env, keys["password"], {  # as in the keys file, always
         "bench-reviewer": "Reviewer", "bench-supervisor": "Supervisor", "bench-admin": None})
-    if args.prepare_only:
-        return 0
     manage(env, "collectstatic", "--noinput")
 
     connections = 2 * args.workers
@@ -737,11 +682,10 @@ def main(argv: list[str] | None = None) -> int:
         "failed": failures(flow, register, staff, export, weight),
     }
     print_report(result)
-    output = RESULTS / f"bench-{db.kind}.json"
-    output.write_text(json.dumps(result, indent=2) + "\n")
+    output = harness.write_results(f"bench-{db.kind}", result)
     log(f"results written to {output.relative_to(BASE_DIR)}")
     return 1 if result["failed"] else 0
 
 
 if __name__ == "__main__":
-    harness.run_main(main)
+    harness.run_main(main, log)

@@ -1,23 +1,8 @@
 #!/usr/bin/env python
 """Measure a case update to many registrants: delivery rate, worker memory, and what is left
-after killing a worker mid-send (issue 13).
+after killing a worker mid-send (issue 13). PostgreSQL only; described in docs/deploy.md.
 
-``.venv/bin/python scripts/bench_updates.py`` (``--count 100000`` by default) does:
-
-1. a scratch PostgreSQL database ``caseapp_bench_updates`` on the server ``DATABASE_URL``
-   names (never that database itself; dropped and made anew each run), migrated and seeded with
-   ``--count`` demo submissions (``seed_demo``: fake people, 8 % registered in Spanish);
-2. a real SMTP server (aiosmtpd) on a free port of 127.0.0.1 in this process, keeping the
-   Message-ID and recipient of every message it accepts;
-3. a case update to everyone (``update_send``: one row per recipient), then ``--workers``
-   ``manage.py db_worker`` processes with production settings sending it; the resident memory
-   of each worker is sampled every half second;
-4. ``--kills`` times, when a share of the rows is sent, one worker is killed with SIGKILL and
-   started again;
-5. when the update is done: the reconciliation of the database against what the server
-   received. Rows the kills left *unknown* are settled as an operator would: those the server
-   received count as delivered, the rest are resent (same Message-ID) and waited for. Then
-   every recipient must have exactly one message: nothing lost, nothing twice.
+    DATABASE_URL=postgres://user@host/db .venv/bin/python scripts/bench_updates.py
 
 It prints a table, writes ``bench-results/bench-updates.json`` and exits non-zero when a target
 is missed. Traffic goes to 127.0.0.1 only; every wait is bounded.
@@ -26,35 +11,18 @@ is missed. Traffic goes to 127.0.0.1 only; every wait is bounded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
 import time
 from collections import Counter
 
 import harness
-from harness import RESULTS, manage, wait_until
+from harness import manage, wait_until
 
 SCRATCH_DB = "caseapp_bench_updates"
 TARGETS = {"messages_per_s": 200, "worker_peak_mb": 150}
 
 log = harness.logger("bench-updates")
-
-
-def app_environment(tmp, db, sink: harness.SmtpSink, args) -> dict[str, str]:
-    harness.write_settings_module(tmp, "caseapp_bench_updates_settings", "scripts/bench_updates.py")
-    return harness.app_environment(tmp, "caseapp_bench_updates_settings", db.url,
-                                   harness.fresh_keys(), {
-        **sink.environment(),
-        "CASEAPP_UPDATE_BATCH": str(args.batch),
-        "CASEAPP_UPDATE_LANES": str(args.lanes),
-        "CASEAPP_UPDATE_RATE": "0",
-        # Short leases, so a killed worker's batch is taken over within seconds.
-        "CASEAPP_EMAIL_LEASE_SECONDS": str(args.lease),
-        "CASEAPP_RECOVER_SECONDS": str(args.lease),
-    })
-
 
 SEND_CODE = """
 import time
@@ -83,32 +51,20 @@ print(f"BENCH_RESENT {len(ids)}")
 """
 
 
-def statuses(db, update_id: int) -> dict[str, int]:
-    return dict(db.query("SELECT status, count(*) FROM caseapp_message "
-                         f"WHERE update_id = {int(update_id)} GROUP BY status"))
-
-
-def update_done(db, update_id: int) -> bool:
-    return db.query(f"SELECT status FROM caseapp_caseupdate WHERE id = {int(update_id)}"
-                    )[0][0] == "done"
-
-
-# --- the run -------------------------------------------------------------------------------------
-
 def run(args) -> dict:
-    server_url = args.database_url or os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        raise SystemExit("bench_updates needs PostgreSQL: DATABASE_URL=postgres://user@host/db")
-    db = harness.PostgresDatabase(server_url, SCRATCH_DB)
+    db = harness.scratch_database(SCRATCH_DB, None, server_url=args.database_url or None)
     sink = harness.SmtpSink().start()
-    env = app_environment(harness.temp_dir("caseapp-bench-updates-"), db, sink, args)
+    env = harness.app_environment(harness.temp_dir("caseapp-bench-updates-"), db.url,
+                                  harness.fresh_keys(), {
+        **sink.environment(), "CASEAPP_UPDATE_BATCH": str(args.batch),
+        "CASEAPP_UPDATE_LANES": str(args.lanes), "CASEAPP_UPDATE_RATE": "0",
+        # Short leases, so a killed worker's batch is taken over within seconds.
+        "CASEAPP_EMAIL_LEASE_SECONDS": str(args.lease),
+        "CASEAPP_RECOVER_SECONDS": str(args.lease)})
     result: dict = {"count": args.count, "workers": args.workers, "lanes": args.lanes,
                     "batch": args.batch, "kills": args.kills}
     log(f"scratch database {SCRATCH_DB}: migrate and seed {args.count:,} registrants")
-    db.create()
-    if not args.keep:
-        harness.CLEANUP.callback(db.drop)
-    manage(env, "migrate", "--noinput")
+    harness.fresh_database(db, env, keep=args.keep)
     started = time.monotonic()
     manage(env, "seed_demo", "--count", str(args.count), "--weeks", "52", "--seed",
            "20250130", "--force", timeout=7200)
@@ -129,10 +85,13 @@ def run(args) -> dict:
         pid = workers.kill_one()
         kills.append({"at_received": sink.total, "pid": pid})
         log(f"killed worker {pid} at {sink.total:,} received; started another")
-    finished = wait_until(lambda: update_done(db, update_id), args.timeout, interval=1)
+    finished = wait_until(lambda: db.query(
+        f"SELECT status FROM caseapp_caseupdate WHERE id = {update_id}")[0][0] == "done",
+        args.timeout, interval=1)
     elapsed = time.monotonic() - sent_start
     result.update(finished=finished, kills_done=kills, send_seconds=round(elapsed, 1),
-                  statuses=statuses(db, update_id))
+                  statuses=dict(db.query("SELECT status, count(*) FROM caseapp_message "
+                                         f"WHERE update_id = {update_id} GROUP BY status")))
     if sink.last > sink.first:
         result["messages_per_s"] = round(sink.total / (sink.last - sink.first))
     result["worker_peak_mb"] = workers.peak_mb
@@ -145,8 +104,9 @@ def run(args) -> dict:
 
 
 def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
-    """The database's account against the server's, then the unknown rows settled."""
-    rows = db.query(f"SELECT id, status FROM caseapp_message WHERE update_id = {int(update_id)}")
+    """The database's account against the server's, then the unknown rows settled as an
+    operator would: those the server received count as delivered, the rest are resent."""
+    rows = db.query(f"SELECT id, status FROM caseapp_message WHERE update_id = {update_id}")
     by_status: dict[str, list[int]] = {}
     for row_id, status in rows:
         by_status.setdefault(status, []).append(row_id)
@@ -166,7 +126,6 @@ def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
     }
     log(f"reconciliation: {account}")
     if unknown_lost:
-        # What an operator does: resend the unknown rows the server never took.
         log(f"resending {len(unknown_lost)} unknown rows the server never received")
         manage(env, "shell", "-c", RESEND_CODE, stdin=" ".join(map(str, unknown_lost)),
                timeout=300)
@@ -182,7 +141,8 @@ def reconcile(db, update_id: int, sink: harness.SmtpSink, env: dict) -> dict:
 
 def print_report(result: dict) -> None:
     rec = result.get("reconciliation", {})
-    lines = [
+    print()
+    harness.print_table([
         ("registrants (recipient rows)", f"{result.get('recipients', 0):,}"),
         ("rows made by update_send", f"{result.get('create_seconds')} s"),
         ("workers / lanes / batch", f"{result['workers']} / {result['lanes']} / "
@@ -192,23 +152,19 @@ def print_report(result: dict) -> None:
                                          f"(target ≥ {TARGETS['messages_per_s']})"),
         ("peak worker RSS", f"{result.get('worker_peak_mb')} MB (target < "
                             f"{TARGETS['worker_peak_mb']}); all: {result.get('worker_peaks_mb')}"),
-        ("workers killed (SIGKILL)", str(len(result.get("kills_done", [])))),
+        ("workers killed (SIGKILL)", len(result.get("kills_done", []))),
         ("rows sent / unknown", f"{rec.get('sent_rows')} / {rec.get('unknown_rows')}"),
-        ("received twice", str(rec.get("received_twice"))),
-        ("sent but not received", str(rec.get("sent_but_not_received"))),
+        ("received twice", rec.get("received_twice")),
+        ("sent but not received", rec.get("sent_but_not_received")),
         ("unknown: received / not", f"{rec.get('unknown_received')} / "
                                     f"{rec.get('unknown_not_received')} (resent)"),
-        ("every recipient exactly once", str(rec.get("every_recipient_exactly_once"))),
-    ]
-    width = max(len(label) for label, _value in lines)
-    print()
-    for label, value in lines:
-        print(f"  {label.ljust(width)}  {value}")
+        ("every recipient exactly once", rec.get("every_recipient_exactly_once")),
+    ])
     print()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lanes", type=int, default=4)
@@ -216,14 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument("--lease", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=1800)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="", help="default: DATABASE_URL")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
-    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP)
     result = run(args)
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench-updates.json").write_text(json.dumps(result, indent=2))
+    harness.write_results("bench-updates", result)
     print_report(result)
     rec = result.get("reconciliation", {})
     ok = (result.get("finished") and rec.get("every_recipient_exactly_once")
@@ -234,4 +188,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    harness.run_main(main)
+    harness.run_main(main, log)

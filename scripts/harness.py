@@ -1,5 +1,5 @@
 """What the bench and load scripts share: scratch databases, the app's settings, gunicorn,
-db_worker processes, an SMTP sink, HTTP clients, timing and cleanup."""
+db_worker processes, an SMTP sink, HTTP clients, timing, reports and cleanup."""
 
 from __future__ import annotations
 
@@ -39,7 +39,16 @@ CLEANUP = contextlib.ExitStack()
 atexit.register(CLEANUP.close)
 
 
-def run_main(main: Callable[[], int]) -> None:
+def run_main(main: Callable[[], int], log: Callable[[str], None] | None = None) -> None:
+    """Run ``main`` inside CLEANUP; with ``log``, SIGTERM, SIGHUP and SIGINT become a
+    SystemExit that unwinds through every finally and CLEANUP."""
+
+    def handler(signum, _frame):
+        log(f"{signal.Signals(signum).name}: stopping and cleaning up")
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT) if log else ():
+        signal.signal(signum, handler)
     with CLEANUP:
         code = main()
     sys.exit(code)
@@ -55,17 +64,6 @@ def logger(name: str, stream=None) -> Callable[[str], None]:
     return log
 
 
-def exit_on_signals(log: Callable[[str], None], *signums: int) -> None:
-    """Turn these signals into SystemExit, which unwinds through every finally and CLEANUP."""
-
-    def handler(signum, _frame):
-        log(f"{signal.Signals(signum).name}: stopping and cleaning up")
-        raise SystemExit(128 + signum)
-
-    for signum in signums:
-        signal.signal(signum, handler)
-
-
 def temp_dir(prefix: str, keep: bool = False) -> Path:
     if keep:
         return Path(tempfile.mkdtemp(prefix=prefix))
@@ -73,11 +71,33 @@ def temp_dir(prefix: str, keep: bool = False) -> Path:
         prefix=prefix, ignore_cleanup_errors=True)))
 
 
+def write_results(name: str, data: dict, path: Path | None = None) -> Path:
+    """``data`` as JSON in ``path``, by default ``bench-results/<name>.json``."""
+    path = path or RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return path
+
+
+def print_table(rows: list[tuple], rules: tuple[int, ...] = ()) -> None:
+    """Rows of cells in columns, the first as wide as its longest, the others at least 24
+    characters; a rule of dashes before each row whose index is in ``rules`` (``len(rows)``:
+    after the last)."""
+    first = max(len(str(row[0])) for row in rows) + 2
+    width = max(24, *(len(str(cell)) + 2 for row in rows for cell in row[1:]))
+    rule = "-" * (first + width * (len(rows[0]) - 1))
+    for index, (label, *cells) in enumerate(rows):
+        if index in rules:
+            print(rule)
+        print((str(label).ljust(first) + "".join(str(c).ljust(width) for c in cells)).rstrip())
+    if len(rows) in rules:
+        print(rule)
+
+
 def package_version(package: str) -> str:
-    try:
+    with contextlib.suppress(PackageNotFoundError):
         return version(package)
-    except PackageNotFoundError:
-        return "?"
+    return "?"
 
 
 def machine(db) -> dict:
@@ -127,15 +147,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
 
 
 # --- scratch databases ---------------------------------------------------------------------------
-
-def database_server() -> tuple[str, bool]:
-    """DATABASE_URL and whether it names a PostgreSQL server (else the scratch one is SQLite)."""
-    server_url = os.environ.get("DATABASE_URL", "")
-    use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
-    if server_url and not use_postgres and not server_url.startswith("sqlite"):
-        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
-    return server_url, use_postgres
-
 
 class SqliteDatabase:
     kind = "sqlite"
@@ -226,11 +237,10 @@ class PostgresDatabase:
             return conn.execute(sql).fetchall()
 
     def analyze(self) -> None:
-        # The planner's statistics and the visibility map (index-only scans) after a bulk load.
-        # Also after deleting what a measurement added: with autovacuum off, the dead rows at
-        # the newest end of an index slow every "newest first" page until a VACUUM.
-        # Then a checkpoint: the pages timed next must not share the disk with the flush of
-        # what the load wrote (a search's audit row waits for its commit to reach the disk).
+        # The planner's statistics and the visibility map after a bulk load or a delete (with
+        # autovacuum off, dead rows at an index's newest end slow every "newest first" page),
+        # then a checkpoint, so that the pages timed next do not share the disk with its flush
+        # (a search's audit row waits for its commit to reach the disk).
         import psycopg
 
         with self._connect(autocommit=True) as conn:
@@ -252,14 +262,22 @@ class PostgresDatabase:
         return t1 - t0, time.monotonic() - t1
 
 
-def scratch_database(name: str, sqlite_path: Path, label: str | None = None):
-    """``name`` on the PostgreSQL server DATABASE_URL names, else the SQLite file."""
-    server_url, use_postgres = database_server()
+def scratch_database(name: str, sqlite_path: Path | None, label: str | None = None,
+                     server_url: str | None = None):
+    """``name`` on the PostgreSQL server ``server_url`` (default DATABASE_URL) names, else
+    the SQLite file (None: PostgreSQL is required)."""
+    if server_url is None:
+        server_url = os.environ.get("DATABASE_URL", "")
+    use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
+    if server_url and not use_postgres and not server_url.startswith("sqlite"):
+        raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
     if use_postgres and urlsplit(server_url).path.lstrip("/") == name:
         raise SystemExit(f"DATABASE_URL names {name!r}, the scratch database this script "
                          "drops; point it at another database on the same server")
     if use_postgres:
         return PostgresDatabase(server_url, name)
+    if sqlite_path is None:
+        raise SystemExit("this script needs PostgreSQL: DATABASE_URL=postgres://user@host/db")
     return SqliteDatabase(sqlite_path, label)
 
 
@@ -274,26 +292,25 @@ def fresh_keys() -> dict[str, str]:
             "blind_index_key": secrets.token_urlsafe(32)}
 
 
-def write_settings_module(tmp: Path, module: str, purpose: str, extra: str = "") -> Path:
-    """A settings module in ``tmp/settings``, returned: caseapp.settings fixes STATIC_ROOT,
-    and collectstatic must write into the temp dir, not the work tree."""
-    directory = tmp / "settings"
-    directory.mkdir(exist_ok=True)
-    (directory / f"{module}.py").write_text(
-        f'"""Written by {purpose}."""\nimport os\n\n'
+SETTINGS_MODULE = "harness_settings"
+
+
+def app_environment(tmp: Path, database_url: str, keys: dict[str, str],
+                    extra: dict[str, str] | None = None, settings: str = "") -> dict[str, str]:
+    """Production settings, these keys, this database; nothing from the developer's own.
+
+    The settings module is written to ``tmp/settings`` with ``settings`` appended: it puts
+    STATIC_ROOT in ``tmp``, as collectstatic must not write into the work tree."""
+    (tmp / "settings").mkdir(exist_ok=True)
+    (tmp / "settings" / f"{SETTINGS_MODULE}.py").write_text(
+        '"""Written by scripts/harness.py."""\nimport os\n\n'
         "from caseapp.settings import *  # noqa: F403\n\n"
-        'STATIC_ROOT = os.environ["HARNESS_STATIC_ROOT"]\n' + extra)
-    return directory
-
-
-def app_environment(tmp: Path, module: str, database_url: str, keys: dict[str, str],
-                    extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Production settings, these keys, this database; nothing from the developer's own."""
+        'STATIC_ROOT = os.environ["HARNESS_STATIC_ROOT"]\n' + settings)
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("DJANGO_", "CASEAPP_"))
            and key not in ("DATABASE_URL", "REDIS_URL", "PYTHONPATH")}
     return env | {
-        "DJANGO_SETTINGS_MODULE": module,
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
         "PYTHONPATH": os.pathsep.join([str(tmp / "settings"), str(BASE_DIR)]),
         # The server log is read after workers were killed or gunicorn exited: nothing buffered.
         "PYTHONUNBUFFERED": "1",
@@ -322,8 +339,7 @@ def app_environment(tmp: Path, module: str, database_url: str, keys: dict[str, s
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 3600, stdin: str = "") -> str:
-    """Run manage.py, return its output; the default timeout leaves room for a migration at
-    a million rows."""
+    """Run manage.py, return its output (the timeout leaves room for a million-row migration)."""
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
                             input=stdin, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
@@ -336,6 +352,14 @@ def manage_shell(env: dict[str, str], code: str, tag: str, **options) -> list[st
     """Run ``code`` in ``manage.py shell``; the words after ``tag`` on the line it printed."""
     out = manage(env, "shell", "-c", code, **options)
     return next(line for line in out.splitlines() if line.startswith(tag + " ")).split()[1:]
+
+
+def fresh_database(db, env: dict[str, str], keep: bool = False) -> None:
+    """``db`` made anew and migrated, dropped at the end unless ``keep``."""
+    db.create()
+    if not keep:
+        CLEANUP.callback(db.drop)
+    manage(env, "migrate", "--noinput")
 
 
 STAFF_CODE = """
@@ -539,8 +563,7 @@ class Workers:
 
 # --- HTTP clients: exact bytes on the wire, one connection per request ----------------------------
 # gunicorn's sync workers close every connection anyway. The clients are small on purpose: the
-# load generator shares the CPUs with the server, and httpx spent about 3 ms of CPU per request
-# here against gunicorn's ~9 (docs/loadtest.md).
+# load generator shares the CPUs with the server (docs/loadtest.md).
 
 class ConnectFailed(Exception):
     """No TCP connection to gunicorn."""
@@ -617,8 +640,8 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = No
 class AsyncClient:
     """One request on asyncio streams: for many people at once in one process."""
 
-    def __init__(self, port: int, timeout: float, connect_timeout: float = 10.0) -> None:
-        self.port, self.timeout, self.connect_timeout = port, timeout, connect_timeout
+    def __init__(self, port: int, timeout: float) -> None:
+        self.port, self.timeout = port, timeout
 
     async def request(self, method: str, path: str, headers: dict[str, str],
                       data: dict | None = None) -> Response:
@@ -626,7 +649,7 @@ class AsyncClient:
         started = time.perf_counter()
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(HOST, self.port), self.connect_timeout)
+                asyncio.open_connection(HOST, self.port), 10)
         except (OSError, asyncio.TimeoutError) as exc:
             raise ConnectFailed(repr(exc)) from exc
 
@@ -694,19 +717,18 @@ class Visitor:
         return self.request("POST", action, {
             "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})}, extra_headers)
 
-    def sign_in(self, username: str, password: str, totp_key: str = "") -> None:
-        """As a staff member, with the authenticator's code when ``totp_key`` is given."""
+    def sign_in(self, username: str, password: str, totp_key: str) -> None:
+        """As a staff member, with the code of the authenticator whose key is ``totp_key``."""
+        from django_otp.oath import totp
+
         response = self.post_form("/staff/login/", "/staff/login/",
                                   {"username": username, "password": password})
         if response.status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{username} could not sign in: {response.status}")
-        if totp_key:
-            from django_otp.oath import totp
-
-            response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
-                                      {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
-            if response.status != 302:
-                raise SystemExit(f"{username} could not enter the code: {response.status}")
+        response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
+                                  {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
+        if response.status != 302:
+            raise SystemExit(f"{username} could not enter the code: {response.status}")
 
 
 def csrf_token(page: str) -> str | None:

@@ -1,25 +1,17 @@
 #!/usr/bin/env python
-"""Load and fault test: caseapp under gunicorn, driven by simulated people, then reconciled.
+"""Load and fault test: caseapp under gunicorn, driven by simulated people, then reconciled
+against the database and the SMTP server.
 
-``make loadtest`` (or ``.venv/bin/python scripts/loadtest.py``), described in docs/loadtest.md:
-for each run a fresh database (a temp SQLite file, or ``caseapp_loadtest`` on the PostgreSQL
-server ``DATABASE_URL`` names), gunicorn with production settings, concurrent simulated people
-through the whole public flow (retrying as a person would), their confirmation emails sent by
-``db_worker`` processes to an SMTP sink in this script; then the reconciliation of what people
-were told against the database, and of the database against what the SMTP server received.
-Run 2 injects faults: a gunicorn worker and an email worker killed with SIGKILL, then the
-database locked while a second gunicorn worker is killed.
-
-The app's email code is never imported (it is being moved): tables, management commands, HTTP.
-It prints a table, writes ``bench-results/loadtest-<db>.json`` and exits non-zero when any
-reconciliation check fails. Traffic goes to 127.0.0.1 only.
+``make loadtest`` (or ``.venv/bin/python scripts/loadtest.py``); what it sets up, does and
+checks is in docs/loadtest.md. It exits non-zero when any reconciliation check fails.
+Traffic goes to 127.0.0.1 only. The app's email code is never imported: tables, management
+commands and HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import json
 import os
@@ -31,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,7 +35,6 @@ sys.path.insert(0, str(harness.BASE_DIR))
 from caseapp import eligibility  # noqa: E402  (pure Python: no Django needed)
 
 SCRATCH_DB = "caseapp_loadtest"
-SETTINGS_MODULE = "caseapp_loadtest_settings"
 STATES = ["CA", "NY", "TX", "WA", "IL", "FL", "MA", "CO", "outside_us"]
 FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 OUTCOME_RE = re.compile(r'data-outcome="([a-z_]+)"')
@@ -53,37 +44,21 @@ REDIRECTS = {301, 302, 303, 307, 308}
 log = harness.logger("loadtest")
 
 
-# --- faults and the server log -----------------------------------------------------------------
-
-def kill_worker(server: Server, rng: random.Random) -> int | None:
-    pids = server.worker_pids()
-    if not pids:
-        return None
-    pid = rng.choice(pids)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    return pid
-
-
 def server_log_summary(log_path: Path) -> dict:
     text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    tracebacks = []
-    lines = text.splitlines()
+    lines, tracebacks = text.splitlines(), []
     for i, line in enumerate(lines):
-        if line.startswith("Traceback"):
+        if line.startswith("Traceback"):  # up to its exception line, with the line before
             block = lines[max(0, i - 1):i + 60]
             end = next((j for j, x in enumerate(block[1:], 1)
                         if x and not x.startswith((" ", "Traceback", "During", "The above"))
                         and ":" in x), len(block) - 1)
             tracebacks.append("\n".join(block[:end + 1]))
-    kinds = collections.Counter(t.splitlines()[-1][:200] for t in tracebacks)
-    return {
-        "tracebacks": len(tracebacks),
-        "traceback_kinds": dict(kinds.most_common(10)),
-        "first_traceback": tracebacks[0] if tracebacks else "",
-        "worker_timeouts": text.count("WORKER TIMEOUT"),
-        "workers_booted": text.count("Booting worker"),
-    }
+    kinds = Counter(t.splitlines()[-1][:200] for t in tracebacks)
+    return {"tracebacks": len(tracebacks), "traceback_kinds": dict(kinds.most_common(10)),
+            "first_traceback": tracebacks[0] if tracebacks else "",
+            "worker_timeouts": text.count("WORKER TIMEOUT"),
+            "workers_booted": text.count("Booting worker")}
 
 
 # --- simulated people ------------------------------------------------------------------------
@@ -94,33 +69,6 @@ class GaveUp(Exception):
 
 class FlowError(Exception):
     """The app answered, but not with the page a person expects."""
-
-
-@dataclass
-class Stats:
-    started_at: float = 0.0
-    finished_at: float = 0.0
-    people: int = 0
-    requests: int = 0
-    latencies: list[float] = field(default_factory=list)
-    latencies_by_step: dict[str, list[float]] = field(
-        default_factory=lambda: collections.defaultdict(list))
-    errors: collections.Counter = field(default_factory=collections.Counter)
-    retries: int = 0
-    retries_register: int = 0
-    completed: int = 0
-    ruled_out: int = 0
-    outcomes: collections.Counter = field(default_factory=collections.Counter)
-    gave_up: collections.Counter = field(default_factory=collections.Counter)
-    gave_up_after_register_post: int = 0
-    flow_errors: collections.Counter = field(default_factory=collections.Counter)
-    samples: list[str] = field(default_factory=list)
-    confirmations: list[dict] = field(default_factory=list)
-    emails: dict[str, str] = field(default_factory=dict)  # form token: the address typed
-
-    def sample(self, text: str) -> None:
-        if len(self.samples) < 10:
-            self.samples.append(text[:500])
 
 
 # What makes a person's answers need review or rule them out: one change of each list is
@@ -148,35 +96,29 @@ def person_answers(rng: random.Random) -> dict[str, str]:
 
 
 class Person(harness.Visitor):
-    def __init__(self, run: Run, n: int, rng: random.Random) -> None:
+    def __init__(self, run: Run, n: int) -> None:
         super().__init__(run.client.port, "caseapp-loadtest")
-        self.run = run
-        self.stats = run.stats
-        self.n = n
-        self.rng = rng
-        self.answers = person_answers(rng)
+        self.run, self.n = run, n
+        self.rng = random.Random(f"{run.args.seed}-{run.tag}-{n}")
+        self.answers = person_answers(self.rng)
         self.expected = eligibility.evaluate(self.answers).outcome.value
-        self.path = "/"
-        self.page = ""
+        self.registers = self.expected in ("eligible", "needs_review")
+        self.path, self.page = "/", ""
 
-    @property
-    def registers(self) -> bool:
-        return self.expected in ("eligible", "needs_review")
-
-    # One request, retried like a person who reloads or presses the button again.
     async def request(self, method: str, path: str, data: dict | None = None,
                       step: str = "get") -> Response:
-        run = self.run
+        """One request, retried like a person who reloads or presses the button again."""
+        run, count = self.run, self.run.count
         headers = {**self.headers(method, self.path),
                    "Accept": "text/html", "Accept-Encoding": "identity"}
         kind = "other"
         for attempt in range(run.args.retries + 1):
             if attempt:
-                self.stats.retries += 1
+                count["retries"] += 1
                 if step == "post_register":
-                    self.stats.retries_register += 1
+                    count["retries_register_post"] += 1
                 await asyncio.sleep(min(3.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + self.rng.random()))
-            self.stats.requests += 1
+            count["requests"] += 1
             try:
                 response = await run.client.request(method, path, headers, data)
             except asyncio.TimeoutError:
@@ -188,13 +130,12 @@ class Person(harness.Visitor):
             except Exception as exc:  # counted, retried, never fatal to the run
                 kind = f"other:{type(exc).__name__}"
             else:
-                self.stats.latencies.append(response.seconds)
-                self.stats.latencies_by_step[step].append(response.seconds)
+                run.latencies[step].append(response.seconds)
                 self.store_cookies(response)
                 if response.status < 500:
                     return response
                 kind = f"http_{response.status}"
-            self.stats.errors[kind] += 1
+            run.errors[kind] += 1
         raise GaveUp(kind)
 
     async def go(self, method: str, path: str, data: dict | None = None,
@@ -208,23 +149,22 @@ class Person(harness.Visitor):
             if location.netloc and location.hostname not in (HOST, "localhost"):
                 raise FlowError(f"redirect off the site: {response.header('location')}")
             path = location.path + (f"?{location.query}" if location.query else "")
-            response = await self.request("GET", path, step="get")
+            response = await self.request("GET", path)
         else:
             raise FlowError(f"redirect loop at {path}")
-        self.path = path
-        self.page = response.text
+        self.path, self.page = path, response.text
         if response.status != 200:
             raise FlowError(f"HTTP {response.status} at {path}")
         return response
 
-    def _csrf(self) -> str:
+    def csrf(self) -> str:
         token = harness.csrf_token(self.page)
         if not token:
             raise FlowError(f"no CSRF token on {self.path}")
         return token
 
     async def visit(self) -> None:
-        stats = self.stats
+        run = self.run
         await self.go("GET", "/")
         if 'href="/check/country/"' not in self.page:
             raise FlowError("start page has no link to the first question")
@@ -235,10 +175,10 @@ class Person(harness.Visitor):
             key = self.path.split("/")[2]
             if key not in self.answers:
                 raise FlowError(f"asked an unexpected question: {self.path}")
-            await self.go("POST", self.path, {"csrfmiddlewaretoken": self._csrf(),
+            await self.go("POST", self.path, {"csrfmiddlewaretoken": self.csrf(),
                                                key: self.answers[key]}, step="post_question")
         if self.path == "/check/answers/":
-            await self.go("POST", self.path, {"csrfmiddlewaretoken": self._csrf()},
+            await self.go("POST", self.path, {"csrfmiddlewaretoken": self.csrf()},
                           step="post_answers")
         if self.path != "/result/":
             raise FlowError(f"expected the result page, got {self.path}")
@@ -246,9 +186,9 @@ class Person(harness.Visitor):
         shown = match.group(1) if match else "none"
         if shown != self.expected:
             raise FlowError(f"result {shown!r}, expected {self.expected!r}")
-        stats.outcomes[shown] += 1
+        run.outcomes[shown] += 1
         if not self.registers:
-            stats.ruled_out += 1
+            run.count["ruled_out_checks"] += 1
             return
 
         await self.go("GET", "/register/")
@@ -257,103 +197,102 @@ class Person(harness.Visitor):
             raise FlowError("no form_token on the registration form")
         form_token = token.group(1)
         n = self.n if self.rng.random() > 0.02 else max(1, self.n // 2)  # some register twice
-        data = {
-            "csrfmiddlewaretoken": self._csrf(),
-            "full_name": f"Loadtest Person {self.run.tag} {n}",
-            "email": f"person{n}.{self.run.tag}@loadtest.example",
-            "phone": f"+1 415 555 {n % 10000:04d}",
-            "state": STATES[n % len(STATES)],
-            "consent_contact": "on",
-            "attest_true": "on",
-            "form_token": form_token,
-            "website": "",
-            "register": "Register",
-        }
-        stats.emails[form_token] = data["email"]
+        data = {"csrfmiddlewaretoken": self.csrf(), "form_token": form_token,
+                "full_name": f"Loadtest Person {run.tag} {n}",
+                "email": f"person{n}.{run.tag}@loadtest.example",
+                "phone": f"+1 415 555 {n % 10000:04d}", "state": STATES[n % len(STATES)],
+                "consent_contact": "on", "attest_true": "on", "website": "",
+                "register": "Register"}
+        run.emails[form_token] = data["email"]
         try:
             await self.go("POST", "/register/", data, step="post_register")
         except GaveUp:
-            stats.gave_up_after_register_post += 1
+            run.count["gave_up_after_register_post"] += 1
             raise
         if self.path != "/confirmation/":
             raise FlowError(f"registration ended on {self.path}")
         match = REFERENCE_RE.search(self.page)
         if not match:
             raise FlowError("confirmation page without a reference")
-        stats.completed += 1
-        stats.confirmations.append({"reference": match.group(1), "form_token": form_token,
-                                    "outcome": self.expected, "person": self.n})
+        run.count["completed_registrations"] += 1
+        run.confirmations.append({"reference": match.group(1), "form_token": form_token,
+                                  "outcome": self.expected, "person": self.n})
 
 
 # --- one run -------------------------------------------------------------------------------
 
-@dataclass
+COUNTS = ("people", "requests", "retries", "retries_register_post", "completed_registrations",
+          "ruled_out_checks", "gave_up_after_register_post")
+
+
 class Run:
-    name: str
-    tag: str
-    target: int
-    args: argparse.Namespace
-    client: harness.AsyncClient | None = None
-    stats: Stats = field(default_factory=Stats)
-    assigned: int = 0
-    events: list[dict] = field(default_factory=list)
-    cpu: dict = field(default_factory=dict)
-    workers: harness.Workers | None = None
-    sink: harness.SmtpSink | None = None
+    """One run's people, what happened to them, and its faults."""
 
-    def next_person(self, counter, rng_seed: int) -> Person | None:
-        """The next person to arrive, or None once every registration is handed out."""
-        if self.assigned >= self.target:
-            return None
-        n = next(counter)
-        person = Person(self, n, random.Random(f"{rng_seed}-{self.tag}-{n}"))
-        if person.registers:
-            self.assigned += 1
-        return person
+    def __init__(self, name: str, tag: str, target: int, args: argparse.Namespace,
+                 server: Server, db, sink: harness.SmtpSink | None,
+                 workers: harness.Workers | None) -> None:
+        self.name, self.tag, self.target, self.args = name, tag, target, args
+        self.server, self.db, self.sink, self.workers = server, db, sink, workers
+        self.client = harness.AsyncClient(server.port, args.request_timeout)
+        self.count: Counter[str] = Counter()
+        self.latencies: defaultdict[str, list[float]] = defaultdict(list)  # by step
+        self.errors: Counter[str] = Counter()  # by kind
+        self.outcomes, self.gave_up, self.flow_errors = Counter(), Counter(), Counter()
+        self.samples: list[str] = []
+        self.confirmations: list[dict] = []
+        self.emails: dict[str, str] = {}  # form token: the address typed
+        self.events: list[dict] = []
+        self.cpu: dict[str, float] = {}  # seconds: client_s, server_s
+        self.assigned, self.started_at, self.finished_at = 0, 0.0, 0.0
 
+    def event(self, kind: str, **details) -> None:
+        details = {"kind": kind, "at_s": round(time.monotonic() - self.started_at, 2),
+                   "completed_then": self.count["completed_registrations"], **details}
+        self.events.append(details)
+        log(f"{self.name}: fault {details}")
 
-async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> None:
-    args = run.args
-    counter = iter(range(1, 10**9))
-    stats = run.stats
-    run.client = harness.AsyncClient(server.port, args.request_timeout)
-    async def person_loop() -> None:
-        while True:
-            person = run.next_person(counter, args.seed)
-            if person is None:
-                return
-            stats.people += 1
+    async def person_loop(self, numbers) -> None:
+        """People one after another until every registration is handed out."""
+        while self.assigned < self.target:
+            person = Person(self, next(numbers))
+            self.assigned += person.registers
+            self.count["people"] += 1
             try:
                 await person.visit()
             except GaveUp as exc:
-                stats.gave_up[str(exc)] += 1
+                self.gave_up[str(exc)] += 1
             except FlowError as exc:
-                stats.flow_errors[re.sub(r"LI-\S+|\d+", "#", str(exc))[:120]] += 1
-                stats.sample(f"{exc}: {person.page[:300]!r}")
+                self.flow_errors[re.sub(r"LI-\S+|\d+", "#", str(exc))[:120]] += 1
+                if len(self.samples) < 10:
+                    self.samples.append(f"{exc}: {person.page[:300]!r}"[:500])
 
-    async def progress() -> None:
+    async def progress(self) -> None:
         while True:
             await asyncio.sleep(10)
-            elapsed = time.monotonic() - stats.started_at
-            log(f"{run.name}: {stats.completed}/{run.target} registrations, "
-                f"{stats.requests} requests ({stats.requests / elapsed:.0f}/s), "
-                f"errors {sum(stats.errors.values())}, retries {stats.retries}")
+            requests = self.count["requests"]
+            log(f"{self.name}: {self.count['completed_registrations']}/{self.target} "
+                f"registrations, {requests} requests "
+                f"({requests / (time.monotonic() - self.started_at):.0f}/s), "
+                f"errors {sum(self.errors.values())}, retries {self.count['retries']}")
 
-    async def inject_faults() -> None:
-        rng = random.Random(args.seed)
+    async def inject_faults(self) -> None:
+        rng, server, db = random.Random(self.args.seed), self.server, self.db
 
-        async def wait_for(fraction: float) -> None:
-            while stats.completed < run.target * fraction:
+        async def reached(fraction: float) -> None:
+            while self.count["completed_registrations"] < self.target * fraction:
                 await asyncio.sleep(0.05)
 
-        def event(kind: str, **details) -> None:
-            details = {"kind": kind, "at_s": round(time.monotonic() - stats.started_at, 2),
-                       "completed_then": stats.completed, **details}
-            run.events.append(details)
-            log(f"{run.name}: fault {details}")
+        def kill_worker() -> int | None:
+            pids = server.worker_pids()
+            if not pids:
+                return None
+            pid = rng.choice(pids)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            return pid
 
-        await wait_for(0.3)
-        if run.workers is not None:
+        await reached(0.3)
+        if self.workers is not None:
             # Mid-send: as soon as a confirmation is being handed to the SMTP server.
             sending = []
             for _ in range(100):
@@ -361,53 +300,50 @@ async def drive(run: Run, server: Server, db, faults: bool, deadline: float) -> 
                 if sending:
                     break
                 await asyncio.sleep(0.05)
-            pid = run.workers.kill_one()
-            event("kill_email_worker", pid=pid, received_then=run.sink.total,
-                  sending_then=len(sending))
+            self.event("kill_email_worker", pid=self.workers.kill_one(),
+                       received_then=self.sink.total, sending_then=len(sending))
         before = server.worker_pids()
-        pid = kill_worker(server, rng)
-        event("sigkill_worker", pid=pid, workers_before=before)
-        await wait_for(0.6)
-        lock = asyncio.ensure_future(asyncio.to_thread(db.lock, args.lock_seconds))
-        await asyncio.sleep(min(1.0, args.lock_seconds / 2))
-        pid = kill_worker(server, rng)
-        event("sigkill_worker_during_db_lock", pid=pid)
+        self.event("sigkill_worker", pid=kill_worker(), workers_before=before)
+        await reached(0.6)
+        lock = asyncio.ensure_future(asyncio.to_thread(db.lock, self.args.lock_seconds))
+        await asyncio.sleep(min(1.0, self.args.lock_seconds / 2))
+        self.event("sigkill_worker_during_db_lock", pid=kill_worker())
         waited, held = await lock
-        event("db_lock", waited_s=round(waited, 2), held_s=round(held, 2),
-              statement="BEGIN EXCLUSIVE" if db.kind == "sqlite"
-              else "LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
+        self.event("db_lock", waited_s=round(waited, 2), held_s=round(held, 2),
+                   statement="BEGIN EXCLUSIVE" if db.kind == "sqlite"
+                   else "LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
         for _ in range(100):  # the master replaces killed workers
             if len(server.worker_pids()) == server.workers:
                 break
             await asyncio.sleep(0.1)
-        event("workers_after", pids=server.worker_pids())
+        self.event("workers_after", pids=server.worker_pids())
 
-    stats.started_at = time.monotonic()
-    helpers = [asyncio.ensure_future(progress())]
-    if faults:
-        helpers.append(asyncio.ensure_future(inject_faults()))
-    people = [asyncio.ensure_future(person_loop()) for _ in range(args.clients)]
-    try:
-        remaining = deadline - time.monotonic()
-        done, pending = await asyncio.wait(people, timeout=max(1.0, remaining))
-        if pending:
-            run.events.append({"kind": "run_timeout", "after_s": round(remaining)})
-            log(f"{run.name}: run timeout; stopping the clients")
-            for task in pending:
+    async def drive(self, faults: bool, deadline: float) -> None:
+        self.started_at = time.monotonic()
+        helpers = [asyncio.ensure_future(self.progress())]
+        if faults:
+            helpers.append(asyncio.ensure_future(self.inject_faults()))
+        numbers = iter(range(1, 10**9))
+        people = [asyncio.ensure_future(self.person_loop(numbers))
+                  for _ in range(self.args.clients)]
+        try:
+            remaining = deadline - time.monotonic()
+            done, pending = await asyncio.wait(people, timeout=max(1.0, remaining))
+            if pending:
+                self.events.append({"kind": "run_timeout", "after_s": round(remaining)})
+                log(f"{self.name}: run timeout; stopping the clients")
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+            for task in done:
+                task.result()
+        finally:
+            self.finished_at = time.monotonic()
+            for task in helpers:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        for task in done:
-            task.result()
-    finally:
-        stats.finished_at = time.monotonic()
-        for task in helpers:
-            if not task.done():
-                task.cancel()
-        results = await asyncio.gather(*helpers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception) and not isinstance(result,
-                                                                asyncio.CancelledError):
-                run.events.append({"kind": "fault_injector_error", "error": repr(result)})
+            for result in await asyncio.gather(*helpers, return_exceptions=True):
+                if isinstance(result, Exception):  # not a CancelledError
+                    self.events.append({"kind": "fault_injector_error", "error": repr(result)})
 
 
 # --- reconciliation --------------------------------------------------------------------------
@@ -425,39 +361,39 @@ def half_written(row: dict) -> bool:
             answers = json.loads(answers)
         except ValueError:
             return True
-    encrypted = all(str(row[f]).startswith("v2:") for f in ("full_name", "email"))
     return (
         not row["reference"] or not row["idempotency_key"]
         or row["outcome"] not in ("eligible", "needs_review")
         or not isinstance(answers, dict) or "country" not in answers
-        or not encrypted or not row["email_index"] or not row["name_state_index"]
+        or not all(str(row[f]).startswith("v2:") for f in ("full_name", "email"))
+        or not row["email_index"] or not row["name_state_index"]
         or not all(row[f] for f in ("rules_version", "consent_version", "attestation_version",
                                     "notice_version", "language", "state"))
         or row["estimated_damages"] != 1000 or row["case_id"] is None
     )
 
 
-def reconcile(run: Run, db, is_fault: bool, settled: dict | None) -> dict:
+def reconcile(run: Run, faults: bool, settled: dict | None) -> dict:
+    db = run.db
     rows = [dict(zip(ROW_COLUMNS, r, strict=True))
             for r in db.query(f"SELECT {', '.join(ROW_COLUMNS)} FROM caseapp_submission")]
     counters = dict(db.query("SELECT metric, SUM(count) FROM caseapp_dailycount GROUP BY metric"))
-    stats = run.stats
-    by_reference = collections.Counter(r["reference"] for r in rows)
-    by_key = collections.Counter(r["idempotency_key"] for r in rows)
+    by_reference = Counter(r["reference"] for r in rows)
+    by_key = Counter(r["idempotency_key"] for r in rows)
     row_of = {r["reference"]: r for r in rows}
-    confirmed = collections.Counter(c["reference"] for c in stats.confirmations)
+    confirmed = Counter(c["reference"] for c in run.confirmations)
     missing = [ref for ref in confirmed if ref not in row_of]
-    mismatched = [c["reference"] for c in stats.confirmations if c["reference"] in row_of and (
+    mismatched = [c["reference"] for c in run.confirmations if c["reference"] in row_of and (
         row_of[c["reference"]]["idempotency_key"] != c["form_token"]
         or row_of[c["reference"]]["outcome"] != c["outcome"])]
     unconfirmed = [ref for ref in row_of if ref not in confirmed]
-    gave_up_late = stats.gave_up_after_register_post
-    registered_counter = int(counters.get("registered", 0) or 0)
+    gave_up_late = run.count["gave_up_after_register_post"]
+    registered = int(counters.get("registered", 0) or 0)
+    half = sum(half_written(r) for r in rows)
     checks = [
-        ("every confirmed reference is in the database", len(missing) == 0,
+        ("every confirmed reference is in the database", not missing,
          f"{len(confirmed) - len(missing)}/{len(confirmed)} found, {len(missing)} missing"),
-        ("no duplicate references in the database",
-         all(n == 1 for n in by_reference.values()),
+        ("no duplicate references in the database", all(n == 1 for n in by_reference.values()),
          f"{sum(n - 1 for n in by_reference.values() if n > 1)} duplicates"),
         ("no duplicate form tokens in the database", all(n == 1 for n in by_key.values()),
          f"{sum(n - 1 for n in by_key.values() if n > 1)} duplicates"),
@@ -465,19 +401,18 @@ def reconcile(run: Run, db, is_fault: bool, settled: dict | None) -> dict:
          f"{sum(n - 1 for n in confirmed.values() if n > 1)} shared"),
         ("confirmed rows match the person's form token and outcome", not mismatched,
          f"{len(mismatched)} mismatched"),
-        ("no half-written rows (empty/unencrypted required fields)",
-         not any(half_written(r) for r in rows),
-         f"{sum(half_written(r) for r in rows)} half-written"),
+        ("no half-written rows (empty/unencrypted required fields)", not half,
+         f"{half} half-written"),
         ("rows no person saw confirmed <= people who gave up after posting",
          len(unconfirmed) <= gave_up_late,
          f"{len(unconfirmed)} unconfirmed rows, {gave_up_late} gave up after posting"),
-        ("'registered' counter equals rows", registered_counter == len(rows),
-         f"counter {registered_counter}, rows {len(rows)}"),
+        ("'registered' counter equals rows", registered == len(rows),
+         f"counter {registered}, rows {len(rows)}"),
     ]
-    if not is_fault:
-        checks.append(("every registering person got a confirmation",
-                       stats.completed == run.target,
-                       f"{stats.completed}/{run.target}"))
+    completed = run.count["completed_registrations"]
+    if not faults:
+        checks.append(("every registering person got a confirmation", completed == run.target,
+                       f"{completed}/{run.target}"))
     else:
         kills = [e for e in run.events if e["kind"].startswith("sigkill") and e.get("pid")]
         if settled is not None:
@@ -490,16 +425,12 @@ def reconcile(run: Run, db, is_fault: bool, settled: dict | None) -> dict:
                        f"{len(kills)} workers killed, lock held "
                        f"{locks[0]['held_s'] if locks else 0}s"))
     if settled is not None:
-        checks += reconcile_email(run, db, settled)
-    return {
-        "rows": len(rows),
-        "email": settled,
-        "confirmed_to_clients": len(confirmed),
-        "missing_confirmed": missing[:20],
-        "unconfirmed_rows": len(unconfirmed),
-        "daily_counts": {k: int(v) for k, v in counters.items()},
-        "checks": [{"check": name, "pass": ok, "detail": detail} for name, ok, detail in checks],
-    }
+        checks += reconcile_email(run, settled)
+    return {"rows": len(rows), "email": settled, "confirmed_to_clients": len(confirmed),
+            "missing_confirmed": missing[:20], "unconfirmed_rows": len(unconfirmed),
+            "daily_counts": {k: int(v) for k, v in counters.items()},
+            "checks": [{"check": name, "pass": ok, "detail": detail}
+                       for name, ok, detail in checks]}
 
 
 # --- the confirmation emails: drained, settled, counted at the SMTP server ---------------------
@@ -515,22 +446,20 @@ def email_drained(db) -> bool:
     return not any(status in OPEN_STATUSES for *_r, status in db.query(CONFIRMATIONS_SQL))
 
 
-def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dict:
+def settle_email(run: Run, env: dict, timeout: float) -> dict:
     """Wait for the workers to send everything; then settle what a killed worker left as an
     operator would: ``recover_messages`` marks a send cut off past its lease *unknown*; an
     unknown one the server received (by its Message-ID) counts as delivered, one it never
     received is resent from the submission's staff page (HTTP), and waited for."""
-    started = time.monotonic()
+    db, started = run.db, time.monotonic()
     drained = harness.wait_until(lambda: email_drained(db), timeout, interval=1)
     time.sleep(float(env["CASEAPP_EMAIL_LEASE_SECONDS"]))  # any cut-off send's lease lapses
     harness.manage(env, "recover_messages")
-    received = run.sink.by_row()
-    resent = []
-    browser = None
+    received, resent, browser = run.sink.by_row(), [], None
     for _key, reference, message_id, status in db.query(CONFIRMATIONS_SQL):
         if status == "unknown" and not received[message_id]:
             if browser is None:
-                browser = harness.Visitor(server.port, "caseapp-loadtest")
+                browser = harness.Visitor(run.server.port, "caseapp-loadtest")
                 browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"],
                                 env["LOADTEST_TOTP_KEY"])
             page = f"/staff/submissions/{reference}/"
@@ -540,29 +469,28 @@ def settle_email(run: Run, db, server: Server, env: dict, timeout: float) -> dic
             resent.append({"message": message_id, "status": response.status})
     if resent:
         harness.wait_until(lambda: email_drained(db), 120, interval=1)
-    statuses = collections.Counter(status for *_r, status in db.query(CONFIRMATIONS_SQL))
+    statuses = Counter(status for *_r, status in db.query(CONFIRMATIONS_SQL))
     log(f"{run.name}: email drained={drained} in {time.monotonic() - started:.0f} s; "
         f"statuses {dict(statuses)}; resent {len(resent)}")
     return {"drained": drained, "seconds": round(time.monotonic() - started, 1),
             "received": run.sink.total, "statuses": dict(statuses), "resent": resent,
-            "worker_peak_mb": run.workers.peak_mb if run.workers else None}
+            "worker_peak_mb": run.workers.peak_mb}
 
 
-def reconcile_email(run: Run, db, settled: dict) -> list[tuple[str, bool, str]]:
+def reconcile_email(run: Run, settled: dict) -> list[tuple[str, bool, str]]:
     """Every registration's confirmation delivered exactly once: the count per recipient at
     the SMTP server against the confirmation rows of that recipient's registrations."""
     # A resent unknown row is superseded by the new row the Resend button made.
     superseded = {r["message"] for r in settled["resent"]}
-    rows = [row for row in db.query(CONFIRMATIONS_SQL) if row[2] not in superseded]
-    keys = [key for (key,) in db.query(
+    rows = [row for row in run.db.query(CONFIRMATIONS_SQL) if row[2] not in superseded]
+    keys = [key for (key,) in run.db.query(
         "SELECT idempotency_key FROM caseapp_submission WHERE email <> ''")]
-    per_submission = collections.Counter(key for key, *_r in rows)
-    emails = run.stats.emails
-    expected = collections.Counter(emails.get(key, "?") for key, *_r in rows)
+    per_submission = Counter(key for key, *_r in rows)
+    expected = Counter(run.emails.get(key, "?") for key, *_r in rows)
     received = run.sink.by_recipient
     wrong = {a: (received[a], n) for a, n in expected.items() if received[a] != n}
     strangers = [a for a in received if a not in expected]
-    statuses = collections.Counter(status for *_r, status in rows)
+    statuses = Counter(status for *_r, status in rows)
     return [
         ("every registration has one confirmation row",
          all(per_submission[k] == 1 for k in keys) and len(rows) == len(keys),
@@ -581,84 +509,76 @@ def reconcile_email(run: Run, db, settled: dict) -> list[tuple[str, bool, str]]:
 
 # --- report ----------------------------------------------------------------------------------
 
-def summarise(run: Run, reconciliation: dict, server_log: dict, clients: int) -> dict:
-    stats = run.stats
-    wall = max(1e-9, stats.finished_at - stats.started_at)
+def summarise(run: Run, reconciliation: dict) -> dict:
+    wall = max(1e-9, run.finished_at - run.started_at)
+    count, server_s = run.count, run.cpu.get("server_s", 0)
     return {
-        "run": run.name, "clients": clients, "target_registrations": run.target,
-        "completed_registrations": stats.completed, "ruled_out_checks": stats.ruled_out,
-        "people": stats.people, "outcomes_shown": dict(stats.outcomes),
-        "requests": stats.requests, "errors": dict(stats.errors), "retries": stats.retries,
-        "retries_register_post": stats.retries_register, "gave_up": dict(stats.gave_up),
-        "gave_up_after_register_post": stats.gave_up_after_register_post,
-        "flow_errors": dict(stats.flow_errors), "flow_error_samples": stats.samples,
+        "run": run.name, "clients": run.args.clients, "target_registrations": run.target,
+        **{name: count[name] for name in COUNTS}, "outcomes_shown": dict(run.outcomes),
+        "errors": dict(run.errors), "gave_up": dict(run.gave_up),
+        "flow_errors": dict(run.flow_errors), "flow_error_samples": run.samples,
         "wall_seconds": round(wall, 1),
-        "requests_per_second": round(stats.requests / wall, 1),
-        "registrations_per_second": round(stats.completed / wall, 2),
-        "latency_ms": harness.latency_ms(stats.latencies),
+        "requests_per_second": round(count["requests"] / wall, 1),
+        "registrations_per_second": round(count["completed_registrations"] / wall, 2),
+        "latency_ms": harness.latency_ms([s for v in run.latencies.values() for s in v]),
         "latency_ms_by_step": {step: harness.latency_ms(v)
-                               for step, v in sorted(stats.latencies_by_step.items())},
+                               for step, v in sorted(run.latencies.items())},
         "cpu_seconds": run.cpu,
-        "server_cpu_ms_per_request": round(
-            1000 * run.cpu.get("server_s", 0) / max(1, stats.requests), 2),
-        "events": run.events, "server_log": server_log, "reconciliation": reconciliation,
+        "server_cpu_ms_per_request": round(1000 * server_s / max(1, count["requests"]), 2),
+        "events": run.events, "server_log": server_log_summary(run.server.log_path),
+        "reconciliation": reconciliation,
     }
 
 
-def print_report(results: list[dict], meta: dict) -> None:
-    def errors(r: dict) -> str:
-        return ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "none"
+def report_column(r: dict) -> list[tuple[str, object]]:
+    """One run's column of the table: (label, value)."""
+    email, rec = r["reconciliation"]["email"], r["reconciliation"]
 
-    def lat(r: dict, step: str | None = None) -> str:
+    def lat(step: str | None = None) -> str:
         d = r["latency_ms"] if step is None else r["latency_ms_by_step"].get(step, {})
         return "/".join(f"{d.get(p, 0):.0f}" for p in ("p50", "p95", "p99"))
 
-    rows = [
-        ("clients (concurrent people)", lambda r: str(r["clients"])),
-        ("completed registrations", lambda r: f"{r['completed_registrations']} of "
-                                              f"{r['target_registrations']}"),
-        ("ruled-out checks (no registration)", lambda r: str(r["ruled_out_checks"])),
-        ("requests", lambda r: str(r["requests"])),
-        ("errors by kind", errors),
-        ("retries (of them on Register)", lambda r: f"{r['retries']} "
-                                                    f"({r['retries_register_post']})"),
-        ("people who gave up", lambda r: str(sum(r["gave_up"].values()))),
-        ("unexpected pages", lambda r: str(sum(r["flow_errors"].values()))),
-        ("app tracebacks in server log", lambda r: str(r["server_log"]["tracebacks"])),
-        ("wall time (s)", lambda r: f"{r['wall_seconds']:.1f}"),
-        ("throughput req/s", lambda r: f"{r['requests_per_second']:.1f}"),
-        ("throughput registrations/s", lambda r: f"{r['registrations_per_second']:.2f}"),
-        ("CPU s: client / gunicorn", lambda r: f"{r['cpu_seconds']['client_s']:.0f} / "
-                                               f"{r['cpu_seconds']['server_s']:.0f}"),
-        ("gunicorn CPU ms per request", lambda r: f"{r['server_cpu_ms_per_request']:.1f}"),
-        ("latency p50/p95/p99 ms, all", lambda r: lat(r)),
-        ("  GET pages", lambda r: lat(r, "get")),
-        ("  POST question", lambda r: lat(r, "post_question")),
-        ("  POST Register", lambda r: lat(r, "post_register")),
-        ("rows in caseapp_submission", lambda r: str(r["reconciliation"]["rows"])),
-        ("confirmed references told to people",
-         lambda r: str(r["reconciliation"]["confirmed_to_clients"])),
-        ("rows no person saw confirmed", lambda r: str(r["reconciliation"]["unconfirmed_rows"])),
-        ("emails at the SMTP server (resent)", lambda r: "-" if not r["reconciliation"]["email"]
-         else f"{r['reconciliation']['email']['received']} "
-              f"({len(r['reconciliation']['email']['resent'])})"),
-        ("email drained after the last request (s)", lambda r: "-"
-         if not r["reconciliation"]["email"] else str(r["reconciliation"]["email"]["seconds"])),
-        ("peak email worker RSS (MB)", lambda r: "-" if not r["reconciliation"]["email"]
-         else str(r["reconciliation"]["email"]["worker_peak_mb"])),
+    return [
+        ("run", r["run"]),
+        ("clients (concurrent people)", r["clients"]),
+        ("completed registrations",
+         f"{r['completed_registrations']} of {r['target_registrations']}"),
+        ("ruled-out checks (no registration)", r["ruled_out_checks"]),
+        ("requests", r["requests"]),
+        ("errors by kind", ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items()))
+         or "none"),
+        ("retries (of them on Register)", f"{r['retries']} ({r['retries_register_post']})"),
+        ("people who gave up", sum(r["gave_up"].values())),
+        ("unexpected pages", sum(r["flow_errors"].values())),
+        ("app tracebacks in server log", r["server_log"]["tracebacks"]),
+        ("wall time (s)", f"{r['wall_seconds']:.1f}"),
+        ("throughput req/s", f"{r['requests_per_second']:.1f}"),
+        ("throughput registrations/s", f"{r['registrations_per_second']:.2f}"),
+        ("CPU s: client / gunicorn",
+         f"{r['cpu_seconds']['client_s']:.0f} / {r['cpu_seconds']['server_s']:.0f}"),
+        ("gunicorn CPU ms per request", f"{r['server_cpu_ms_per_request']:.1f}"),
+        ("latency p50/p95/p99 ms, all", lat()),
+        ("  GET pages", lat("get")),
+        ("  POST question", lat("post_question")),
+        ("  POST Register", lat("post_register")),
+        ("rows in caseapp_submission", rec["rows"]),
+        ("confirmed references told to people", rec["confirmed_to_clients"]),
+        ("rows no person saw confirmed", rec["unconfirmed_rows"]),
+        ("emails at the SMTP server (resent)",
+         f"{email['received']} ({len(email['resent'])})" if email else "-"),
+        ("email drained after the last request (s)", email["seconds"] if email else "-"),
+        ("peak email worker RSS (MB)", email["worker_peak_mb"] if email else "-"),
     ]
-    width = max(len(label) for label, _ in rows) + 2
-    col = max(24, *(len(r["run"]) + 2 for r in results))
-    print()
-    print(f"caseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
+
+
+def print_report(results: list[dict], meta: dict) -> None:
+    print(f"\ncaseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
           f"{meta['workers']} workers, {meta['machine']['cores']} CPUs, Python "
           f"{meta['machine']['python']}")
-    print("-" * (width + col * len(results)))
-    print("run".ljust(width) + "".join(r["run"].ljust(col) for r in results))
-    print("-" * (width + col * len(results)))
-    for label, value in rows:
-        print(label.ljust(width) + "".join(value(r).ljust(col) for r in results))
-    print("-" * (width + col * len(results)))
+    columns = [report_column(r) for r in results]
+    harness.print_table([(label, *(column[i][1] for column in columns))
+                         for i, (label, _value) in enumerate(columns[0])],
+                        rules=(0, 1, len(columns[0])))
     for r in results:
         print(f"reconciliation, {r['run']}:")
         for check in r["reconciliation"]["checks"]:
@@ -680,122 +600,109 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     option = parser.add_argument
-    option("--registrations", type=int, default=5000,
-           help="completed registrations in the normal run")
+    option("--registrations", type=int, default=5000, help="registrations in the normal run")
     option("--clients", type=int, default=50, help="concurrent simulated people")
     option("--workers", type=int, default=4, help="gunicorn workers")
     option("--fault-registrations", type=int, default=1000, help="registrations in the fault run")
     option("--skip-fault", action="store_true", help="only the normal run")
     option("--skip-normal", action="store_true", help="only the fault run")
-    option("--email-workers", type=int, default=2,
-           help="db_worker processes sending to the SMTP sink (0: none)")
-    option("--email-timeout", type=float, default=600.0,
-           help="seconds to wait for every confirmation to be sent")
-    option("--retries", type=int, default=6,
-           help="retries of a failed request before a person gives up")
+    option("--email-workers", type=int, default=2, help="db_worker processes (0: no email)")
+    option("--email-timeout", type=float, default=600.0, help="seconds to wait for the emails")
+    option("--retries", type=int, default=6, help="retries of a request before giving up")
     option("--request-timeout", type=float, default=30.0, help="seconds per request")
-    option("--lock-seconds", type=float, default=2.0,
-           help="how long the fault run locks the database")
-    option("--run-timeout", type=float, default=2400.0,
-           help="seconds of client traffic per run before stopping")
-    option("--timeout", type=float, default=5400.0,
-           help="hard limit for the whole script in seconds")
+    option("--lock-seconds", type=float, default=2.0, help="the fault run's database lock")
+    option("--run-timeout", type=float, default=2400.0, help="seconds of traffic per run")
+    option("--timeout", type=float, default=5400.0, help="seconds for the whole script")
     option("--seed", type=int, default=20250130)
-    option("--keep", action="store_true",
-           help="keep the temp dir and scratch database for inspection")
-    option("--output", type=Path, default=None,
-           help="JSON results (default bench-results/loadtest-<db>.json)")
+    option("--keep", action="store_true", help="keep the temp dir and scratch database")
+    option("--output", type=Path, help="JSON results (default bench-results/loadtest-<db>.json)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1 or args.registrations < 1:
         parser.error("--clients, --workers and --registrations must be positive")
     return args
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(index: int, name: str, target: int, faults: bool, args, tmp: Path, meta: dict,
+             hard_deadline: float) -> dict:
+    """One run on its own fresh database and gunicorn: people, settling, reconciliation."""
+    label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
+    # Each run drops and creates the scratch database: never the one the developer named.
+    db = harness.scratch_database(SCRATCH_DB, tmp / f"run{index}.sqlite3")
+    meta.update(database=db.kind, database_label=db.label)
+    sink = harness.SmtpSink().start() if args.email_workers else None
+    env = harness.app_environment(tmp, db.url, harness.fresh_keys(), {
+        # Short leases: a send the kill cut off is settled within seconds, not minutes.
+        "CASEAPP_EMAIL_LEASE_SECONDS": "5", "CASEAPP_RECOVER_SECONDS": "5",
+        "LOADTEST_PASSWORD": secrets.token_urlsafe(18), **(sink.environment() if sink else {})})
+    log(f"run {label}: fresh database {db.label}")
+    harness.fresh_database(db, env, keep=args.keep)
+    harness.manage(env, "example_firm")
+    workers = None
+    if sink is not None:
+        env["LOADTEST_TOTP_KEY"] = harness.make_staff(env, env["LOADTEST_PASSWORD"],
+                                                      {"loadtest-reviewer": "Reviewer"})
+        harness.manage(env, "recover_messages")  # schedules the recurring recovery
+        workers = harness.Workers(env, args.email_workers, tmp / f"workers-run{index}.log")
+    if index == 1:
+        harness.manage(env, "collectstatic", "--noinput")
+    server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
+    log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
+    server.start()
+    run = Run(label, f"r{index}x{secrets.token_hex(2)}", target, args, server, db, sink,
+              workers)
+    deadline = min(time.monotonic() + args.run_timeout, hard_deadline)
+    log(f"run {label}: {args.clients} people at once until {target} registrations"
+        + ("; faults: SIGKILL a worker at 30%, lock the database and SIGKILL another "
+           "at 60%" if faults else ""))
+    client_cpu, server_cpu = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(
+        resource.RUSAGE_CHILDREN)
+    settled = None
+    try:
+        asyncio.run(run.drive(faults, deadline))
+        client_cpu = cpu_seconds(resource.RUSAGE_SELF) - client_cpu
+        if workers is not None:
+            log(f"run {label}: waiting for {args.email_workers} email workers to send")
+            settled = settle_email(run, env, args.email_timeout)
+    finally:
+        server.stop()  # gunicorn's workers are reaped by its master, then the master by us
+        server_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - server_cpu
+        if workers is not None:
+            workers.stop()
+        if sink is not None:
+            sink.stop()
+    run.cpu = {"client_s": round(client_cpu, 1), "server_s": round(server_cpu, 1)}
+    log(f"run {label}: reconciling against the database and the SMTP server")
+    result = summarise(run, reconcile(run, faults, settled))
+    meta["machine"] = harness.machine(db)  # its version: before the database is dropped
+    if not args.keep:
+        db.drop()
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    harness.exit_on_signals(log, signal.SIGTERM, signal.SIGHUP)
     # The hard limit: SIGTERM ourselves, which unwinds through every finally and atexit.
     watchdog = threading.Timer(args.timeout, os.kill, (os.getpid(), signal.SIGTERM))
     watchdog.daemon = True
     watchdog.start()
     started = time.monotonic()
-
     tmp = harness.temp_dir("caseapp-loadtest-", keep=args.keep)
-    harness.write_settings_module(tmp, SETTINGS_MODULE, "scripts/loadtest.py: production "
-                                  "settings, static files in a temp dir")
-
-    plan = [("normal", args.registrations, False)] if not args.skip_normal else []
+    plan = [] if args.skip_normal else [("normal", args.registrations, False)]
     if not args.skip_fault:
         plan.append(("faults", args.fault_registrations, True))
     meta = {"workers": args.workers, "clients": args.clients, "seed": args.seed,
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    results = []
-    collected = False
-    for index, (name, target, faults) in enumerate(plan, 1):
-        label = f"{index} {name}" + (f" ({target} reg.)" if faults else "")
-        # Each run drops and creates the scratch database: never the one the developer named.
-        db = harness.scratch_database(SCRATCH_DB, tmp / f"run{index}.sqlite3")
-        meta.update(database=db.kind, database_label=db.label)
-        sink = harness.SmtpSink().start() if args.email_workers else None
-        env = harness.app_environment(tmp, SETTINGS_MODULE, db.url, harness.fresh_keys(), {
-            # Short leases: a send the kill cut off is settled within seconds, not minutes.
-            "CASEAPP_EMAIL_LEASE_SECONDS": "5", "CASEAPP_RECOVER_SECONDS": "5",
-            "LOADTEST_PASSWORD": secrets.token_urlsafe(18),
-            **(sink.environment() if sink else {}),
-        })
-        log(f"run {label}: fresh database {db.label}")
-        db.create()
-        if not args.keep:
-            harness.CLEANUP.callback(db.drop)
-        harness.manage(env, "migrate", "--noinput")
-        harness.manage(env, "example_firm")
-        run = Run(name=label, tag=f"r{index}x{secrets.token_hex(2)}", target=target, args=args)
-        if sink is not None:
-            env["LOADTEST_TOTP_KEY"] = harness.make_staff(env, env["LOADTEST_PASSWORD"],
-                                                          {"loadtest-reviewer": "Reviewer"})
-            harness.manage(env, "recover_messages")  # schedules the recurring recovery
-            run.sink = sink
-            run.workers = harness.Workers(env, args.email_workers, tmp / f"workers-run{index}.log")
-        if not collected:
-            harness.manage(env, "collectstatic", "--noinput")
-            collected = True
-        server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
-        log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
-        server.start()
-        deadline = min(time.monotonic() + args.run_timeout,
-                       started + args.timeout - 120)
-        log(f"run {label}: {args.clients} people at once until {target} registrations"
-            + ("; faults: SIGKILL a worker at 30%, lock the database and SIGKILL another "
-               "at 60%" if faults else ""))
-        client_cpu = _cpu(resource.RUSAGE_SELF)
-        server_cpu = _cpu(resource.RUSAGE_CHILDREN)
-        settled = None
-        try:
-            asyncio.run(drive(run, server, db, faults, deadline))
-            client_cpu = _cpu(resource.RUSAGE_SELF) - client_cpu
-            if run.workers is not None:
-                log(f"run {label}: waiting for {args.email_workers} email workers to send")
-                settled = settle_email(run, db, server, env, args.email_timeout)
-        finally:
-            server.stop()  # gunicorn's workers are reaped by its master, then the master by us
-            server_cpu = _cpu(resource.RUSAGE_CHILDREN) - server_cpu
-            if run.workers is not None:
-                run.workers.stop()
-            if sink is not None:
-                sink.stop()
-        run.cpu = {"client_s": round(client_cpu, 1), "server_s": round(server_cpu, 1)}
-        log(f"run {label}: reconciling against the database and the SMTP server")
-        reconciliation = reconcile(run, db, faults, settled)
-        results.append(summarise(run, reconciliation, server_log_summary(server.log_path),
-                                 args.clients))
-        if not args.keep:
-            db.drop()
-        meta["machine"] = harness.machine(db)
+    results = [run_once(index, name, target, faults, args, tmp, meta, started + args.timeout - 120)
+               for index, (name, target, faults) in enumerate(plan, 1)]
 
     print_report(results, meta)
-    output = args.output or harness.RESULTS / f"loadtest-{meta['database']}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({"meta": meta, "runs": results}, indent=2, default=str) + "\n")
+    output = harness.write_results(f"loadtest-{meta['database']}",
+                                   {"meta": meta, "runs": results}, args.output)
     failed = [c["check"] for r in results for c in r["reconciliation"]["checks"] if not c["pass"]]
     log(f"results written to {output}")
     if args.keep:
@@ -807,10 +714,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _cpu(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
 if __name__ == "__main__":
-    harness.run_main(main)
+    harness.run_main(main, log)
