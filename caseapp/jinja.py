@@ -1,9 +1,10 @@
-"""The Jinja2 environment for the public pages (templates/jinja2/).
+"""The Jinja2 environment for the public pages and the staff overview's figures (templates/jinja2/).
 
 The public check is the page a million people load, so its templates use Jinja2, which Django
 supports as a second engine: rendering a question page took 0.75 ms in Django's template
 language and takes 0.2 ms here (docs/decisions.md). Staff pages keep Django's templates,
-crispy forms and their tags.
+crispy forms and their tags; only the overview's figures, a page of tables and charts with no
+form, are drawn here inside its Django page (views/staff/overview.py says why).
 
 Text is translated with Django's own catalogs: ``{{ _("...") }}`` is gettext, and
 ``makemessages`` finds those calls in these files as it does in Django templates. Plurals are
@@ -21,7 +22,7 @@ from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
 from jinja2 import Environment
 
-from caseapp.local_time import clock_time, date_time, long_date
+from caseapp.local_time import clock_time, date_element, date_time, day_and_month, long_date
 from caseapp.models import Case
 from caseapp.models.case import TimeLimit
 from caseapp.selectors.case_record import case_for_request
@@ -96,5 +97,10 @@ def environment(**options) -> Environment:
         date_time=date_time,
         linebreaksbr=defaultfilters.linebreaksbr,
         time=defaultfilters.time,
+        # The staff overview's: Django's own filters and the staff tables' dates.
+        floatformat=defaultfilters.floatformat,
+        timesince=defaultfilters.timesince_filter,
+        date_element=date_element,
+        day_and_month=day_and_month,
     )
     return env
