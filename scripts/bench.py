@@ -290,11 +290,11 @@ print(DBTaskResult.objects.filter(task_path="caseapp.services.email.outbox.deliv
 def register_once(port: int, without_confirmation: bool) -> harness.Response:
     """One person through the eligible check to a registration, the POST to /register/
     returned; with ``without_confirmation`` the bench's middleware skips the enqueue."""
-    person = harness.Visitor(port, "caseapp-bench")
+    person = harness.Visitor(port)
     person.request("GET", "/")
     for key, value in CHECK_ANSWERS.items():
-        person.post_form(f"/check/{key}/", f"/check/{key}/", {key: value})
-    person.post_form("/check/answers/", "/check/answers/")
+        person.post_form(f"/check/{key}/", {key: value})
+    person.post_form("/check/answers/")
     page = person.request("GET", "/register/")
     form = dict(HIDDEN_RE.findall(page.text)) | {
         "full_name": f"Bench {secrets.token_hex(6)}", "phone": "", "state": "CA",
