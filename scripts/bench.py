@@ -615,8 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
 
-    sqlite_path = RESULTS / "bench.sqlite3"
-    db = harness.scratch_database(SCRATCH_DB, sqlite_path, str(sqlite_path.relative_to(BASE_DIR)))
+    db = harness.scratch_database(SCRATCH_DB, RESULTS / "bench.sqlite3")
     count = args.count or (1_000_000 if db.kind == "postgresql" else 100_000)
     RESULTS.mkdir(exist_ok=True)
     # The keys and passwords live beside the database they seeded (bench-results/ is ignored).

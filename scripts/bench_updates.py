@@ -52,7 +52,7 @@ print(f"BENCH_RESENT {len(ids)}")
 
 
 def run(args) -> dict:
-    db = harness.scratch_database(SCRATCH_DB, None, server_url=args.database_url or None)
+    db = harness.scratch_database(SCRATCH_DB, None)
     sink = harness.SmtpSink().start()
     env = harness.app_environment(harness.temp_dir("caseapp-bench-updates-"), db.url,
                                   harness.fresh_keys(), {
@@ -64,7 +64,7 @@ def run(args) -> dict:
     result: dict = {"count": args.count, "workers": args.workers, "lanes": args.lanes,
                     "batch": args.batch, "kills": args.kills}
     log(f"scratch database {SCRATCH_DB}: migrate and seed {args.count:,} registrants")
-    harness.fresh_database(db, env, keep=args.keep)
+    harness.fresh_database(db, env)
     started = time.monotonic()
     manage(env, "seed_demo", "--count", str(args.count), "--weeks", "52", "--seed",
            "20250130", "--force", timeout=7200)
@@ -172,8 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument("--lease", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=1800)
-    parser.add_argument("--database-url", default="", help="default: DATABASE_URL")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args(argv)
     result = run(args)
     result["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}

@@ -145,10 +145,10 @@ def wait_until(predicate: Callable, timeout: float, interval: float = 0.5):
 class SqliteDatabase:
     kind = "sqlite"
 
-    def __init__(self, path: Path, label: str | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"  # an absolute path: sqlite:////tmp/...
-        self.label = label or str(path)
+        self.label = str(path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -256,12 +256,10 @@ class PostgresDatabase:
         return t1 - t0, time.monotonic() - t1
 
 
-def scratch_database(name: str, sqlite_path: Path | None, label: str | None = None,
-                     server_url: str | None = None):
-    """``name`` on the PostgreSQL server ``server_url`` (default DATABASE_URL) names, else
-    the SQLite file (None: PostgreSQL is required)."""
-    if server_url is None:
-        server_url = os.environ.get("DATABASE_URL", "")
+def scratch_database(name: str, sqlite_path: Path | None):
+    """``name`` on the PostgreSQL server DATABASE_URL names, else the SQLite file (None:
+    PostgreSQL is required)."""
+    server_url = os.environ.get("DATABASE_URL", "")
     use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
     if server_url and not use_postgres and not server_url.startswith("sqlite"):
         raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
@@ -272,7 +270,7 @@ def scratch_database(name: str, sqlite_path: Path | None, label: str | None = No
         return PostgresDatabase(server_url, name)
     if sqlite_path is None:
         raise SystemExit("this script needs PostgreSQL: DATABASE_URL=postgres://user@host/db")
-    return SqliteDatabase(sqlite_path, label)
+    return SqliteDatabase(sqlite_path)
 
 
 # --- the app: production settings, fresh keys, the script's database ------------------------------
