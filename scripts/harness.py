@@ -79,21 +79,6 @@ def write_results(name: str, data: dict, path: Path | None = None) -> Path:
     return path
 
 
-def print_table(rows: list[tuple], rules: tuple[int, ...] = ()) -> None:
-    """Rows of cells in columns, the first as wide as its longest, the others at least 24
-    characters; a rule of dashes before each row whose index is in ``rules`` (``len(rows)``:
-    after the last)."""
-    first = max(len(str(row[0])) for row in rows) + 2
-    width = max(24, *(len(str(cell)) + 2 for row in rows for cell in row[1:]))
-    rule = "-" * (first + width * (len(rows[0]) - 1))
-    for index, (label, *cells) in enumerate(rows):
-        if index in rules:
-            print(rule)
-        print((str(label).ljust(first) + "".join(str(c).ljust(width) for c in cells)).rstrip())
-    if len(rows) in rules:
-        print(rule)
-
-
 def machine(db) -> dict:
     """The machine and software a measurement ran on."""
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()

@@ -569,10 +569,16 @@ def print_report(results: list[dict], meta: dict) -> None:
     print(f"\ncaseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
           f"{meta['workers']} workers, {meta['machine']['cores']} CPUs, Python "
           f"{meta['machine']['python']}")
-    columns = [report_column(r) for r in results]
-    harness.print_table([(label, *(column[i][1] for column in columns))
-                         for i, (label, _value) in enumerate(columns[0])],
-                        rules=(0, 1, len(columns[0])))
+    columns = [[(label, str(value)) for label, value in report_column(r)] for r in results]
+    first = max(len(label) for label, _value in columns[0]) + 2
+    width = max(24, *(len(value) + 2 for column in columns for _label, value in column))
+    rule = "-" * (first + width * len(columns))
+    print(rule)
+    for index, (label, _value) in enumerate(columns[0]):
+        print((label.ljust(first) + "".join(c[index][1].ljust(width) for c in columns)).rstrip())
+        if index == 0:  # the runs' names
+            print(rule)
+    print(rule)
     for r in results:
         print(f"reconciliation, {r['run']}:")
         for check in r["reconciliation"]["checks"]:
