@@ -46,14 +46,9 @@ log = harness.logger("loadtest")
 
 def server_log_summary(log_path: Path) -> dict:
     text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    lines, tracebacks = text.splitlines(), []
-    for i, line in enumerate(lines):
-        if line.startswith("Traceback"):  # up to its exception line, with the line before
-            block = lines[max(0, i - 1):i + 60]
-            end = next((j for j, x in enumerate(block[1:], 1)
-                        if x and not x.startswith((" ", "Traceback", "During", "The above"))
-                        and ":" in x), len(block) - 1)
-            tracebacks.append("\n".join(block[:end + 1]))
+    # Each traceback with the line before it (gunicorn's), up to its exception's line.
+    tracebacks = re.findall(r"^(?:.*\n)?Traceback \(most recent call last\):\n(?:[ \t].*\n)*.*",
+                            text, re.M)
     kinds = Counter(t.splitlines()[-1][:200] for t in tracebacks)
     return {"tracebacks": len(tracebacks), "traceback_kinds": dict(kinds.most_common(10)),
             "first_traceback": tracebacks[0] if tracebacks else "",
