@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -79,27 +79,6 @@ def write_results(name: str, data: dict, path: Path | None = None) -> Path:
     return path
 
 
-def print_table(rows: list[tuple], rules: tuple[int, ...] = ()) -> None:
-    """Rows of cells in columns, the first as wide as its longest, the others at least 24
-    characters; a rule of dashes before each row whose index is in ``rules`` (``len(rows)``:
-    after the last)."""
-    first = max(len(str(row[0])) for row in rows) + 2
-    width = max(24, *(len(str(cell)) + 2 for row in rows for cell in row[1:]))
-    rule = "-" * (first + width * (len(rows[0]) - 1))
-    for index, (label, *cells) in enumerate(rows):
-        if index in rules:
-            print(rule)
-        print((str(label).ljust(first) + "".join(str(c).ljust(width) for c in cells)).rstrip())
-    if len(rows) in rules:
-        print(rule)
-
-
-def package_version(package: str) -> str:
-    with contextlib.suppress(PackageNotFoundError):
-        return version(package)
-    return "?"
-
-
 def machine(db) -> dict:
     """The machine and software a measurement ran on."""
     cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
@@ -107,7 +86,7 @@ def machine(db) -> dict:
     memory_kb = int((_read("/proc/meminfo").split() or [0, 0])[1])
     return {"cores": os.cpu_count(), "cpu": cpu, "memory": f"{memory_kb / 2**20:.0f} GiB",
             "database": db.version(), "python": platform.python_version(),
-            "django": package_version("django"), "gunicorn": package_version("gunicorn"),
+            "django": version("django"), "gunicorn": version("gunicorn"),
             "os": platform.platform(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -137,13 +116,13 @@ def latency_ms(seconds: list[float]) -> dict:
         "max": round(max(ms, default=0), 1), "count": len(ms)}
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
+def wait_until(predicate: Callable, timeout: float, interval: float = 0.5):
+    """``predicate()`` every ``interval`` seconds until it is true or ``timeout`` has passed;
+    its last value."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
+    while not (value := predicate()) and time.monotonic() < deadline:
         time.sleep(interval)
-    return predicate()
+    return value
 
 
 # --- scratch databases ---------------------------------------------------------------------------
@@ -151,10 +130,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
 class SqliteDatabase:
     kind = "sqlite"
 
-    def __init__(self, path: Path, label: str | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"  # an absolute path: sqlite:////tmp/...
-        self.label = label or str(path)
+        self.label = str(path.relative_to(BASE_DIR) if path.is_relative_to(BASE_DIR) else path)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -262,12 +241,10 @@ class PostgresDatabase:
         return t1 - t0, time.monotonic() - t1
 
 
-def scratch_database(name: str, sqlite_path: Path | None, label: str | None = None,
-                     server_url: str | None = None):
-    """``name`` on the PostgreSQL server ``server_url`` (default DATABASE_URL) names, else
-    the SQLite file (None: PostgreSQL is required)."""
-    if server_url is None:
-        server_url = os.environ.get("DATABASE_URL", "")
+def scratch_database(name: str, sqlite_path: Path | None):
+    """``name`` on the PostgreSQL server DATABASE_URL names, else the SQLite file (None:
+    PostgreSQL is required)."""
+    server_url = os.environ.get("DATABASE_URL", "")
     use_postgres = server_url.startswith(("postgres://", "postgresql://", "pgsql://"))
     if server_url and not use_postgres and not server_url.startswith("sqlite"):
         raise SystemExit(f"unsupported DATABASE_URL scheme: {server_url.split(':')[0]}")
@@ -278,7 +255,7 @@ def scratch_database(name: str, sqlite_path: Path | None, label: str | None = No
         return PostgresDatabase(server_url, name)
     if sqlite_path is None:
         raise SystemExit("this script needs PostgreSQL: DATABASE_URL=postgres://user@host/db")
-    return SqliteDatabase(sqlite_path, label)
+    return SqliteDatabase(sqlite_path)
 
 
 # --- the app: production settings, fresh keys, the script's database ------------------------------
@@ -410,10 +387,9 @@ class Server:
                  timeout: int = 60) -> None:
         self.env, self.workers, self.log_path, self.timeout = env, workers, log_path, timeout
         self.port = free_port()
-        self.base_url = f"http://{HOST}:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self) -> None:
         with open(self.log_path, "w") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "caseapp.wsgi", "--workers",
@@ -432,8 +408,8 @@ class Server:
                         and len(self.worker_pids()) == self.workers)
             return False
 
-        if not wait_until(ready, timeout, interval=0.3):
-            raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+        if not wait_until(ready, 90, interval=0.3):
+            raise SystemExit("gunicorn did not answer /healthz within 90 s")
 
     def worker_pids(self) -> list[int]:
         if self.proc is None:
@@ -637,48 +613,41 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = No
     return decode_response(raw, time.perf_counter() - started)
 
 
-class AsyncClient:
+async def fetch_async(port: int, method: str, path: str, headers: dict[str, str],
+                      data: dict | None, timeout: float) -> Response:
     """One request on asyncio streams: for many people at once in one process."""
+    payload = encode_request(port, method, path, headers, data)
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
+    except (OSError, asyncio.TimeoutError) as exc:
+        raise ConnectFailed(repr(exc)) from exc
 
-    def __init__(self, port: int, timeout: float) -> None:
-        self.port, self.timeout = port, timeout
-
-    async def request(self, method: str, path: str, headers: dict[str, str],
-                      data: dict | None = None) -> Response:
-        payload = encode_request(self.port, method, path, headers, data)
-        started = time.perf_counter()
+    async def exchange() -> bytes:
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(HOST, self.port), 10)
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise ConnectFailed(repr(exc)) from exc
+            writer.write(payload)
+            await writer.drain()
+            return await reader.read()  # to EOF: the server closes after the response
+        except (ConnectionError, OSError) as exc:
+            raise Disconnected(repr(exc)) from exc
 
-        async def exchange() -> bytes:
-            try:
-                writer.write(payload)
-                await writer.drain()
-                return await reader.read()  # to EOF: the server closes after the response
-            except (ConnectionError, OSError) as exc:
-                raise Disconnected(repr(exc)) from exc
-
-        try:  # a timeout is the caller's to count, not a disconnection
-            raw = await asyncio.wait_for(exchange(), self.timeout)
-        finally:
-            writer.close()
-        return decode_response(raw, time.perf_counter() - started)
+    try:  # a timeout is the caller's to count, not a disconnection
+        raw = await asyncio.wait_for(exchange(), timeout)
+    finally:
+        writer.close()
+    return decode_response(raw, time.perf_counter() - started)
 
 
 class Visitor:
     """One person's cookies, and the headers their browser sends with each request."""
 
-    def __init__(self, port: int, user_agent: str = "caseapp-scripts") -> None:
+    def __init__(self, port: int) -> None:
         self.port = port
-        self.user_agent = user_agent
         self.cookies: dict[str, str] = {}
 
     def headers(self, method: str, page: str) -> dict[str, str]:
         """``page`` is the path of the page the request is sent from (the POST's Referer)."""
-        headers = {"User-Agent": self.user_agent}
+        headers = {"User-Agent": "caseapp-scripts"}
         if self.cookies:
             headers["Cookie"] = self.cookie_header()
         if method == "POST":  # Django's CSRF check on https compares both with the host
@@ -710,22 +679,22 @@ class Visitor:
         self.store_cookies(response)
         return response
 
-    def post_form(self, page_path: str, action: str, data: dict | None = None,
-                  extra_headers: dict[str, str] | None = None) -> Response:
-        """A form on ``page_path`` sent to ``action`` with that page's CSRF token."""
+    def post_form(self, page_path: str, data: dict | None = None,
+                  action: str | None = None) -> Response:
+        """A form on ``page_path`` sent to ``action`` (the page itself by default) with that
+        page's CSRF token."""
         page = self.request("GET", page_path)
-        return self.request("POST", action, {
-            "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})}, extra_headers)
+        return self.request("POST", action or page_path, {
+            "csrfmiddlewaretoken": csrf_token(page.text), **(data or {})})
 
     def sign_in(self, username: str, password: str, totp_key: str) -> None:
         """As a staff member, with the code of the authenticator whose key is ``totp_key``."""
         from django_otp.oath import totp
 
-        response = self.post_form("/staff/login/", "/staff/login/",
-                                  {"username": username, "password": password})
+        response = self.post_form("/staff/login/", {"username": username, "password": password})
         if response.status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{username} could not sign in: {response.status}")
-        response = self.post_form("/staff/two-factor/", "/staff/two-factor/",
+        response = self.post_form("/staff/two-factor/",
                                   {"token": f"{totp(bytes.fromhex(totp_key)):06d}"})
         if response.status != 302:
             raise SystemExit(f"{username} could not enter the code: {response.status}")

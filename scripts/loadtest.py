@@ -46,14 +46,9 @@ log = harness.logger("loadtest")
 
 def server_log_summary(log_path: Path) -> dict:
     text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    lines, tracebacks = text.splitlines(), []
-    for i, line in enumerate(lines):
-        if line.startswith("Traceback"):  # up to its exception line, with the line before
-            block = lines[max(0, i - 1):i + 60]
-            end = next((j for j, x in enumerate(block[1:], 1)
-                        if x and not x.startswith((" ", "Traceback", "During", "The above"))
-                        and ":" in x), len(block) - 1)
-            tracebacks.append("\n".join(block[:end + 1]))
+    # Each traceback with the line before it (gunicorn's), up to its exception's line.
+    tracebacks = re.findall(r"^(?:.*\n)?Traceback \(most recent call last\):\n(?:[ \t].*\n)*.*",
+                            text, re.M)
     kinds = Counter(t.splitlines()[-1][:200] for t in tracebacks)
     return {"tracebacks": len(tracebacks), "traceback_kinds": dict(kinds.most_common(10)),
             "first_traceback": tracebacks[0] if tracebacks else "",
@@ -97,7 +92,7 @@ def person_answers(rng: random.Random) -> dict[str, str]:
 
 class Person(harness.Visitor):
     def __init__(self, run: Run, n: int) -> None:
-        super().__init__(run.client.port, "caseapp-loadtest")
+        super().__init__(run.server.port)
         self.run, self.n = run, n
         self.rng = random.Random(f"{run.args.seed}-{run.tag}-{n}")
         self.answers = person_answers(self.rng)
@@ -120,7 +115,8 @@ class Person(harness.Visitor):
                 await asyncio.sleep(min(3.0, 0.25 * 2 ** (attempt - 1)) * (0.5 + self.rng.random()))
             count["requests"] += 1
             try:
-                response = await run.client.request(method, path, headers, data)
+                response = await harness.fetch_async(self.port, method, path, headers, data,
+                                                     run.args.request_timeout)
             except asyncio.TimeoutError:
                 kind = "timeout"
             except harness.ConnectFailed:
@@ -233,7 +229,6 @@ class Run:
                  workers: harness.Workers | None) -> None:
         self.name, self.tag, self.target, self.args = name, tag, target, args
         self.server, self.db, self.sink, self.workers = server, db, sink, workers
-        self.client = harness.AsyncClient(server.port, args.request_timeout)
         self.count: Counter[str] = Counter()
         self.latencies: defaultdict[str, list[float]] = defaultdict(list)  # by step
         self.errors: Counter[str] = Counter()  # by kind
@@ -294,12 +289,8 @@ class Run:
         await reached(0.3)
         if self.workers is not None:
             # Mid-send: as soon as a confirmation is being handed to the SMTP server.
-            sending = []
-            for _ in range(100):
-                sending = await asyncio.to_thread(db.query, SENDING_SQL)
-                if sending:
-                    break
-                await asyncio.sleep(0.05)
+            sending = await asyncio.to_thread(harness.wait_until,
+                                              lambda: db.query(SENDING_SQL), 5, 0.05)
             self.event("kill_email_worker", pid=self.workers.kill_one(),
                        received_then=self.sink.total, sending_then=len(sending))
         before = server.worker_pids()
@@ -312,10 +303,8 @@ class Run:
         self.event("db_lock", waited_s=round(waited, 2), held_s=round(held, 2),
                    statement="BEGIN EXCLUSIVE" if db.kind == "sqlite"
                    else "LOCK TABLE caseapp_submission IN ACCESS EXCLUSIVE MODE")
-        for _ in range(100):  # the master replaces killed workers
-            if len(server.worker_pids()) == server.workers:
-                break
-            await asyncio.sleep(0.1)
+        await asyncio.to_thread(harness.wait_until,  # the master replaces killed workers
+                                lambda: len(server.worker_pids()) == server.workers, 10, 0.1)
         self.event("workers_after", pids=server.worker_pids())
 
     async def drive(self, faults: bool, deadline: float) -> None:
@@ -459,11 +448,11 @@ def settle_email(run: Run, env: dict, timeout: float) -> dict:
     for _key, reference, message_id, status in db.query(CONFIRMATIONS_SQL):
         if status == "unknown" and not received[message_id]:
             if browser is None:
-                browser = harness.Visitor(run.server.port, "caseapp-loadtest")
+                browser = harness.Visitor(run.server.port)
                 browser.sign_in("loadtest-reviewer", env["LOADTEST_PASSWORD"],
                                 env["LOADTEST_TOTP_KEY"])
             page = f"/staff/submissions/{reference}/"
-            response = browser.post_form(page, f"{page}messages/{message_id}/resend/")
+            response = browser.post_form(page, action=f"{page}messages/{message_id}/resend/")
             if response.status != 302:
                 raise SystemExit(f"resending message {message_id} answered {response.status}")
             resent.append({"message": message_id, "status": response.status})
@@ -575,10 +564,16 @@ def print_report(results: list[dict], meta: dict) -> None:
     print(f"\ncaseapp load test: {meta['database']} ({meta['database_label']}), gunicorn "
           f"{meta['workers']} workers, {meta['machine']['cores']} CPUs, Python "
           f"{meta['machine']['python']}")
-    columns = [report_column(r) for r in results]
-    harness.print_table([(label, *(column[i][1] for column in columns))
-                         for i, (label, _value) in enumerate(columns[0])],
-                        rules=(0, 1, len(columns[0])))
+    columns = [[(label, str(value)) for label, value in report_column(r)] for r in results]
+    first = max(len(label) for label, _value in columns[0]) + 2
+    width = max(24, *(len(value) + 2 for column in columns for _label, value in column))
+    rule = "-" * (first + width * len(columns))
+    print(rule)
+    for index, (label, _value) in enumerate(columns[0]):
+        print((label.ljust(first) + "".join(c[index][1].ljust(width) for c in columns)).rstrip())
+        if index == 0:  # the runs' names
+            print(rule)
+    print(rule)
     for r in results:
         print(f"reconciliation, {r['run']}:")
         for check in r["reconciliation"]["checks"]:
@@ -651,7 +646,7 @@ def run_once(index: int, name: str, target: int, faults: bool, args, tmp: Path, 
     if index == 1:
         harness.manage(env, "collectstatic", "--noinput")
     server = Server(env, args.workers, tmp / f"gunicorn-run{index}.log")
-    log(f"run {label}: starting gunicorn, {args.workers} workers on {server.base_url}")
+    log(f"run {label}: starting gunicorn, {args.workers} workers on {HOST}:{server.port}")
     server.start()
     run = Run(label, f"r{index}x{secrets.token_hex(2)}", target, args, server, db, sink,
               workers)

@@ -2,7 +2,7 @@
 rule, docs/decisions.md): in process, Django's test client, production settings, on the bench's
 seeded database (run ``make bench`` first; without it, a scratch SQLite with no submissions).
 
-    .venv/bin/python scripts/measure_speedups.py [--only NAME] [--cpu] [--middleware]
+    .venv/bin/python scripts/measure_speedups.py [--cpu] [--middleware]
 """
 
 from __future__ import annotations
@@ -121,10 +121,9 @@ def writer_csv(qs, *, case, completed):
     completed(written + len(rows))
 
 
-SPEEDUPS = {  # name: (pages, who asks, B)
-    "staff widgets (templatetags/staff_forms.py)": (
-        ["/staff/submissions/"], "staff", django_widgets),
-    "case-record cache (PublicCaseCache)": (["/", "/check/country/"], "public", no_case_cache),
+SPEEDUPS = {  # name: (pages, B)
+    "staff widgets (templatetags/staff_forms.py)": (["/staff/submissions/"], django_widgets),
+    "case-record cache (PublicCaseCache)": (["/", "/check/country/"], no_case_cache),
 }
 
 
@@ -167,8 +166,7 @@ def alternate(rounds: int, timed) -> tuple[list[float], list[float], list[float]
     return a, b, savings
 
 
-def measure(name: str, client, rounds: int, requests: int) -> None:
-    pages, _who, plain = SPEEDUPS[name]
+def measure(name: str, pages: list[str], plain, client, rounds: int, requests: int) -> None:
     for path in pages:
         def timed(b: bool, path: str = path) -> float:
             with plain() if b else contextlib.nullcontext():
@@ -238,7 +236,6 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--export-rows", type=int, default=100_000)
-    parser.add_argument("--only", action="append", help="a name's start (repeatable)")
     parser.add_argument("--cpu", action="store_true",
                         help="time this process's CPU, not the wall clock")
     parser.add_argument("--middleware", action="store_true",
@@ -277,22 +274,19 @@ def main() -> int:
     if args.middleware:
         measure_middleware(args.requests * args.rounds, ["/", "/check/country/"])
         return 0
-    for name, (_pages, who, _plain) in SPEEDUPS.items():
-        if args.only and not any(name.startswith(o) for o in args.only):
-            continue
-        if who == "staff" and supervisor is None:
+    for name, (pages, plain) in SPEEDUPS.items():
+        by_staff = pages[0].startswith("/staff/")
+        if by_staff and supervisor is None:
             print(f"{name}: no bench-supervisor in this database (run make bench first)")
             continue
-        measure(name, staff if who == "staff" else public, args.rounds, args.requests)
-    if not args.only or any("export".startswith(o) or o.startswith("export")
-                            for o in args.only):
-        a, b, savings = alternate(args.rounds, lambda plain: export_ms(args.export_rows, plain))
-        a, b = [1e6 / ms for ms in a], [1e6 / ms for ms in b]  # rows per second
-        print(f"{'CSV export (selectors/export.py)':44} {args.export_rows:,} rows: hand "
-              f"{statistics.median(a):,.0f} rows/s, csv.writer {statistics.median(b):,.0f} "
-              f"rows/s: saves {statistics.median(savings):5.1f} % (spread "
-              f"{min(savings):.1f}..{max(savings):.1f}; rows/s hand {min(a):,.0f}..{max(a):,.0f},"
-              f" writer {min(b):,.0f}..{max(b):,.0f})")
+        measure(name, pages, plain, staff if by_staff else public, args.rounds, args.requests)
+    a, b, savings = alternate(args.rounds, lambda plain: export_ms(args.export_rows, plain))
+    a, b = [1e6 / ms for ms in a], [1e6 / ms for ms in b]  # rows per second
+    print(f"{'CSV export (selectors/export.py)':44} {args.export_rows:,} rows: hand "
+          f"{statistics.median(a):,.0f} rows/s, csv.writer {statistics.median(b):,.0f} "
+          f"rows/s: saves {statistics.median(savings):5.1f} % (spread "
+          f"{min(savings):.1f}..{max(savings):.1f}; rows/s hand {min(a):,.0f}..{max(a):,.0f},"
+          f" writer {min(b):,.0f}..{max(b):,.0f})")
     return 0
 
 
