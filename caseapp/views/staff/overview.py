@@ -121,6 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         # The member's language, as the public pages do: staff write the note in both.
         "status_note": case.in_language("status_note", get_language()),
     }
+    # The figures stay in the Django page's context too: tests read them as response.context.
     return render(request, "caseapp/staff/overview.html", {
         **figures, "nav": "overview",
         # Escaped by Jinja2's autoescape, which the environment always turns on.
