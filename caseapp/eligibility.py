@@ -279,7 +279,11 @@ class Determination:
     outcome: Outcome
     estimated_damages: int
     findings: tuple[Finding, ...]
+    #: The first unanswered criterion.
     next_question: str | None
+    #: What the check asks next: that criterion, then (unless the answers already rule the
+    #: person out) any informative question not yet answered.
+    ask: str | None = None
     rules_version: str = RULES_VERSION
 
 
@@ -322,8 +326,9 @@ def estimate_damages(outcome: Outcome) -> int:
 def evaluate(answers: Mapping[str, str]) -> Determination:
     """Decide the outcome for a set of answers (codes by question key)."""
     validate(answers)
+    applicable = applicable_questions(answers)
     findings = []
-    for q in applicable_questions(answers):
+    for q in applicable:
         if q.informative:
             continue
         code = answers.get(q.key)
@@ -341,27 +346,19 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
         outcome = Outcome.NEEDS_REVIEW
     else:
         outcome = Outcome.ELIGIBLE
-    next_question = None
+    next_question = ask = None
     if outcome is Outcome.INCOMPLETE:
-        next_question = next(f.criterion for f in findings if f.status is Status.UNANSWERED)
+        next_question = ask = next(
+            f.criterion for f in findings if f.status is Status.UNANSWERED)
+    elif outcome is not Outcome.NOT_ELIGIBLE:
+        ask = next((q.key for q in applicable if q.informative and q.key not in answers), None)
     return Determination(
         outcome=outcome,
         estimated_damages=estimate_damages(outcome),
         findings=tuple(findings),
         next_question=next_question,
+        ask=ask,
     )
-
-
-def next_to_ask(answers: Mapping[str, str]) -> str | None:
-    """The next question the check asks: the first unanswered criterion, then (unless the
-    person is already ruled out) any informative question not yet answered."""
-    determination = evaluate(answers)
-    if determination.next_question is not None:
-        return determination.next_question
-    if determination.outcome is Outcome.NOT_ELIGIBLE:
-        return None
-    return next((q.key for q in applicable_questions(answers)
-                 if q.informative and q.key not in answers), None)
 
 
 @dataclass(frozen=True)

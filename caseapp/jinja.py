@@ -13,10 +13,14 @@ chosen in Python (``ngettext``), where ``makemessages`` sees them too.
 
 from __future__ import annotations
 
+import functools
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django_htmx.jinja import htmx_script
@@ -30,11 +34,41 @@ from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 
-def url(name: str, *args) -> str:
-    """``{% url %}`` for the public templates: Django's ``reverse`` of a URL name. A per-process
-    cache of these saved 2.7-6.8 % of a public page's instructions and 0.6 % of the whole
-    check's (callgrind, issue 18): under the 10 % rule, so none."""
+# The public pages' lookups, one speed-up (issue 18's "lru-cached gettext/URL/static lookups
+# for Jinja2"): a text in the request's language, a URL by its name, a static file's
+# fingerprinted name. None changes while a process runs (catalogues are compiled, URLs
+# loaded and collectstatic run before the server starts), so each is worked out once per
+# process. Measured as one, through the WSGI handler gunicorn calls, they save 14.3 % of a
+# request of the check (instructions; docs/decisions.md, "Framework first"): kept.
+
+@functools.lru_cache(maxsize=4096)
+def _translated(language: str, message: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reverse(prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args)
+
+
+def url(name: str, *args) -> str:
+    """``{% url %}`` for the public templates: Django's ``reverse``, once per script prefix."""
+    return _reverse(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """``{% static %}``: Django's ``static``, once per file."""
+    return static(path)
+
+
+@receiver(setting_changed)
+def _forget_lookups(**kwargs) -> None:
+    # Tests change languages, URLconfs and storages under a running process.
+    _translated.cache_clear()
+    _reverse.cache_clear()
+    static_url.cache_clear()
 
 
 def public_context(request) -> dict:
@@ -49,10 +83,9 @@ def public_context(request) -> dict:
     case = case_for_request(request)
     language = getattr(request, "LANGUAGE_CODE", "en")
     token = get_token(request)
-    # ``_()`` in a template is the i18n extension's ``gettext``: Django's, for the request's
-    # language. A per-process cache of the texts saved 5.3-14.0 % of a public page's
-    # instructions and 1.9 % of the whole check's (callgrind, issue 18): under the 10 % rule.
     return {
+        # ``_()`` in a template calls the context's ``gettext``: the text in this language.
+        "gettext": functools.partial(_translated, language),
         "case": case,
         "case_status": case.get_status_display(),
         "case_status_text": case.status_text(language),
@@ -81,9 +114,7 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
     env.globals.update(
         url=url,
-        # Django's own lookup: a cache saved 3.6 % of the start page, -1.3 % of a
-        # question page (scripts/measure_speedups.py, issue 18), under the 10 % rule.
-        static=static,
+        static=static_url,
         htmx_script=htmx_script,
         htmx_config_meta=htmx_config_meta,
         error_summary=error_summary,

@@ -71,3 +71,24 @@ def test_a_question_page_reads_in_spanish_after_an_english_one(client):
     assert "Continue" in client.get("/check/country/").content.decode()
     spanish = client.get("/check/country/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Continuar" in spanish and ">Continue<" not in spanish
+
+
+def test_a_changed_setting_empties_the_lookups(client, settings):
+    """The lookups are worked out once per process, and forgotten when a setting changes."""
+    assert 'href="/static/caseapp/app' in client.get("/").content.decode()
+    settings.STATIC_URL = "/assets/"
+    assert 'href="/assets/caseapp/app' in client.get("/").content.decode()
+
+
+def test_a_url_follows_the_script_prefix_it_is_reversed_under():
+    from django.urls import clear_script_prefix, set_script_prefix
+
+    from caseapp import jinja
+
+    assert jinja.url("public:privacy") == "/privacy/"
+    set_script_prefix("/check-app/")
+    try:
+        assert jinja.url("public:privacy") == "/check-app/privacy/"
+    finally:
+        clear_script_prefix()
+    assert jinja.url("public:privacy") == "/privacy/"

@@ -46,12 +46,11 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         draft = draft_start(request)
     answers = draft["answers"]
     determination = eligibility.evaluate(answers)
-    ask = eligibility.next_to_ask(answers)
-    reachable = q.applies(answers) and (key in answers or key == ask)
+    reachable = q.applies(answers) and (key in answers or key == determination.ask)
     if not reachable:
-        if ask:
+        if determination.ask:
             messages.info(request, _("Answer this question first."))
-        return redirect(next_url(determination, answers))
+        return redirect(next_url(determination))
 
     changing = request.GET.get("change") == "1"
     code = request.POST.get(key) if request.method == "POST" else None
@@ -63,10 +62,10 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
         draft["answers"] = eligibility.applicable_answers(answers)
         draft_save(request, draft)
         determination = eligibility.evaluate(draft["answers"])
-        if changing and eligibility.next_to_ask(draft["answers"]) is None and \
+        if changing and determination.ask is None and \
                 determination.outcome is not eligibility.Outcome.NOT_ELIGIBLE:
             return redirect(reverse("public:check_answers"))
-        return redirect(next_url(determination, draft["answers"]))
+        return redirect(next_url(determination))
 
     # Bound to a refused answer, the form shows why; unbound, the answer given before.
     data = request.POST if request.method == "POST" else None
@@ -106,9 +105,8 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     if draft is None:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
-    if eligibility.next_to_ask(draft["answers"]) \
-            or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
-        return redirect(next_url(determination, draft["answers"]))
+    if determination.ask or determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
+        return redirect(next_url(determination))
     if request.method == "POST":
         return redirect(reverse("public:result"))
     return render_page(request, "caseapp/public/check_answers.html", {
@@ -123,7 +121,7 @@ def result(request: HttpRequest) -> HttpResponse:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
     if determination.outcome is eligibility.Outcome.INCOMPLETE:
-        return redirect(next_url(determination, draft["answers"]))
+        return redirect(next_url(determination))
     if not draft.get("finished"):
         draft["finished"] = True
         draft_save(request, draft)

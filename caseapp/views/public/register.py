@@ -66,7 +66,7 @@ def register(request: HttpRequest) -> HttpResponse:
         return draft_expired(request)
     determination = eligibility.evaluate(draft["answers"])
     if determination.outcome not in eligibility.REGISTRABLE_OUTCOMES:
-        return redirect(next_url(determination, draft["answers"]))
+        return redirect(next_url(determination))
     if not case.registration_open:
         return render_page(request, "caseapp/public/registration_closed.html", {})
 

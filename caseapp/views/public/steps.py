@@ -10,10 +10,9 @@ from caseapp.check_draft import REFERENCE_KEY
 from caseapp.views.public.render import render_page
 
 
-def next_url(determination: eligibility.Determination, answers: dict) -> str:
-    ask = eligibility.next_to_ask(answers)
-    if ask:
-        return reverse("public:question", args=[ask])
+def next_url(determination: eligibility.Determination) -> str:
+    if determination.ask:
+        return reverse("public:question", args=[determination.ask])
     if determination.outcome is eligibility.Outcome.NOT_ELIGIBLE:
         return reverse("public:result")
     return reverse("public:check_answers")
