@@ -42,7 +42,7 @@ from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 # request of the check (instructions; docs/decisions.md, "Framework first"): kept.
 
 @functools.lru_cache(maxsize=4096)
-def _translated(language: str, message: str) -> str:
+def translated(language: str, message: str) -> str:
     with translation.override(language):
         return translation.gettext(message)
 
@@ -66,7 +66,7 @@ def static_url(path: str) -> str:
 @receiver(setting_changed)
 def _forget_lookups(**kwargs) -> None:
     # Tests change languages, URLconfs and storages under a running process.
-    _translated.cache_clear()
+    translated.cache_clear()
     _reverse.cache_clear()
     static_url.cache_clear()
 
@@ -85,7 +85,7 @@ def public_context(request) -> dict:
     token = get_token(request)
     return {
         # ``_()`` in a template calls the context's ``gettext``: the text in this language.
-        "gettext": functools.partial(_translated, language),
+        "gettext": functools.partial(translated, language),
         "case": case,
         "case_status": case.get_status_display(),
         "case_status_text": case.status_text(language),

@@ -1,8 +1,16 @@
 """What each hand-made speed-up saves of its request against Django's own way (issue 18's 10 %
-rule, docs/decisions.md): in process, Django's test client, production settings, on the bench's
-seeded database (run ``make bench`` first; without it, a scratch SQLite with no submissions).
+rule, docs/decisions.md): in process, production settings, on the bench's seeded database (run
+``make bench`` first; without it, a scratch SQLite with no submissions). Pages go through
+Django's test client; the Jinja2 lookups through the WSGI handler gunicorn calls, as the
+bench's wrk script walks the check (the test client's own work would hide two thirds of it).
 
     .venv/bin/python scripts/measure_speedups.py [--cpu] [--middleware]
+
+By instruction count, which a busy machine does not change: the walk alone, N checks minus
+none, under valgrind, with and without the lookups:
+
+    valgrind --tool=callgrind .venv/bin/python scripts/measure_speedups.py --check N \
+        [--without-lookups]
 """
 
 from __future__ import annotations
@@ -11,11 +19,13 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
 
 import harness
+from bench import CHECK_ANSWERS
 
 sys.path.insert(0, str(harness.BASE_DIR))
 
@@ -119,6 +129,75 @@ def writer_csv(qs, *, case, completed):
     writer.writerows(rows)
     yield buffer.getvalue()
     completed(written + len(rows))
+
+
+@contextlib.contextmanager
+def django_lookups():
+    """The public pages' texts, URLs and static files through Django's own lookups each time."""
+    from django.template import engines
+    from django.templatetags.static import static
+    from django.urls import reverse
+    from django.utils import translation
+
+    from caseapp import jinja
+
+    env = engines["jinja2"].env
+    saved = jinja.translated, env.globals["url"], env.globals["static"]
+    # The request's language is the active one: Django's ``gettext`` finds it.
+    jinja.translated = lambda language, message: translation.gettext(message)
+    env.globals["url"] = lambda name, *args: reverse(name, args=args)
+    env.globals["static"] = static
+    try:
+        yield
+    finally:
+        jinja.translated, env.globals["url"], env.globals["static"] = saved
+
+
+def walk_check(checks: int) -> int:
+    """The whole check ``checks`` times, each as a new person, as make bench's wrk script walks
+    it, through ``caseapp.wsgi.application`` as gunicorn calls it (CSRF checked, connections
+    closed after each request): the number of requests made."""
+    import io
+
+    from caseapp.wsgi import application
+
+    steps = [("GET", "/", None)]
+    for key, code in CHECK_ANSWERS.items():
+        steps += [("GET", f"/check/{key}/", None), ("POST", f"/check/{key}/", f"{key}={code}")]
+    steps += [("GET", "/check/answers/", None), ("POST", "/check/answers/", ""),
+              ("GET", "/result/", None)]
+    for _ in range(checks):
+        csrf, draft = secrets.token_hex(16), ""
+        for method, path, answer in steps:
+            body = b"" if answer is None else f"csrfmiddlewaretoken={csrf}&{answer}".encode()
+            environ = {
+                "REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "testserver",
+                "SERVER_PORT": "443", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+                "HTTP_HOST": "testserver", "HTTP_X_FORWARDED_PROTO": "https",
+                "HTTP_COOKIE": f"csrftoken={csrf}" + (f"; {draft}" if draft else ""),
+                "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_ORIGIN": "https://testserver", "HTTP_REFERER": f"https://testserver{path}"}
+            started = {}
+            response = application(environ, lambda status, headers, _=None: started.update(
+                status=status, headers=headers))
+            b"".join(response)
+            response.close()
+            if not started["status"].startswith("302" if method == "POST" else "200"):
+                raise SystemExit(f"{method} {path}: {started['status']}")
+            cookies = [v for k, v in started["headers"] if k == "Set-Cookie"]
+            draft = next((c.split(";")[0].strip() for c in cookies if "caseapp_check=" in c),
+                         draft)
+    return checks * len(steps)
+
+
+def check_ms(plain: bool, checks: int) -> float:
+    """CPU (or wall) milliseconds a request of the walked check, with the lookups or without."""
+    with django_lookups() if plain else contextlib.nullcontext():
+        walk_check(1)  # warm: templates compiled, lookups filled
+        started = clock()
+        requests = walk_check(checks)
+        return (clock() - started) * 1000 / requests
 
 
 SPEEDUPS = {  # name: (pages, B)
@@ -244,6 +323,10 @@ def main() -> int:
                         help="time this process's CPU, not the wall clock")
     parser.add_argument("--middleware", action="store_true",
                         help="only what each middleware costs a public page")
+    parser.add_argument("--check", type=int, metavar="N",
+                        help="only walk the check N times, for valgrind (see above)")
+    parser.add_argument("--without-lookups", action="store_true",
+                        help="with --check: Django's own lookups, not the Jinja2 ones")
     args = parser.parse_args()
     label, scratch = configure()
     if args.cpu:
@@ -263,6 +346,11 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         call_command("example_firm", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
+    if args.check is not None:
+        walk_check(1)  # start-up, in both the N run and the none run
+        with django_lookups() if args.without_lookups else contextlib.nullcontext():
+            print(f"{walk_check(args.check)} requests of the check walked")
+        return 0
     public, staff = Client(), Client()
     public.get("/")  # the draft and CSRF cookies, as a person's second page has
     supervisor = User.objects.filter(username="bench-supervisor").first()
@@ -278,6 +366,11 @@ def main() -> int:
     if args.middleware:
         measure_middleware(args.requests * args.rounds, ["/", "/check/country/"])
         return 0
+    a, b, savings = alternate(args.rounds, lambda plain: check_ms(plain, 5))
+    print(f"{'Jinja2 lookups (caseapp/jinja.py)':44} {'the check, by WSGI':22} with "
+          f"{statistics.median(a):7.2f} ms, without {statistics.median(b):7.2f} ms a request: "
+          f"saves {statistics.median(savings):5.1f} % (spread "
+          f"{min(savings):.1f}..{max(savings):.1f})", flush=True)
     for name, (pages, plain) in SPEEDUPS.items():
         by_staff = pages[0].startswith("/staff/")
         if by_staff and supervisor is None:
