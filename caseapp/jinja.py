@@ -33,7 +33,6 @@ from caseapp.selectors.case_record import case_for_request
 from caseapp.templatetags.humanize_money import dollars
 from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
-
 # The public pages' lookups, one speed-up (issue 18's "lru-cached gettext/URL/static lookups
 # for Jinja2"): a text in the request's language, a URL by its name, a static file's
 # fingerprinted name. None changes while a process runs (catalogues are compiled, URLs

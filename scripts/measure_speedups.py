@@ -178,14 +178,17 @@ def walk_check(checks: int) -> int:
                 "CONTENT_TYPE": "application/x-www-form-urlencoded",
                 "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1",
                 "HTTP_ORIGIN": "https://testserver", "HTTP_REFERER": f"https://testserver{path}"}
-            started = {}
-            response = application(environ, lambda status, headers, _=None: started.update(
-                status=status, headers=headers))
+            answered = {}
+
+            def start_response(status, headers, _exc_info=None, answered=answered):
+                answered.update(status=status, headers=headers)
+
+            response = application(environ, start_response)
             b"".join(response)
             response.close()
-            if not started["status"].startswith("302" if method == "POST" else "200"):
-                raise SystemExit(f"{method} {path}: {started['status']}")
-            cookies = [v for k, v in started["headers"] if k == "Set-Cookie"]
+            if not answered["status"].startswith("302" if method == "POST" else "200"):
+                raise SystemExit(f"{method} {path}: {answered['status']}")
+            cookies = [v for k, v in answered["headers"] if k == "Set-Cookie"]
             draft = next((c.split(";")[0].strip() for c in cookies if "caseapp_check=" in c),
                          draft)
     return checks * len(steps)
