@@ -42,6 +42,7 @@ from caseapp.templatetags.page_parts import error_summary, htmx_config_meta
 
 @functools.lru_cache(maxsize=4096)
 def translated(language: str, message: str) -> str:
+    """``_()`` in the public templates: Django's ``gettext`` of ``message`` in ``language``."""
     with translation.override(language):
         return translation.gettext(message)
 
