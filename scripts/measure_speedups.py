@@ -10,7 +10,7 @@ By instruction count, which a busy machine does not change: the walk alone, N ch
 none, under valgrind, with and without the lookups:
 
     valgrind --tool=callgrind .venv/bin/python scripts/measure_speedups.py --check N \
-        [--without-lookups]
+        [--without-lookups] [--without-middleware PATH]
 """
 
 from __future__ import annotations
@@ -330,6 +330,8 @@ def main() -> int:
                         help="only walk the check N times, for valgrind (see above)")
     parser.add_argument("--without-lookups", action="store_true",
                         help="with --check: Django's own lookups, not the Jinja2 ones")
+    parser.add_argument("--without-middleware", metavar="PATH", action="append", default=[],
+                        help="with --check: leave out this entry of settings.MIDDLEWARE")
     args = parser.parse_args()
     label, scratch = configure()
     if args.cpu:
@@ -350,6 +352,13 @@ def main() -> int:
         call_command("example_firm", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     if args.check is not None:
+        from django.conf import settings
+
+        unknown = set(args.without_middleware) - set(settings.MIDDLEWARE)
+        if unknown:
+            raise SystemExit(f"not in settings.MIDDLEWARE: {', '.join(sorted(unknown))}")
+        # Before the WSGI handler is made (walk_check imports it): it builds its chain once.
+        settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m not in args.without_middleware]
         walk_check(1)  # start-up, in both the N run and the none run
         with django_lookups() if args.without_lookups else contextlib.nullcontext():
             print(f"{walk_check(args.check)} requests of the check walked")
