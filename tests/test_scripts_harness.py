@@ -75,3 +75,32 @@ def test_the_smtp_sink_counts_each_message_by_recipient_and_by_its_row():
     assert sink.total == 4
     assert sink.by_row() == {41: 2, 42: 1, -1: 1}
     assert sink.by_recipient["a@example.org"] == 2
+
+
+def run_measure_speedups(*args: str, tmp_path: Path):
+    """scripts/measure_speedups.py in a process of its own, with no EMAIL_HOST, DATABASE_URL or
+    bench database of the developer's: it makes a scratch SQLite (harness.RESULTS moved to
+    ``tmp_path``)."""
+    import os
+    import subprocess
+
+    code = ("import sys, pathlib; sys.path.insert(0, 'scripts'); import harness; "
+            f"harness.RESULTS = pathlib.Path({str(tmp_path)!r}); "
+            "sys.argv = ['measure_speedups.py', *sys.argv[1:]]; "
+            "import runpy; runpy.run_path('scripts/measure_speedups.py', run_name='__main__')")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "CASEAPP_", "EMAIL_")) and k != "DATABASE_URL"}
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=harness.BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_measure_speedups_walks_the_check_with_a_middleware_left_out(tmp_path):
+    done = run_measure_speedups("--check", "1", "--without-middleware",
+                                "csp.middleware.CSPMiddleware", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "18 requests of the check walked" in done.stdout
+
+    refused = run_measure_speedups("--check", "1", "--without-middleware", "no.Such",
+                                   tmp_path=tmp_path)
+    assert refused.returncode != 0
+    assert "not in settings.MIDDLEWARE: no.Such" in refused.stderr
