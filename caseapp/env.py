@@ -46,6 +46,16 @@ def env_bool(name: str, default: bool) -> bool:
                                f"not {value!r}.")
 
 
+def env_debug(name: str) -> bool:
+    """Development mode: on only for exactly 1; 0 or unset is production. Anything else (even
+    "true") is refused rather than read either way."""
+    value = _raw(name) or "0"
+    if value not in ("0", "1"):
+        raise ImproperlyConfigured(f"{name} must be 1 (development) or 0 (production, the "
+                                   f"default when unset), not {value!r}.")
+    return value == "1"
+
+
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
     if value is None:

@@ -14,6 +14,7 @@ from caseapp.env import (
     GENERATE_FIELD_KEYS,
     GENERATE_SECRET_KEY,
     env_bool,
+    env_debug,
     env_float,
     env_int,
     env_list,
@@ -29,7 +30,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Development mode only when asked for (DJANGO_DEBUG=1, as make run, make demo and the tests
 # set it): a forgotten variable in production must stop the start, never fall back to a
 # development default. Each requirement below appends to _MISSING; all are reported at once.
-DEBUG = env_bool("DJANGO_DEBUG", False)
+DEBUG = env_debug("DJANGO_DEBUG")
 _MISSING: list[tuple[str, str]] = []
 
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
