@@ -279,10 +279,8 @@ class Determination:
     outcome: Outcome
     estimated_damages: int
     findings: tuple[Finding, ...]
-    #: The first unanswered criterion.
-    next_question: str | None
-    #: What the check asks next: that criterion, then (unless the answers already rule the
-    #: person out) any informative question not yet answered.
+    #: What the check asks next: the first unanswered criterion, then (unless the answers
+    #: already rule the person out) any informative question not yet answered.
     ask: str | None = None
     rules_version: str = RULES_VERSION
 
@@ -346,9 +344,9 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
         outcome = Outcome.NEEDS_REVIEW
     else:
         outcome = Outcome.ELIGIBLE
-    next_question = ask = None
+    ask = None
     if outcome is Outcome.INCOMPLETE:
-        next_question = ask = next(
+        ask = next(
             f.criterion for f in findings if f.status is Status.UNANSWERED)
     elif outcome is not Outcome.NOT_ELIGIBLE:
         ask = next((q.key for q in applicable if q.informative and q.key not in answers), None)
@@ -356,7 +354,6 @@ def evaluate(answers: Mapping[str, str]) -> Determination:
         outcome=outcome,
         estimated_damages=estimate_damages(outcome),
         findings=tuple(findings),
-        next_question=next_question,
         ask=ask,
     )
 

@@ -86,7 +86,7 @@ def test_complete_eligible_answers_are_eligible_with_the_statutory_minimum():
     determination = evaluate(ELIGIBLE_ANSWERS)
     assert determination.outcome == "eligible"
     assert determination.estimated_damages == 1000
-    assert determination.next_question is None
+    assert determination.ask is None
     assert [f.status for f in determination.findings] == [Status.MET] * 6
 
 
@@ -95,7 +95,7 @@ def test_country_where_sharing_was_off_rules_out_even_with_nothing_else_answered
     determination = evaluate({"country": code})
     assert determination.outcome is Outcome.NOT_ELIGIBLE
     assert determination.estimated_damages == 0
-    assert determination.next_question is None
+    assert determination.ask is None
     country = determination.findings[0]
     assert country.criterion == "country" and country.status is Status.NOT_MET
     assert "Canada" in country.explanation
@@ -195,8 +195,8 @@ def test_inmail_neither_skips_its_cutoff_question():
         (ELIGIBLE_ANSWERS, None),
     ],
 )
-def test_next_question_follows_the_order_and_branches(answers, next_key):
-    assert evaluate(answers).next_question == next_key
+def test_what_is_asked_next_follows_the_order_and_branches(answers, next_key):
+    assert evaluate(answers).ask == next_key
 
 
 def test_incomplete_answers_have_no_damages_and_mark_unanswered_findings():
@@ -290,10 +290,10 @@ def test_outcome_never_improves_when_a_met_answer_becomes_unsure_or_not_met(answ
 
 
 @given(answers=complete_answers)
-def test_complete_answers_are_never_incomplete_and_have_no_next_question(answers):
+def test_complete_answers_are_never_incomplete_and_ask_no_criterion(answers):
     determination = evaluate(answers)
     assert determination.outcome is not Outcome.INCOMPLETE
-    assert determination.next_question is None
+    assert determination.ask is None or eligibility.question(determination.ask).informative
 
 
 @given(answers=st.dictionaries(st.sampled_from([q.key for q in eligibility.QUESTIONS]),
