@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from caseapp.models import Submission
+from caseapp.models import AuditEvent, Submission
 from tests.factories import make_submission
 from tests.staff_users import make_staff
 
@@ -160,6 +160,26 @@ def test_a_supervisor_edits_the_message_templates(client, case):
             "accepted-subject_es": template.subject_es, "accepted-body_es": template.body_es}
     assert client.post(url, data).status_code == 302
     assert MessageTemplate.objects.get(key="accepted").subject == "Good news"
+    assert AuditEvent.objects.filter(action="message_template.update", target="accepted",
+                                     actor__username="sam").count() == 1
+
+
+def test_a_template_is_saved_with_its_audit_row_or_not_at_all(client, case, monkeypatch):
+    from caseapp.models import MessageTemplate
+    from caseapp.services import staff_messages
+
+    def audit_fails(**_kwargs):
+        raise RuntimeError("the audit log refused the row")
+
+    monkeypatch.setattr(staff_messages, "audit_record", audit_fails)
+    client.force_login(make_staff("sam", "Supervisor"))
+    template = MessageTemplate.objects.get(key="accepted")
+    data = {"template": "accepted", "accepted-name": template.name,
+            "accepted-subject": "Good news", "accepted-body": template.body,
+            "accepted-subject_es": template.subject_es, "accepted-body_es": template.body_es}
+    client.raise_request_exception = False
+    assert client.post(reverse("staff:message_templates"), data).status_code == 500
+    assert MessageTemplate.objects.get(key="accepted").subject == template.subject
 
 
 def test_reviewers_cannot_edit_templates_or_send_case_updates(reviewer_client, case):

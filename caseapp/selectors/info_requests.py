@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from caseapp import review_rules
-from caseapp.models import InfoRequest, Submission
+from caseapp.models import InfoRequest, InfoRequestReason, Submission
 
 
 def info_received_for(*, user, limit: int = 20) -> list[Submission]:
@@ -17,6 +17,16 @@ def info_received_for(*, user, limit: int = 20) -> list[Submission]:
                 .annotate(info_received_at=Subquery(answered))
                 .only("id", "reference", "created_at", "review_status")
                 .order_by("info_received_at", "id")[:limit])
+
+
+def reasons_offered() -> QuerySet:
+    """The reasons a reviewer may give in a request (those supervisors keep active)."""
+    return InfoRequestReason.objects.filter(active=True)
+
+
+def reasons_all() -> QuerySet:
+    """Every reason, active or not, as the supervisors' page lists them."""
+    return InfoRequestReason.objects.all()
 
 
 def request_candidates(*, references: list[str]) -> list[Submission]:

@@ -27,6 +27,11 @@ class TeamMember:
     superuser: bool
 
 
+def member_by_id(*, user_id: int):
+    """One staff account (any status), or None."""
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
 def team_members() -> list[TeamMember]:
     """Every staff account, by username (a firm's team is a few dozen at most)."""
     User = get_user_model()

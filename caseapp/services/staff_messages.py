@@ -1,4 +1,4 @@
-"""Staff writing to one registrant, and sending a message again."""
+"""Staff writing to one registrant, sending a message again, and the texts they start from."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from caseapp.models import Message, Submission
+from caseapp.models import Message, MessageTemplate, Submission
 from caseapp.services import submits
 from caseapp.services.audit import audit_record
 from caseapp.services.email import message_enqueue, message_requeue
@@ -70,3 +70,16 @@ def message_resend(*, message: Message, actor, request=None, submit_token: str =
     audit_record(actor=actor, action="message.resend", target=submission.reference,
                  details={"message": message.pk, "new": resent.pk}, request=request)
     return resent
+
+
+@transaction.atomic
+def message_template_save(*, template: MessageTemplate, actor, request=None,
+                          **texts: str) -> MessageTemplate:
+    """A supervisor's new wording of a starting text (name, subject and body in both
+    languages), saved with its audit row or not at all."""
+    for field, value in texts.items():
+        setattr(template, field, value)
+    template.save(update_fields=list(texts))
+    audit_record(actor=actor, action="message_template.update", target=template.key,
+                 request=request)
+    return template

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from caseapp import review_rules
 from caseapp.models import InfoRequestReason
 from caseapp.selectors.case_record import case_for_request
-from caseapp.selectors.info_requests import request_candidates
+from caseapp.selectors.info_requests import reasons_all, reasons_offered, request_candidates
 from caseapp.services.concurrency import StaleEditError
 from caseapp.services.info_requests import (
     info_request_open,
@@ -59,7 +59,7 @@ class RequestFields(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reasons"].queryset = InfoRequestReason.objects.filter(active=True)
+        self.fields["reasons"].queryset = reasons_offered()
 
     def clean_note(self):
         note = self.cleaned_data["note"].strip()
@@ -217,7 +217,7 @@ class ReasonForm(forms.ModelForm):
 def reasons(request: HttpRequest, reason_id: int | None = None) -> HttpResponse:
     """The reasons reviewers can ask for: add one, edit one, disable one (never delete, so
     past requests keep their wording)."""
-    editing = get_object_or_404(InfoRequestReason, pk=reason_id) if reason_id else None
+    editing = get_object_or_404(reasons_all(), pk=reason_id) if reason_id else None
     form = ReasonForm(request.POST or None, instance=editing)
     status = 200
     if request.method == "POST":
@@ -232,6 +232,6 @@ def reasons(request: HttpRequest, reason_id: int | None = None) -> HttpResponse:
                 return redirect("staff:info_request_reasons")
         status = 400
     return render(request, "caseapp/staff/info_request_reasons.html", {
-        "reasons": InfoRequestReason.objects.all(), "form": form, "editing": editing,
+        "reasons": reasons_all(), "form": form, "editing": editing,
         "nav": "updates", "wq": "",
     }, status=status)

@@ -17,9 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from caseapp.models import Message, MessageTemplate, Submission
 from caseapp.selectors.messages import message_template, message_templates, submission_message
-from caseapp.services.audit import audit_record
 from caseapp.services.email import Composed, message_compose
-from caseapp.services.staff_messages import message_resend, message_send_staff
+from caseapp.services.staff_messages import (
+    message_resend,
+    message_send_staff,
+    message_template_save,
+)
 from caseapp.services.submits import (
     RESEND,
     STAFF_MESSAGE,
@@ -168,9 +171,8 @@ def message_templates_edit(request: HttpRequest) -> HttpResponse:
             raise Http404
         form = MessageTemplateForm(request.POST, prefix=key, instance=current)
         if form.is_valid():
-            form.save()
-            audit_record(actor=request.user, action="message_template.update", target=key,
-                         request=request)
+            message_template_save(template=current, actor=request.user, request=request,
+                                  **form.cleaned_data)
             messages.success(request, _("Template saved."))
             return redirect("staff:message_templates")
         forms_by_key[key] = form

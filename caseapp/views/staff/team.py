@@ -10,12 +10,12 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caseapp.selectors.team import ROLES, team_members
+from caseapp.selectors.team import ROLES, member_by_id, team_members
 from caseapp.services.staff_accounts import staff_second_factor_reset
 from caseapp.services.team import (
     staff_deactivate,
@@ -67,7 +67,10 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 def _member(user_id: int):
-    return get_object_or_404(get_user_model(), pk=user_id)
+    user = member_by_id(user_id=user_id)
+    if user is None:
+        raise Http404
+    return user
 
 
 def _done(request: HttpRequest, action, message) -> HttpResponse:
