@@ -389,6 +389,9 @@ def main() -> int:
             print(f"{name}: no bench-supervisor in this database (run make bench first)")
             continue
         measure(name, pages, plain, staff if by_staff else public, args.rounds, args.requests)
+    if scratch:
+        print("CSV export: no submissions in a scratch database (run make bench first)")
+        return 0
     a, b, savings = alternate(args.rounds, lambda plain: export_ms(args.export_rows, plain))
     a, b = [1e6 / ms for ms in a], [1e6 / ms for ms in b]  # rows per second
     print(f"{'CSV export (selectors/export.py)':44} {args.export_rows:,} rows: hand "

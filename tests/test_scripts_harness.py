@@ -104,3 +104,14 @@ def test_measure_speedups_walks_the_check_with_a_middleware_left_out(tmp_path):
                                    tmp_path=tmp_path)
     assert refused.returncode != 0
     assert "not in settings.MIDDLEWARE: no.Such" in refused.stderr
+
+
+def test_measure_speedups_runs_whole_on_a_scratch_database(tmp_path):
+    """Issue 18: it must not need EMAIL_HOST, nor a bench database (it then says what it left
+    out)."""
+    done = run_measure_speedups("--rounds", "1", "--requests", "2", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Jinja2 lookups (caseapp/jinja.py)" in done.stdout
+    assert "case-record cache (PublicCaseCache)" in done.stdout
+    assert "no bench-supervisor in this database" in done.stdout
+    assert "CSV export: no submissions in a scratch database" in done.stdout
