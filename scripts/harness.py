@@ -435,7 +435,9 @@ class Server:
 
 class SmtpSink:
     """An aiosmtpd server on a free port of 127.0.0.1, in this process (as tests/smtp.py):
-    what it accepts is counted by recipient and by Message-ID, never kept."""
+    what it accepts is counted by recipient and by Message-ID, never kept. While ``holding``
+    is set it keeps each message's reply back (``held`` counts the clients waiting on one):
+    a worker killed then is killed mid-send for certain."""
 
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
@@ -444,6 +446,8 @@ class SmtpSink:
         self.by_recipient: Counter[str] = Counter()
         self.by_message_id: Counter[str] = Counter()
         self.first = self.last = 0.0
+        self.holding = threading.Event()
+        self.held = 0
         self.port = free_port()
         self._controller = Controller(self, hostname=HOST, port=self.port)
 
@@ -479,6 +483,13 @@ class SmtpSink:
         message_id = next((line[11:].strip().decode("ascii", "replace")
                            for line in head.split(b"\r\n")
                            if line[:11].lower() == b"message-id:"), "")
+        if self.holding.is_set():
+            with self.lock:
+                self.held += 1
+            while self.holding.is_set():
+                await asyncio.sleep(0.02)
+            with self.lock:
+                self.held -= 1
         with self.lock:
             self.by_message_id[message_id] += 1
             self.by_recipient.update(r.lower() for r in envelope.rcpt_tos)

@@ -288,11 +288,18 @@ class Run:
 
         await reached(0.3)
         if self.workers is not None:
-            # Mid-send: as soon as a confirmation is being handed to the SMTP server.
-            sending = await asyncio.to_thread(harness.wait_until,
-                                              lambda: db.query(SENDING_SQL), 5, 0.05)
-            self.event("kill_email_worker", pid=self.workers.kill_one(),
-                       received_then=self.sink.total, sending_then=len(sending))
+            # Mid-send for certain: the SMTP server keeps its replies back until every email
+            # worker has handed it a message and waits for the answer; then one is killed.
+            sink, workers = self.sink, self.workers
+            sink.holding.set()
+            try:
+                await asyncio.to_thread(harness.wait_until,
+                                        lambda: sink.held >= len(workers.processes), 20, 0.02)
+                held = sink.held
+                self.event("kill_email_worker", pid=workers.kill_one(), held_then=held,
+                           workers=len(workers.processes), received_then=sink.total)
+            finally:
+                sink.holding.clear()
         before = server.worker_pids()
         self.event("sigkill_worker", pid=kill_worker(), workers_before=before)
         await reached(0.6)
@@ -405,8 +412,11 @@ def reconcile(run: Run, faults: bool, settled: dict | None) -> dict:
     else:
         kills = [e for e in run.events if e["kind"].startswith("sigkill") and e.get("pid")]
         if settled is not None:
+            kill = next((e for e in run.events if e["kind"] == "kill_email_worker"), {})
             checks.append(("an email worker was killed (SIGKILL) mid-send",
-                           any(e["kind"] == "kill_email_worker" for e in run.events), ""))
+                           bool(kill) and kill["held_then"] == kill["workers"],
+                           f"{kill.get('held_then', 0)} of {kill.get('workers', 0)} workers "
+                           "waiting on the SMTP server's reply when one was killed"))
         locks = [e for e in run.events if e["kind"] == "db_lock"]
         checks.append(("faults were injected (2 SIGKILLs, database lock)",
                        len(kills) == 2 and bool(locks)
@@ -428,7 +438,6 @@ CONFIRMATIONS_SQL = """SELECT s.idempotency_key, s.reference, m.id, m.status
     FROM caseapp_message m JOIN caseapp_submission s ON s.id = m.submission_id
     WHERE m.kind = 'confirmation'"""
 OPEN_STATUSES = ("queued", "sending")
-SENDING_SQL = "SELECT id FROM caseapp_message WHERE status = 'sending'"
 
 
 def email_drained(db) -> bool:

@@ -77,6 +77,37 @@ def test_the_smtp_sink_counts_each_message_by_recipient_and_by_its_row():
     assert sink.by_recipient["a@example.org"] == 2
 
 
+def test_the_smtp_sink_keeps_its_reply_back_while_holding():
+    """make loadtest kills an email worker while every worker waits on such a reply."""
+    import threading
+
+    sink = harness.SmtpSink().start()
+    message = EmailMessage()
+    message["Message-ID"], message["From"] = "<message-7.f00d@firm.example>", "i@firm.example"
+    message["To"], message["Subject"] = "a@example.org", "Confirmation"
+    message.set_content("Hello")
+    replied = threading.Event()
+
+    def send():
+        with smtplib.SMTP(harness.HOST, sink.port, timeout=10) as smtp:
+            smtp.send_message(message)
+        replied.set()
+
+    try:
+        sink.holding.set()
+        sender = threading.Thread(target=send)
+        sender.start()
+        assert harness.wait_until(lambda: sink.held == 1, 5, 0.02)
+        assert not replied.wait(0.3) and sink.total == 0
+        sink.holding.clear()
+        assert replied.wait(5)
+        sender.join(5)
+    finally:
+        sink.holding.clear()
+        sink.stop()
+    assert sink.held == 0 and sink.by_row() == {7: 1}
+
+
 def run_measure_speedups(*args: str, tmp_path: Path):
     """scripts/measure_speedups.py in a process of its own, with no EMAIL_HOST, DATABASE_URL or
     bench database of the developer's: it makes a scratch SQLite (harness.RESULTS moved to
