@@ -28,7 +28,8 @@ def test_staff_reviewers_are_the_people_who_may_review(case):
 
 
 @pytest.mark.django_db
-def test_the_second_factor_facts_are_read_once_beside_djangos_permissions(django_assert_num_queries):
+def test_the_second_factor_facts_are_read_once_beside_djangos_permissions(
+        django_assert_num_queries):
     from django.contrib.auth.models import User
 
     from caseapp.models import SealedTOTPDevice
