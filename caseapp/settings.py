@@ -284,8 +284,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "caseapp.auth.SignInLimitBackend",  # lockout counters, taken before any password check
-    # Django's own: the one-query PermissionBackend saved under 10 % of a staff page (issue 18).
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its permissions from the one query every staff page makes
+    # (issue 18: about 15 % of a queue page; docs/decisions.md, "Framework first").
+    "caseapp.auth.PermissionBackend",
 ]
 OTP_TOTP_ISSUER = "caseapp"
 # No page, the admin's included, shows a TOTP seed or a backup code after it was made.

@@ -53,10 +53,10 @@ def test_overview_chart_puts_registrations_in_their_week(reviewer_client, case):
 def test_overview_query_count_does_not_grow(reviewer_client, reviewer, case, rows,
                                             django_assert_max_num_queries):
     _make_many(rows, reviewer)
-    # The session, the user, the access query and Django's two permission queries (issue 18);
-    # the tally and (issue 14) the accepted duplicates; the weeks; one statement for the six
-    # bounded ageing counts; the decision counters; the oldest; the funnel; the case record.
-    with django_assert_max_num_queries(13):
+    # The session, the user, the access query; the tally and (issue 14) the accepted
+    # duplicates; the weeks; one statement for the six bounded ageing counts; the decision
+    # counters; the oldest; the funnel; the case record.
+    with django_assert_max_num_queries(11):
         response = reviewer_client.get(reverse("staff:overview"))
     assert response.status_code == 200
 

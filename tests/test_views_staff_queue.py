@@ -151,7 +151,7 @@ def test_a_result_that_fits_one_page_is_counted_without_a_count_query(
     for _ in range(3):
         make_submission(state="TX")
     make_submission(state="CA")
-    with django_assert_max_num_queries(14) as captured:
+    with django_assert_max_num_queries(12) as captured:
         html = queue(reviewer_client, state="TX").content.decode()
     assert "3 submissions match." in html
     assert not any("COUNT(" in q["sql"] for q in captured.captured_queries)
@@ -226,9 +226,8 @@ def test_bulk_refuses_an_outside_next_url_and_empty_selection(supervisor_client,
 def test_queue_query_count_does_not_grow_with_rows(reviewer_client, reviewer, case, rows,
                                                    django_assert_max_num_queries):
     _make_many(rows, reviewer)
-    # 10, the reviewer's saved views, the second factor checked on every request (issue 12),
-    # and Django's two permission queries (issue 18)
-    with django_assert_max_num_queries(14):
+    # 10, the reviewer's saved views, and the second factor checked on every request (issue 12)
+    with django_assert_max_num_queries(12):
         response = queue(reviewer_client, q="same0@example.com", sort="state")
     assert response.status_code == 200
 

@@ -153,7 +153,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                                            password=form.cleaned_data["new_password1"])
         except ValidationError as error:
             raise Http404 from error  # used in another tab a moment ago
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="caseapp.auth.PermissionBackend")
         return staff_headers(redirect(reverse("staff:overview")))
     return staff_headers(render(request, "caseapp/staff/invitation.html", {
         "form": form, "invitee": found.user.get_username(),
