@@ -178,8 +178,13 @@ def test_a_template_is_saved_with_its_audit_row_or_not_at_all(client, case, monk
             "accepted-subject": "Good news", "accepted-body": template.body,
             "accepted-subject_es": template.subject_es, "accepted-body_es": template.body_es}
     client.raise_request_exception = False
-    assert client.post(reverse("staff:message_templates"), data).status_code == 500
+    response = client.post(reverse("staff:message_templates"), data)
+    assert response.status_code == 500
     assert MessageTemplate.objects.get(key="accepted").subject == template.subject
+    # The error page says so in both languages (it is static: no catalogue when all fails).
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page
+    assert '<div lang="es"><h2>Lo sentimos, hay un problema con el servicio</h2>' in page
 
 
 def test_reviewers_cannot_edit_templates_or_send_case_updates(reviewer_client, case):
