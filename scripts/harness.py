@@ -486,10 +486,12 @@ class SmtpSink:
         if self.holding.is_set():
             with self.lock:
                 self.held += 1
-            while self.holding.is_set():
-                await asyncio.sleep(0.02)
-            with self.lock:
-                self.held -= 1
+            try:  # a client that dies meanwhile cancels this handler: it is no longer held
+                while self.holding.is_set():
+                    await asyncio.sleep(0.02)
+            finally:
+                with self.lock:
+                    self.held -= 1
         with self.lock:
             self.by_message_id[message_id] += 1
             self.by_recipient.update(r.lower() for r in envelope.rcpt_tos)

@@ -333,6 +333,8 @@ def main() -> int:
     parser.add_argument("--without-middleware", metavar="PATH", action="append", default=[],
                         help="with --check: leave out this entry of settings.MIDDLEWARE")
     args = parser.parse_args()
+    if args.check is None and (args.without_lookups or args.without_middleware):
+        parser.error("--without-lookups and --without-middleware go with --check N")
     label, scratch = configure()
     if args.cpu:
         clock = time.process_time

@@ -108,6 +108,28 @@ def test_the_smtp_sink_keeps_its_reply_back_while_holding():
     assert sink.held == 0 and sink.by_row() == {7: 1}
 
 
+def test_a_held_reply_whose_client_is_gone_is_held_no_more():
+    """aiosmtpd cancels the handler of a connection that is lost: ``held`` must not keep it."""
+    import asyncio
+    import contextlib
+    from types import SimpleNamespace
+
+    sink = harness.SmtpSink()  # the handler alone: no server needed
+    envelope = SimpleNamespace(content=b"Message-ID: <message-9.f00d@firm.example>\r\n\r\nHi",
+                               rcpt_tos=["a@example.org"])
+
+    async def cut_off():
+        sink.holding.set()
+        reply = asyncio.ensure_future(sink.handle_DATA(None, None, envelope))
+        assert await asyncio.to_thread(harness.wait_until, lambda: sink.held == 1, 5, 0.02)
+        reply.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reply
+
+    asyncio.run(cut_off())
+    assert sink.held == 0 and sink.total == 0
+
+
 def run_measure_speedups(*args: str, tmp_path: Path):
     """scripts/measure_speedups.py in a process of its own, with no EMAIL_HOST, DATABASE_URL or
     bench database of the developer's: it makes a scratch SQLite (harness.RESULTS moved to

@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.contrib.auth.backends import ModelBackend as PermissionBackend
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from caseapp.auth import PermissionBackend
 from caseapp.models import SignInCounter
 from tests.staff_users import PASSWORD, make_staff
 

@@ -181,5 +181,8 @@ def test_development_mode_is_djangos_debug_variable_set_to_1_and_nothing_else(va
     assert result.returncode != 0
     assert ("DJANGO_DEBUG must be 1 (development) or 0 (production, the default when unset), "
             f"not {value!r}") in result.stderr
-    assert settings_print("s.DEBUG", DJANGO_DEBUG="1").stdout.split() == ["True"]
-    assert settings_print("s.DEBUG", DJANGO_DEBUG="0").stdout.split() == ["False"]
+
+
+@pytest.mark.parametrize(("value", "debug"), [("1", "True"), ("0", "False")])
+def test_djangos_debug_variable_1_is_development_and_0_production(value, debug):
+    assert settings_print("s.DEBUG", DJANGO_DEBUG=value).stdout.split() == [debug]

@@ -184,7 +184,7 @@ def test_a_template_is_saved_with_its_audit_row_or_not_at_all(client, case, monk
     # The error page says so in both languages (it is static: no catalogue when all fails).
     page = response.content.decode()
     assert "Sorry, there is a problem with the service" in page
-    assert '<div lang="es"><h2>Lo sentimos, hay un problema con el servicio</h2>' in page
+    assert '<div lang="es">\n<h2>Lo sentimos, hay un problema con el servicio</h2>' in page
 
 
 def test_reviewers_cannot_edit_templates_or_send_case_updates(reviewer_client, case):

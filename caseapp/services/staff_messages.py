@@ -73,13 +73,14 @@ def message_resend(*, message: Message, actor, request=None, submit_token: str =
 
 
 @transaction.atomic
-def message_template_save(*, template: MessageTemplate, actor, request=None,
-                          **texts: str) -> MessageTemplate:
-    """A supervisor's new wording of a starting text (name, subject and body in both
+def message_template_save(*, template: MessageTemplate, actor, name: str, subject: str,
+                          body: str, subject_es: str, body_es: str,
+                          request=None) -> MessageTemplate:
+    """A supervisor's new wording of a starting text (its name, subject and body in both
     languages), saved with its audit row or not at all."""
-    for field, value in texts.items():
-        setattr(template, field, value)
-    template.save(update_fields=list(texts))
+    template.name, template.subject, template.body = name, subject, body
+    template.subject_es, template.body_es = subject_es, body_es
+    template.save()
     audit_record(actor=actor, action="message_template.update", target=template.key,
                  request=request)
     return template
