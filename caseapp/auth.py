@@ -41,4 +41,4 @@ class PermissionBackend(ModelBackend):
         if (not user_obj.is_active or user_obj.is_anonymous or obj is not None
                 or user_obj.is_superuser):
             return super().get_all_permissions(user_obj, obj)
-        return set(staff_access(user=user_obj).permissions)
+        return staff_access(user=user_obj).permissions
